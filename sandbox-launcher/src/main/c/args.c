@@ -1,0 +1,109 @@
+/*
+ * Command line:
+ *   plugin-launcher --filter FILE --events FILE [--mode deny|kill|audit] [--host-fd N] [--keep-fd N]...
+ *                   [--env NAME=VALUE]... [--chdir DIR] -- /abs/path/to/program [ARGS...]
+ * Parsed by hand: getopt would permute arguments and accept abbreviations, and this interface is called by a
+ * program, not typed by a person.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "launcher.h"
+
+static _Noreturn void usage(const char *problem)
+{
+    fprintf(stderr, LAUNCHER_NAME ": arguments: %s\n"
+            "usage: " LAUNCHER_NAME " --filter FILE --events FILE [--mode deny|kill|audit] [--host-fd N]\n"
+            "       [--keep-fd N]... [--env NAME=VALUE]... [--chdir DIR] -- /abs/path/to/program [ARGS...]\n",
+            problem);
+    exit(EXIT_USAGE);
+}
+
+static int parse_fd(const char *text)
+{
+    char *end;
+    errno = 0;
+    long value = strtol(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || value < 0 || value > INT_MAX)
+        usage("not a file descriptor number");
+    return (int)value;
+}
+
+const char *mode_name(enum violation_mode mode)
+{
+    switch (mode) {
+    case MODE_KILL: return "kill";
+    case MODE_AUDIT: return "audit";
+    default: return "deny";
+    }
+}
+
+static enum violation_mode parse_mode(const char *text)
+{
+    if (strcmp(text, "deny") == 0) return MODE_DENY;
+    if (strcmp(text, "kill") == 0) return MODE_KILL;
+    if (strcmp(text, "audit") == 0) return MODE_AUDIT;
+    usage("--mode must be deny, kill or audit");
+}
+
+void parse_args(int argc, char **argv, struct config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->mode = MODE_DENY;
+    cfg->host_fd = -1;
+
+    int i = 1;
+    for (; i < argc; i++) {
+        const char *opt = argv[i];
+        if (strcmp(opt, "--") == 0) {
+            i++;
+            break;
+        }
+        if (strcmp(opt, "--version") == 0) {
+            printf(LAUNCHER_NAME " " LAUNCHER_VERSION "\n");
+            exit(0);
+        }
+        if (i + 1 >= argc)
+            usage("option without a value");
+        const char *value = argv[++i];
+        if (strcmp(opt, "--filter") == 0) {
+            cfg->filter_path = value;
+        } else if (strcmp(opt, "--events") == 0) {
+            cfg->events_path = value;
+        } else if (strcmp(opt, "--mode") == 0) {
+            cfg->mode = parse_mode(value);
+        } else if (strcmp(opt, "--host-fd") == 0) {
+            cfg->host_fd = parse_fd(value);
+        } else if (strcmp(opt, "--keep-fd") == 0) {
+            if (cfg->keep_fd_count == MAX_KEEP_FDS)
+                usage("too many --keep-fd");
+            cfg->keep_fds[cfg->keep_fd_count++] = parse_fd(value);
+        } else if (strcmp(opt, "--env") == 0) {
+            if (strchr(value, '=') == NULL || value[0] == '=')
+                usage("--env wants NAME=VALUE");
+            if (cfg->env_count == MAX_ENV)
+                usage("too many --env");
+            cfg->env[cfg->env_count++] = (char *)value;
+        } else if (strcmp(opt, "--chdir") == 0) {
+            cfg->chdir_path = value;
+        } else {
+            usage("unknown option");
+        }
+    }
+    cfg->env[cfg->env_count] = NULL;
+
+    if (cfg->filter_path == NULL)
+        usage("--filter is required");
+    if (cfg->events_path == NULL)
+        usage("--events is required");
+    if (i >= argc)
+        usage("no program after --");
+    /* No PATH search: the environment is the program's, and a relative name would be resolved by whoever
+     * controls the working directory. */
+    if (argv[i][0] != '/')
+        usage("program must be an absolute path");
+    cfg->argv = &argv[i];
+}

@@ -1,0 +1,126 @@
+/*
+ * Events for the host, one JSON object per line. Each line is formatted into a stack buffer and written with a
+ * single write(2): no stdio buffering to flush, no allocation, and lines shorter than PIPE_BUF reach a FIFO
+ * atomically. Only numbers leave the launcher; the host resolves syscall names with libseccomp.
+ *
+ * Writes block when the host reads slowly. That is deliberate back-pressure: a notifying thread waits for our
+ * answer anyway, so a flood slows the flooding plugin, not the host.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "launcher.h"
+
+static int events_fd = -1;
+
+void events_open(const char *path)
+{
+    /* May be a FIFO: then this blocks until the host opens the reading end. */
+    int fd;
+    do {
+        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0)
+        die("open events");
+    events_fd = fd;
+}
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void emit(const char *line, int len)
+{
+    if (events_fd < 0 || len <= 0)
+        return;
+    size_t left = (size_t)len;
+    while (left > 0) {
+        ssize_t n = write(events_fd, line + (len - (int)left), left);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            /* EPIPE: the reader is gone, which means the host is gone; the host fd tells the supervisor. Stop
+             * writing rather than fail: losing the report must not stop enforcement. */
+            close(events_fd);
+            events_fd = -1;
+            return;
+        }
+        left -= (size_t)n;
+    }
+}
+
+/* Appends "text" as a JSON string body (without quotes) to out; returns bytes used. */
+static size_t json_escape(char *out, size_t cap, const char *text)
+{
+    size_t used = 0;
+    for (const unsigned char *p = (const unsigned char *)text; *p != '\0' && used + 7 < cap; p++) {
+        if (*p == '"' || *p == '\\') {
+            out[used++] = '\\';
+            out[used++] = (char)*p;
+        } else if (*p < 0x20) {
+            used += (size_t)snprintf(out + used, cap - used, "\\u%04x", *p);
+        } else {
+            out[used++] = (char)*p;
+        }
+    }
+    out[used] = '\0';
+    return used;
+}
+
+void event_started(pid_t pid)
+{
+    char line[128];
+    int n = snprintf(line, sizeof(line), "{\"event\":\"started\",\"pid\":%d,\"time_ms\":%lld}\n", (int)pid, now_ms());
+    emit(line, n);
+}
+
+void event_violation(const struct seccomp_notif *req, enum violation_mode mode, int err)
+{
+    /* Rate limiting goes here later: count per second, summarise the overflow in one event, and let the
+     * supervisor kill a plugin that keeps violating. */
+    char line[512];
+    const __u64 *a = req->data.args;
+    int n = snprintf(line, sizeof(line),
+                     "{\"event\":\"violation\",\"pid\":%u,\"nr\":%d,\"arch\":%u,"
+                     "\"args\":[\"0x%llx\",\"0x%llx\",\"0x%llx\",\"0x%llx\",\"0x%llx\",\"0x%llx\"],"
+                     "\"action\":\"%s\",\"errno\":%d,\"time_ms\":%lld}\n",
+                     req->pid, req->data.nr, req->data.arch,
+                     (unsigned long long)a[0], (unsigned long long)a[1], (unsigned long long)a[2],
+                     (unsigned long long)a[3], (unsigned long long)a[4], (unsigned long long)a[5],
+                     mode_name(mode), err, now_ms());
+    emit(line, n);
+}
+
+void event_exited(pid_t pid, int wait_status)
+{
+    char line[160];
+    int n;
+    if (WIFSIGNALED(wait_status))
+        n = snprintf(line, sizeof(line), "{\"event\":\"exited\",\"pid\":%d,\"signal\":%d,\"time_ms\":%lld}\n",
+                     (int)pid, WTERMSIG(wait_status), now_ms());
+    else
+        n = snprintf(line, sizeof(line), "{\"event\":\"exited\",\"pid\":%d,\"status\":%d,\"time_ms\":%lld}\n",
+                     (int)pid, WEXITSTATUS(wait_status), now_ms());
+    emit(line, n);
+}
+
+void event_error(const char *step, const char *reason)
+{
+    char message[1024];
+    char escaped[2048];
+    snprintf(message, sizeof(message), "%s: %s", step, reason);
+    json_escape(escaped, sizeof(escaped), message);
+    char line[2200];
+    int n = snprintf(line, sizeof(line), "{\"event\":\"error\",\"message\":\"%s\",\"time_ms\":%lld}\n", escaped,
+                     now_ms());
+    emit(line, n);
+}

@@ -1,0 +1,89 @@
+/*
+ * plugin-launcher: shared declarations.
+ *
+ * The launcher runs one untrusted program (a plugin JVM) under a seccomp filter whose default action is
+ * SECCOMP_RET_USER_NOTIF, and stays behind as its supervisor: it reports every refused call as an event and
+ * answers it according to the violation mode. Each isolation layer lives in its own file; main.c reads as the
+ * ordered list of steps.
+ */
+#ifndef PLUGIN_LAUNCHER_H
+#define PLUGIN_LAUNCHER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+
+#define LAUNCHER_NAME "plugin-launcher"
+#define LAUNCHER_VERSION "0.1.0"
+
+/* Exit codes of the launcher itself. Otherwise it exits with the program's code, or 128 + signal. */
+#define EXIT_SETUP 125     /* setup failed: the program never ran */
+#define EXIT_USAGE 2       /* bad command line */
+#define EXIT_EXEC_ENOENT 127
+#define EXIT_EXEC_OTHER 126
+
+#define MAX_KEEP_FDS 64
+#define MAX_ENV 4096
+#define MAX_FILTER_INSNS 4096 /* BPF_MAXINSNS: the kernel refuses longer programs */
+
+enum violation_mode { MODE_DENY, MODE_KILL, MODE_AUDIT };
+
+struct config {
+    const char *filter_path;
+    const char *events_path;
+    enum violation_mode mode;
+    int host_fd;                  /* -1: none. EOF/HUP on it means the host is gone */
+    int keep_fds[MAX_KEEP_FDS];   /* passed to the program besides 0-2 */
+    size_t keep_fd_count;
+    char *env[MAX_ENV + 1];       /* NULL-terminated: the program's whole environment */
+    size_t env_count;
+    const char *chdir_path;       /* NULL: keep the launcher's working directory */
+    char **argv;                  /* program (absolute path) and its arguments, NULL-terminated */
+};
+
+/* log.c: every message is "plugin-launcher: <step>: <reason>" on stderr. */
+void log_error(const char *step, const char *reason);
+_Noreturn void die(const char *step);                        /* reason = strerror(errno) */
+_Noreturn void die_msg(const char *step, const char *reason);
+
+/* args.c */
+void parse_args(int argc, char **argv, struct config *cfg);
+const char *mode_name(enum violation_mode mode);
+
+/* events.c: one JSON object per line on the events file. Numbers only; names are resolved by the host. */
+void events_open(const char *path);
+void event_started(pid_t pid);
+void event_violation(const struct seccomp_notif *req, enum violation_mode mode, int err);
+void event_exited(pid_t pid, int wait_status);
+void event_error(const char *step, const char *reason);
+
+/* filter.c: the seccomp-BPF layer. */
+struct sock_fprog filter_load(const char *path);
+int filter_install(struct sock_fprog *prog);   /* child: returns the listener fd, or -1 with errno */
+
+/* fdpass.c: the listener travels from child to supervisor over a socketpair. */
+int fd_send(int sock, int fd);
+int msg_send(int sock, const char *text);
+int fd_receive(int sock, int timeout_ms, char *msg, size_t msg_size);
+
+/* child.c: process hygiene of the child before it execs; each step fails closed through child_fail. */
+void child_begin(int sock);
+_Noreturn void child_fail(const char *step);
+void child_new_session(void);
+void child_die_with_parent(pid_t parent);
+void child_stdin(const struct config *cfg);
+void child_close_fds(const struct config *cfg, int sock);
+void child_chdir(const struct config *cfg);
+void child_reset_signals(void);
+void child_send_listener(int sock, int listener);
+_Noreturn void child_exec(const struct config *cfg);
+
+/* supervisor.c */
+void supervisor_block_signals(void);
+int supervise(const struct config *cfg, pid_t child, int listener, int setup_sock);
+void kill_child_group(pid_t child);
+
+#endif

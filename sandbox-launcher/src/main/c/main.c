@@ -1,0 +1,100 @@
+/*
+ * plugin-launcher: start one untrusted program (a plugin JVM) under a seccomp-BPF filter and supervise it.
+ *
+ * The flow, top to bottom:
+ *   parse arguments -> load the filter -> open the events sink -> prepare signals -> socketpair -> fork
+ *   child:  new session -> die with parent -> stdin -> close fds -> chdir -> [later layers] -> reset signals
+ *           -> no_new_privs + seccomp with listener -> send listener -> execve
+ *   parent: receive listener -> "started" -> supervise until the child exits -> exit with its status
+ *
+ * Every setup step fails closed: the program never runs, the launcher exits non-zero and stderr names the step.
+ * Later isolation layers (namespaces, Landlock, rlimits, cgroups) each come as one more file and one more call in
+ * run_child(), before the seccomp filter (which would otherwise have to allow their syscalls).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "launcher.h"
+
+/* How long the child may take from fork to handing over its listener. */
+#define SETUP_TIMEOUT_MS 10000
+
+static void check_host_fd(const struct config *cfg)
+{
+    /* Fail closed on a bad liveness fd: without it a dead host would leave the plugin running. */
+    if (cfg->host_fd >= 0 && fcntl(cfg->host_fd, F_GETFD) < 0)
+        die("--host-fd");
+}
+
+static void make_setup_socket(int sv[2])
+{
+    /* O_CLOEXEC on both ends: the child's end closing at execve tells the supervisor the exec happened. */
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+        die("socketpair");
+}
+
+static _Noreturn void run_child(const struct config *cfg, struct sock_fprog *prog, int sock, pid_t parent)
+{
+    child_begin(sock);
+    child_new_session();
+    child_die_with_parent(parent);
+    child_stdin(cfg);
+    child_close_fds(cfg, sock);
+    child_chdir(cfg);
+    /* Later layers go here: namespaces_enter(), rlimits_apply(), cgroup_join(), landlock_restrict(). */
+    child_reset_signals();
+    int listener = filter_install(prog);
+    if (listener < 0)
+        child_fail("seccomp(SECCOMP_SET_MODE_FILTER)");
+    /* From here on every syscall is filtered: only sendmsg, close and execve remain before the program. */
+    child_send_listener(sock, listener);
+    child_exec(cfg);
+}
+
+static int receive_listener(pid_t child, int sock)
+{
+    char reason[600];
+    int listener = fd_receive(sock, SETUP_TIMEOUT_MS, reason, sizeof(reason));
+    if (listener >= 0)
+        return listener;
+    log_error("child setup", reason);
+    event_error("child setup", reason);
+    kill_child_group(child);
+    while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+        ;
+    exit(EXIT_SETUP);
+}
+
+int main(int argc, char **argv)
+{
+    struct config cfg;
+    parse_args(argc, argv, &cfg);
+    check_host_fd(&cfg);
+    struct sock_fprog prog = filter_load(cfg.filter_path);
+    events_open(cfg.events_path);
+    supervisor_block_signals();
+
+    int sv[2];
+    make_setup_socket(sv);
+    pid_t parent = getpid();
+    pid_t child = fork();
+    if (child < 0)
+        die("fork");
+    if (child == 0) {
+        close(sv[0]);
+        run_child(&cfg, &prog, sv[1], parent);
+    }
+    close(sv[1]);
+    free(prog.filter);
+
+    int listener = receive_listener(child, sv[0]);
+    event_started(child);
+    return supervise(&cfg, child, listener, sv[0]);
+}
