@@ -1,0 +1,27 @@
+package dev.pluginhost.sdk;
+
+/**
+ * The host refused a capability call because the plugin was not granted that capability. The message names the
+ * plugin, the capability and the operator setting that would grant it. Every refusal is also counted on the host
+ * ({@code plugin_capability_denied_total}).
+ */
+public class CapabilityDeniedException extends Exception {
+
+    private static final long serialVersionUID = 1L;
+
+    private final String capability;
+
+    /**
+     * @param capability the capability that was refused, for example {@code kv}
+     * @param message the host's explanation
+     */
+    public CapabilityDeniedException(String capability, String message) {
+        super(message);
+        this.capability = capability;
+    }
+
+    /** @return the capability that was refused */
+    public String capability() {
+        return capability;
+    }
+}

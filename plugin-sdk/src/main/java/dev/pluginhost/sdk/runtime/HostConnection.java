@@ -1,0 +1,115 @@
+package dev.pluginhost.sdk.runtime;
+
+import dev.pluginhost.contract.v1.HandshakeRequest;
+import dev.pluginhost.contract.v1.HandshakeResponse;
+import dev.pluginhost.contract.v1.PluginChannelGrpc;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
+import io.grpc.ForwardingClientCall.SimpleForwardingClientCall;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The plugin's one connection to its host: a gRPC channel over the plugin's private Unix socket, authenticated by
+ * the handshake. Every call made through {@link #channel()} carries the session token.
+ */
+final class HostConnection implements AutoCloseable {
+
+    /** Metadata key for the session token; the host checks it on every call but the handshake. */
+    static final Metadata.Key<String> AUTHORIZATION =
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
+    private final ManagedChannel managed;
+    private final EpollEventLoopGroup loop;
+    private final Channel authenticated;
+    private final HandshakeResponse handshake;
+
+    private HostConnection(ManagedChannel managed, EpollEventLoopGroup loop, HandshakeResponse handshake) {
+        this.managed = managed;
+        this.loop = loop;
+        this.handshake = handshake;
+        this.authenticated = ClientInterceptors.intercept(managed, new BearerToken(handshake.getSessionToken()));
+    }
+
+    /**
+     * Connects and shakes hands.
+     *
+     * @throws StatusRuntimeException when the host refuses (its message says why)
+     */
+    static HostConnection open(RuntimeEnvironment env) {
+        // One event loop thread is plenty for one connection; daemon so it never keeps the JVM alive.
+        EpollEventLoopGroup loop = new EpollEventLoopGroup(1, new DefaultThreadFactory("host-channel", true));
+        ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(env.socket().toString()))
+                .eventLoopGroup(loop)
+                .channelType(EpollDomainSocketChannel.class)
+                .usePlaintext()
+                .directExecutor()
+                .build();
+        try {
+            HandshakeResponse response = PluginChannelGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(15, TimeUnit.SECONDS)
+                    .handshake(HandshakeRequest.newBuilder()
+                            .setPluginId(env.pluginId())
+                            .setLaunchSecret(env.launchSecret())
+                            .setMinContractVersion(ContractVersion.MIN)
+                            .setMaxContractVersion(ContractVersion.MAX)
+                            .setSdkVersion(ContractVersion.sdkVersion())
+                            .build());
+            return new HostConnection(channel, loop, response);
+        } catch (RuntimeException e) {
+            channel.shutdownNow();
+            loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw e;
+        }
+    }
+
+    Channel channel() {
+        return authenticated;
+    }
+
+    HandshakeResponse handshake() {
+        return handshake;
+    }
+
+    @Override
+    public void close() {
+        managed.shutdown();
+        try {
+            managed.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        managed.shutdownNow();
+        loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+
+    private static final class BearerToken implements ClientInterceptor {
+        private final String value;
+
+        BearerToken(String token) {
+            this.value = "Bearer " + token;
+        }
+
+        @Override
+        public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+            return new SimpleForwardingClientCall<>(next.newCall(method, options)) {
+                @Override
+                public void start(Listener<R> listener, Metadata headers) {
+                    headers.put(AUTHORIZATION, value);
+                    super.start(listener, headers);
+                }
+            };
+        }
+    }
+}

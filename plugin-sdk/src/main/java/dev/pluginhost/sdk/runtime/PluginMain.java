@@ -1,0 +1,85 @@
+package dev.pluginhost.sdk.runtime;
+
+import dev.pluginhost.sdk.Plugin;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Entry point of a plugin JVM. The host's launcher execs {@code java ... dev.pluginhost.sdk.runtime.PluginMain} inside
+ * the sandbox; this connects to the host, shakes hands, starts the plugin and serves its session until the host asks
+ * it to stop or goes away.
+ *
+ * <p>Exit codes: 0 after a requested shutdown, 1 when the session broke, 2 when the plugin failed to start, 3 when
+ * the host refused the handshake or could not be reached.
+ */
+public final class PluginMain {
+
+    private PluginMain() {
+    }
+
+    /**
+     * Runs the plugin named by the environment (see {@link RuntimeEnvironment}).
+     *
+     * @param args ignored
+     */
+    public static void main(String[] args) {
+        System.exit(run(RuntimeEnvironment.from(System.getenv())));
+    }
+
+    static int run(RuntimeEnvironment env) {
+        HostConnection host;
+        try {
+            host = HostConnection.open(env);
+        } catch (RuntimeException e) {
+            System.err.println("plugin " + env.pluginId() + ": handshake with the host failed: " + e.getMessage());
+            return 3;
+        }
+        RemoteLog log = new RemoteLog(host.channel(), env.pluginId());
+        RuntimeContext context = new RuntimeContext(env, log, new RemoteKeyValue(host.channel()));
+        Plugin plugin;
+        try {
+            plugin = instantiate(env);
+            plugin.start(context);
+        } catch (Exception | LinkageError e) {
+            System.err.println("plugin " + env.pluginId() + ": failed to start: " + e);
+            e.printStackTrace();
+            log.close();
+            host.close();
+            return 2;
+        }
+        ExecutorService operations = Executors.newCachedThreadPool(daemonThreads("operation"));
+        Session session = new Session(context.operations(), operations);
+        Session.End end = session.open(host.channel()).join();
+        try {
+            plugin.stop();
+        } catch (Exception e) {
+            System.err.println("plugin " + env.pluginId() + ": stop failed: " + e);
+        }
+        operations.shutdown();
+        log.close();
+        session.close();
+        host.close();
+        return end == Session.End.SHUTDOWN ? 0 : 1;
+    }
+
+    private static Plugin instantiate(RuntimeEnvironment env) throws Exception {
+        ClassLoader loader = new PluginClassLoader(env.pluginJar(), PluginMain.class.getClassLoader());
+        Class<?> type = Class.forName(env.pluginClass(), true, loader);
+        if (!Plugin.class.isAssignableFrom(type)) {
+            throw new IllegalArgumentException("Plugin-Class " + env.pluginClass() + " does not implement "
+                    + Plugin.class.getName());
+        }
+        return (Plugin) type.getConstructor().newInstance();
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger count = new AtomicInteger();
+        return task -> {
+            Thread thread = new Thread(task, prefix + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+}

@@ -1,0 +1,118 @@
+package dev.pluginhost.sdk.runtime;
+
+import com.google.protobuf.ByteString;
+import dev.pluginhost.contract.v1.Failure;
+import dev.pluginhost.contract.v1.HostMessage;
+import dev.pluginhost.contract.v1.Invocation;
+import dev.pluginhost.contract.v1.InvocationResult;
+import dev.pluginhost.contract.v1.PluginChannelGrpc;
+import dev.pluginhost.contract.v1.PluginMessage;
+import dev.pluginhost.contract.v1.Ready;
+import dev.pluginhost.contract.v1.Reply;
+import dev.pluginhost.sdk.CapabilityDeniedException;
+import dev.pluginhost.sdk.Operation;
+import io.grpc.Channel;
+import io.grpc.stub.StreamObserver;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * The plugin's side of the session stream: announces readiness, runs each invocation on the operation executor (never
+ * on the transport thread), and sends results back. Ends when the host sends shutdown or the stream breaks.
+ */
+final class Session implements StreamObserver<HostMessage> {
+
+    /** How the session ended: the host asked for it, or the connection broke. */
+    enum End { SHUTDOWN, BROKEN }
+
+    private final Map<String, Operation> operations;
+    private final ExecutorService executor;
+    private final CompletableFuture<End> ended = new CompletableFuture<>();
+    private StreamObserver<PluginMessage> toHost;
+
+    Session(Map<String, Operation> operations, ExecutorService executor) {
+        this.operations = operations;
+        this.executor = executor;
+    }
+
+    CompletableFuture<End> open(Channel channel) {
+        toHost = PluginChannelGrpc.newStub(channel).session(this);
+        send(PluginMessage.newBuilder()
+                .setReady(Ready.newBuilder().addAllOperations(operations.keySet().stream().sorted().toList()))
+                .build());
+        return ended;
+    }
+
+    @Override
+    public void onNext(HostMessage message) {
+        switch (message.getKindCase()) {
+            case INVOCATION -> executor.execute(() -> send(PluginMessage.newBuilder()
+                    .setResult(run(message.getInvocation()))
+                    .build()));
+            case SHUTDOWN -> ended.complete(End.SHUTDOWN);
+            default -> { } // a newer host's message this runtime does not know: ignore, as protobuf intends
+        }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        ended.complete(End.BROKEN);
+    }
+
+    @Override
+    public void onCompleted() {
+        ended.complete(End.BROKEN);
+    }
+
+    void close() {
+        synchronized (this) {
+            toHost.onCompleted();
+        }
+    }
+
+    private synchronized void send(PluginMessage message) {
+        toHost.onNext(message);
+    }
+
+    private InvocationResult run(Invocation invocation) {
+        InvocationResult.Builder result = InvocationResult.newBuilder().setId(invocation.getId());
+        Operation operation = operations.get(invocation.getOperation());
+        if (operation == null) {
+            return result.setFailure(failure("UNKNOWN_OPERATION", "no operation '" + invocation.getOperation()
+                    + "'; this plugin has " + operations.keySet().stream().sorted().toList())).build();
+        }
+        try {
+            Object value = operation.handle(new PayloadRequest(invocation.getOperation(),
+                    invocation.getContentType(), invocation.getPayload().toByteArray()));
+            return result.setReply(reply(value)).build();
+        } catch (IllegalArgumentException e) {
+            return result.setFailure(failure("BAD_REQUEST", String.valueOf(e.getMessage()))).build();
+        } catch (CapabilityDeniedException e) {
+            return result.setFailure(failure("CAPABILITY_DENIED", e.getMessage())).build();
+        } catch (Exception | LinkageError | StackOverflowError e) {
+            return result.setFailure(failure("PLUGIN_ERROR", e.toString())).build();
+        }
+    }
+
+    private static Reply reply(Object value) {
+        if (value == null) {
+            return Reply.getDefaultInstance();
+        }
+        if (value instanceof byte[] bytes) {
+            return Reply.newBuilder().setPayload(ByteString.copyFrom(bytes))
+                    .setContentType("application/octet-stream").build();
+        }
+        if (value instanceof CharSequence text) {
+            return Reply.newBuilder().setPayload(ByteString.copyFrom(text.toString(), StandardCharsets.UTF_8))
+                    .setContentType("text/plain; charset=utf-8").build();
+        }
+        return Reply.newBuilder().setPayload(ByteString.copyFrom(Json.write(value), StandardCharsets.UTF_8))
+                .setContentType("application/json").build();
+    }
+
+    private static Failure failure(String code, String message) {
+        return Failure.newBuilder().setCode(code).setMessage(message).build();
+    }
+}
