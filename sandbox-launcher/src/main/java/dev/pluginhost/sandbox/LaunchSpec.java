@@ -1,0 +1,154 @@
+package dev.pluginhost.sandbox;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What to run in the sandbox and how. Nothing is inherited from the host: the environment is exactly
+ * {@link #environment()}, and only descriptors 0-2 (stdin is /dev/null) plus {@link #keepFds()} reach the program.
+ */
+public final class LaunchSpec {
+    private final List<String> command;
+    private final Map<String, String> environment;
+    private final Path workingDirectory;
+    private final SyscallPolicy policy;
+    private final ViolationMode mode;
+    private final List<Integer> keepFds;
+
+    private LaunchSpec(Builder b) {
+        this.command = List.copyOf(b.command);
+        this.environment = Collections.unmodifiableMap(new LinkedHashMap<>(b.environment));
+        this.workingDirectory = b.workingDirectory;
+        this.policy = b.policy;
+        this.mode = b.mode;
+        this.keepFds = List.copyOf(b.keepFds);
+    }
+
+    /** The program (an absolute path) and its arguments. */
+    public List<String> command() {
+        return command;
+    }
+
+    /** The program's entire environment. */
+    public Map<String, String> environment() {
+        return environment;
+    }
+
+    /** Where the program starts; empty: the host's working directory. */
+    public Optional<Path> workingDirectory() {
+        return Optional.ofNullable(workingDirectory);
+    }
+
+    /** The seccomp policy. */
+    public SyscallPolicy policy() {
+        return policy;
+    }
+
+    /** What happens on a violation. */
+    public ViolationMode mode() {
+        return mode;
+    }
+
+    /**
+     * Descriptors of the launcher process passed on to the program. Java's ProcessBuilder gives the launcher only
+     * 0-2, so this matters only to callers that start the launcher by other means.
+     */
+    public List<Integer> keepFds() {
+        return keepFds;
+    }
+
+    /** A new builder; policy defaults to {@link SyscallPolicy#jvmDefault()}, mode to {@link ViolationMode#DENY}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds a {@link LaunchSpec}. */
+    public static final class Builder {
+        private final List<String> command = new ArrayList<>();
+        private final Map<String, String> environment = new LinkedHashMap<>();
+        private Path workingDirectory;
+        private SyscallPolicy policy = SyscallPolicy.jvmDefault();
+        private ViolationMode mode = ViolationMode.DENY;
+        private final List<Integer> keepFds = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        /** The program (absolute path) and its arguments. */
+        public Builder command(List<String> command) {
+            this.command.clear();
+            this.command.addAll(command);
+            return this;
+        }
+
+        /** The program (absolute path) and its arguments. */
+        public Builder command(String... command) {
+            return command(List.of(command));
+        }
+
+        /** Replaces the environment. */
+        public Builder environment(Map<String, String> environment) {
+            this.environment.clear();
+            environment.forEach(this::env);
+            return this;
+        }
+
+        /** Adds one environment variable. */
+        public Builder env(String name, String value) {
+            Objects.requireNonNull(value, "value");
+            if (name == null || name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0
+                    || value.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("bad environment variable: " + name);
+            }
+            environment.put(name, value);
+            return this;
+        }
+
+        public Builder workingDirectory(Path workingDirectory) {
+            this.workingDirectory = workingDirectory;
+            return this;
+        }
+
+        public Builder policy(SyscallPolicy policy) {
+            this.policy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        public Builder mode(ViolationMode mode) {
+            this.mode = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /** See {@link LaunchSpec#keepFds()}. */
+        public Builder keepFds(int... fds) {
+            for (int fd : fds) {
+                if (fd < 0) {
+                    throw new IllegalArgumentException("bad fd: " + fd);
+                }
+                keepFds.add(fd);
+            }
+            return this;
+        }
+
+        /** Validates and builds. */
+        public LaunchSpec build() {
+            if (command.isEmpty()) {
+                throw new IllegalArgumentException("no command");
+            }
+            if (!command.get(0).startsWith("/")) {
+                throw new IllegalArgumentException("program must be an absolute path: " + command.get(0));
+            }
+            if (!policy.allows("sendmsg")) {
+                throw new IllegalArgumentException(
+                        "policy must allow sendmsg: the launcher hands the seccomp listener over with it");
+            }
+            return new LaunchSpec(this);
+        }
+    }
+}

@@ -1,0 +1,191 @@
+package dev.pluginhost.sandbox;
+
+import com.sun.jna.LastErrorException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Starts programs under the native {@code plugin-launcher}: each gets its own seccomp filter, compiled from the
+ * launch's {@link SyscallPolicy}, and a supervisor that reports violations to a {@link SandboxListener}.
+ *
+ * <p>The launcher's stdin is a pipe the host JVM keeps open for the launch's lifetime ({@code --host-fd 0}): when
+ * the host dies, however it dies, the pipe closes and the launcher kills the program.
+ */
+public final class SandboxLauncher {
+
+    /** Where the launcher binary lives on the classpath. */
+    public static final String RESOURCE = "dev/pluginhost/sandbox/native/linux-x86_64/plugin-launcher";
+
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
+
+    private final Path workDir;
+    private final Path binary;
+
+    /**
+     * Checks the platform, then extracts the launcher into {@code workDir/bin} (once per binary version) and
+     * verifies that it runs. {@code workDir} is created with mode 0700; it also holds one private directory per
+     * running launch (filter file, events FIFO).
+     *
+     * @throws SandboxUnavailableException naming what this host lacks
+     */
+    public SandboxLauncher(Path workDir) throws IOException {
+        Platform.check();
+        this.workDir = privateDirectory(workDir.toAbsolutePath());
+        this.binary = extract(privateDirectory(this.workDir.resolve("bin")));
+        verify(binary);
+    }
+
+    /**
+     * Checks that this host can run the sandbox.
+     *
+     * @throws SandboxUnavailableException naming what is missing
+     */
+    public static void checkPlatform() {
+        Platform.check();
+    }
+
+    /** The extracted launcher binary. */
+    public Path binary() {
+        return binary;
+    }
+
+    /**
+     * Starts {@code spec.command()} in the sandbox. Returns once the launcher process runs; the program's own
+     * start is reported by {@link SandboxListener#onStarted} and {@link SandboxedProcess#pid()}.
+     */
+    public SandboxedProcess launch(LaunchSpec spec, SandboxListener listener) throws IOException {
+        CompiledFilter filter = PolicyCompiler.compile(spec.policy());
+        Path runs = privateDirectory(workDir.resolve("runs"));
+        Path runDir = Files.createTempDirectory(runs, "run-", PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+        try {
+            Path filterFile = runDir.resolve("filter.bpf");
+            filter.writeTo(filterFile);
+            Path events = runDir.resolve("events");
+            mkfifo(events);
+            ProcessBuilder builder = new ProcessBuilder(command(spec, filterFile, events));
+            builder.environment().clear(); // the launcher needs none, and the program gets only spec's
+            builder.redirectInput(ProcessBuilder.Redirect.PIPE); // the host-liveness pipe
+            Process process = builder.start();
+            return new SandboxedProcess(process, events, runDir, listener);
+        } catch (IOException | RuntimeException e) {
+            SandboxedProcess.deleteRecursively(runDir);
+            throw e;
+        }
+    }
+
+    /** The launcher command line for {@code spec}. */
+    List<String> command(LaunchSpec spec, Path filterFile, Path events) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(binary.toString());
+        cmd.addAll(List.of("--filter", filterFile.toString(), "--events", events.toString()));
+        cmd.addAll(List.of("--mode", spec.mode().cliName(), "--host-fd", "0"));
+        for (int fd : spec.keepFds()) {
+            cmd.addAll(List.of("--keep-fd", Integer.toString(fd)));
+        }
+        for (Map.Entry<String, String> e : spec.environment().entrySet()) {
+            cmd.addAll(List.of("--env", e.getKey() + "=" + e.getValue()));
+        }
+        spec.workingDirectory().ifPresent(dir -> cmd.addAll(List.of("--chdir", dir.toAbsolutePath().toString())));
+        cmd.add("--");
+        cmd.addAll(spec.command());
+        return cmd;
+    }
+
+    private static void mkfifo(Path path) throws IOException {
+        try {
+            LibC.get().mkfifo(path.toString(), 0600);
+        } catch (LastErrorException e) {
+            throw new IOException("mkfifo " + path + " failed: errno " + e.getErrorCode(), e);
+        }
+    }
+
+    private static Path privateDirectory(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, OWNER_ONLY);
+        return dir;
+    }
+
+    private static Path extract(Path binDir) throws IOException {
+        byte[] bytes;
+        try (InputStream in = SandboxLauncher.class.getClassLoader().getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new SandboxUnavailableException("launcher binary missing from the classpath: " + RESOURCE);
+            }
+            bytes = in.readAllBytes();
+        }
+        // Named by content: a new build never execs a stale binary, and an unchanged one is extracted once.
+        Path target = binDir.resolve("plugin-launcher-" + sha256(bytes).substring(0, 16));
+        if (Files.isRegularFile(target) && Arrays.equals(Files.readAllBytes(target), bytes)) {
+            Files.setPosixFilePermissions(target, OWNER_ONLY);
+            return target;
+        }
+        Path tmp = Files.createTempFile(binDir, "plugin-launcher", ".tmp",
+                PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+        try {
+            Files.write(tmp, bytes);
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        return target;
+    }
+
+    private static void verify(Path binary) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                ProcessBuilder builder = new ProcessBuilder(binary.toString(), "--version");
+                builder.environment().clear();
+                builder.redirectErrorStream(true);
+                Process p = builder.start();
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0 || !out.startsWith("plugin-launcher ")) {
+                    p.destroyForcibly();
+                    throw new SandboxUnavailableException("launcher " + binary + " does not run: " + out.strip());
+                }
+                return;
+            } catch (IOException e) {
+                // ETXTBSY: a concurrent fork in this JVM may still hold the file open for writing for a moment.
+                if (attempt >= 10 || e.getMessage() == null || !e.getMessage().contains("Text file busy")) {
+                    throw new SandboxUnavailableException("launcher " + binary + " does not run", e);
+                }
+                sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while verifying the launcher", e);
+            }
+        }
+    }
+
+    private static void sleep(long millis) throws IOException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new UncheckedIOException(new IOException(e));
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package dev.pluginhost.sandbox;
+
+/**
+ * Receives a sandboxed program's events, on the launch's event thread (one per launch, in order). Keep the
+ * callbacks short; an exception thrown here is swallowed so that the events keep flowing.
+ */
+public interface SandboxListener {
+
+    /** A listener that ignores everything. */
+    SandboxListener NONE = new SandboxListener() {
+    };
+
+    /** The program was forked, filtered and is about to exec; {@code pid} is the sandboxed process. */
+    default void onStarted(long pid) {
+    }
+
+    /** The program made a system call its policy does not allow. */
+    default void onViolation(Violation violation) {
+    }
+
+    /** The launcher or its setup reported an error (the program may never have run). */
+    default void onError(String message) {
+    }
+
+    /** The program and its launcher are gone. Called exactly once, last. */
+    default void onExit(ExitStatus status) {
+    }
+}
