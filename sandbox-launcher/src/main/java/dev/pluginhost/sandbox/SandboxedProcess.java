@@ -96,7 +96,10 @@ public final class SandboxedProcess {
         return launcher.isAlive();
     }
 
-    /** Asks the launcher to end the program: SIGTERM to the launcher, which SIGKILLs the program's group. */
+    /**
+     * Asks the launcher to end the program: SIGTERM to the launcher, which SIGKILLs the program's process group and
+     * exits with 137. Like {@link Process#destroy()}, this closes {@link #stdout()} and {@link #stderr()}.
+     */
     public void kill() {
         launcher.destroy();
     }

@@ -7,9 +7,11 @@ import dev.pluginhost.sandbox.TestJvm.Lines;
 import dev.pluginhost.sandbox.TestJvm.Recorder;
 import dev.pluginhost.sandbox.programs.EnvFdProgram;
 import dev.pluginhost.sandbox.programs.ExecProgram;
+import dev.pluginhost.sandbox.programs.FloodProgram;
 import dev.pluginhost.sandbox.programs.HonestProgram;
 import dev.pluginhost.sandbox.programs.HostProgram;
 import dev.pluginhost.sandbox.programs.InetSocketProgram;
+import dev.pluginhost.sandbox.programs.SleeperProgram;
 import dev.pluginhost.sandbox.programs.UdsWorkload;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +50,7 @@ class SandboxLauncherTest {
     }
 
     @Test
-    void honestJvmRunsWithoutViolationsUnderSeccompAndNoNewPrivs() throws Exception {
+    void honestJvmRunsUnderSeccompAndNoNewPrivsWithOnlyJdkProbesReported() throws Exception {
         Path data = Files.createDirectories(tmp.resolve("data"));
         Path go = tmp.resolve("go");
         Run run = launch(jvm(HonestProgram.class, data.toString(), go.toString()).build());
@@ -74,7 +76,7 @@ class SandboxLauncherTest {
     }
 
     @Test
-    void grpcLikeUnixSocketWorkloadRunsWithoutViolations() throws Exception {
+    void grpcLikeUnixSocketWorkloadRunsWithOnlyJdkProbesReported() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("uds"));
         Run run = launch(jvm(UdsWorkload.class, dir.toString(), "2000").build());
 
@@ -198,6 +200,36 @@ class SandboxLauncherTest {
         } finally {
             host.destroyForcibly();
         }
+    }
+
+    @Test
+    void killEndsLauncherAndChild() throws Exception {
+        Run run = launch(jvm(SleeperProgram.class).build());
+        run.out.await("ready"::equals, RUN);
+        long pid = run.process.pid();
+
+        run.process.kill();
+        // Process.destroy() closes the launcher's pipes, so only the exit tells.
+        ExitStatus exit = run.process.onExit().get(RUN.toSeconds(), TimeUnit.SECONDS);
+        assertThat(exit).isEqualTo(new ExitStatus(137, 9));
+        assertThat(TestJvm.running(pid)).isFalse();
+        assertThat(run.process.isAlive()).isFalse();
+    }
+
+    @Test
+    void violationFloodIsReportedInFullWithoutStallingTheSupervisor() throws Exception {
+        int calls = 20_000;
+        long start = System.nanoTime();
+        Run run = launch(jvm(FloodProgram.class, Integer.toString(calls)).build());
+        ExitStatus exit = run.awaitExit();
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+        assertThat(exit.exitCode()).as(run.err.text()).isZero();
+        assertThat(run.out.lines).contains("flooded " + calls);
+        // Every refused call is one event (plus the JDK's probes); nothing was dropped or stalled.
+        assertThat(run.events.violations).hasSizeBetween(calls, calls + 20)
+                .allMatch(SandboxLauncherTest::isJdkAddressFamilyProbe);
+        assertThat(took).isLessThan(RUN);
     }
 
     @Test
