@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,14 +20,32 @@
 
 static int events_fd = -1;
 
-void events_open(const char *path)
+void events_open(const char *path, int host_fd)
 {
-    /* May be a FIFO: then this blocks until the host opens the reading end. */
+    /* May be a FIFO the host created: then a blocking open would wait for its reader, forever if the host died
+     * in the meantime. Open without blocking (ENXIO: no reader yet), watch the host fd while waiting, give up
+     * after EVENTS_OPEN_TIMEOUT_MS. */
+    int waited_ms = 0;
     int fd;
-    do {
-        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-    } while (fd < 0 && errno == EINTR);
-    if (fd < 0)
+    for (;;) {
+        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0600);
+        if (fd >= 0)
+            break;
+        if (errno == EINTR)
+            continue;
+        if (errno != ENXIO)
+            die("open events");
+        if (waited_ms >= EVENTS_OPEN_TIMEOUT_MS)
+            die_msg("open events", "no reader on the events FIFO");
+        struct pollfd pfd = { .fd = host_fd, .events = POLLIN };
+        int ready = poll(&pfd, host_fd >= 0 ? 1 : 0, 20);
+        if (ready > 0 && (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)))
+            die_msg("open events", "host is gone");
+        waited_ms += 20;
+    }
+    /* Writes block again from here on: back-pressure instead of lost events. */
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
         die("open events");
     events_fd = fd;
 }

@@ -27,6 +27,7 @@
 
 #define MAX_KEEP_FDS 64
 #define MAX_ENV 4096
+#define EVENTS_OPEN_TIMEOUT_MS 30000 /* how long to wait for the host to open the events FIFO */
 #define MAX_FILTER_INSNS 4096 /* BPF_MAXINSNS: the kernel refuses longer programs */
 
 enum violation_mode { MODE_DENY, MODE_KILL, MODE_AUDIT };
@@ -54,7 +55,7 @@ void parse_args(int argc, char **argv, struct config *cfg);
 const char *mode_name(enum violation_mode mode);
 
 /* events.c: one JSON object per line on the events file. Numbers only; names are resolved by the host. */
-void events_open(const char *path);
+void events_open(const char *path, int host_fd);
 void event_started(pid_t pid);
 void event_violation(const struct seccomp_notif *req, enum violation_mode mode, int err);
 void event_exited(pid_t pid, int wait_status);

@@ -78,7 +78,7 @@ int main(int argc, char **argv)
     parse_args(argc, argv, &cfg);
     check_host_fd(&cfg);
     struct sock_fprog prog = filter_load(cfg.filter_path);
-    events_open(cfg.events_path);
+    events_open(cfg.events_path, cfg.host_fd);
     supervisor_block_signals();
 
     int sv[2];

@@ -38,15 +38,16 @@ public final class SandboxLauncher {
     private final Path binary;
 
     /**
-     * Checks the platform, then extracts the launcher into {@code workDir/bin} (once per binary version) and
-     * verifies that it runs. {@code workDir} is created with mode 0700; it also holds one private directory per
-     * running launch (filter file, events FIFO).
+     * Checks the platform, then extracts the launcher into {@code workDir/sandbox-launcher/bin} (once per binary
+     * version) and verifies that it runs. {@code workDir/sandbox-launcher} is created (or reset) to mode 0700;
+     * {@code workDir} itself is left as it is, so passing a shared directory such as /tmp is safe. It also holds one
+     * private directory per running launch (filter file, events FIFO), removed when the launch ends.
      *
      * @throws SandboxUnavailableException naming what this host lacks
      */
     public SandboxLauncher(Path workDir) throws IOException {
         Platform.check();
-        this.workDir = privateDirectory(workDir.toAbsolutePath());
+        this.workDir = privateDirectory(workDir.toAbsolutePath().resolve("sandbox-launcher"));
         this.binary = extract(privateDirectory(this.workDir.resolve("bin")));
         verify(binary);
     }
