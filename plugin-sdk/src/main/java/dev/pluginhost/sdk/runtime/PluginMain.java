@@ -16,6 +16,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class PluginMain {
 
+    /**
+     * Netty enumerates network interfaces when it initialises and logs a stack trace when it cannot. A plugin JVM has
+     * no network by design, so that warning is noise; the logger is held here so its level sticks.
+     */
+    private static final java.util.logging.Logger NETTY_INTERFACES =
+            java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.netty.util.NetUtilInitializations");
+
     private PluginMain() {
     }
 
@@ -29,6 +36,7 @@ public final class PluginMain {
     }
 
     static int run(RuntimeEnvironment env) {
+        NETTY_INTERFACES.setLevel(java.util.logging.Level.SEVERE);
         HostConnection host;
         try {
             host = HostConnection.open(env);

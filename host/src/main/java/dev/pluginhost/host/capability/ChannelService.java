@@ -1,0 +1,51 @@
+package dev.pluginhost.host.capability;
+
+import dev.pluginhost.contract.v1.HandshakeRequest;
+import dev.pluginhost.contract.v1.HandshakeResponse;
+import dev.pluginhost.contract.v1.HostMessage;
+import dev.pluginhost.contract.v1.PluginChannelGrpc;
+import dev.pluginhost.contract.v1.PluginMessage;
+import io.grpc.StatusException;
+import io.grpc.stub.StreamObserver;
+
+/** The handshake and the session stream, for one plugin. */
+final class ChannelService extends PluginChannelGrpc.PluginChannelImplBase {
+
+    private final PluginConnection connection;
+
+    ChannelService(PluginConnection connection) {
+        this.connection = connection;
+    }
+
+    @Override
+    public void handshake(HandshakeRequest request, StreamObserver<HandshakeResponse> response) {
+        try {
+            response.onNext(connection.handshake(request));
+            response.onCompleted();
+        } catch (StatusException e) {
+            response.onError(e);
+        }
+    }
+
+    @Override
+    public StreamObserver<PluginMessage> session(StreamObserver<HostMessage> toPlugin) {
+        try {
+            return connection.openSession(toPlugin);
+        } catch (StatusException e) {
+            toPlugin.onError(e);
+            return new StreamObserver<>() {
+                @Override
+                public void onNext(PluginMessage value) {
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                }
+
+                @Override
+                public void onCompleted() {
+                }
+            };
+        }
+    }
+}

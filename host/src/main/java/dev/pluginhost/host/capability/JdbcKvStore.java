@@ -1,0 +1,133 @@
+package dev.pluginhost.host.capability;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * {@link KvStore} on any JDBC database: one table, {@code (plugin, key)} as primary key, each write its own
+ * auto-committed statement (acknowledged = committed).
+ */
+public final class JdbcKvStore implements KvStore {
+
+    private final DataSource dataSource;
+
+    public JdbcKvStore(DataSource dataSource) {
+        this.dataSource = dataSource;
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS plugin_kv (plugin VARCHAR(64) NOT NULL, k VARCHAR(1024) NOT NULL, "
+                    + "v VARBINARY(1048576) NOT NULL, PRIMARY KEY (plugin, k))");
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot create the kv table: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Optional<byte[]> get(String plugin, String key) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("SELECT v FROM plugin_kv WHERE plugin = ? AND k = ?")) {
+            s.setString(1, plugin);
+            s.setString(2, key);
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() ? Optional.of(r.getBytes(1)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw failure("get", e);
+        }
+    }
+
+    @Override
+    public void put(String plugin, String key, byte[] value) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("MERGE INTO plugin_kv (plugin, k, v) KEY (plugin, k) "
+                     + "VALUES (?, ?, ?)")) {
+            s.setString(1, plugin);
+            s.setString(2, key);
+            s.setBytes(3, value);
+            s.executeUpdate();
+        } catch (SQLException e) {
+            throw failure("put", e);
+        }
+    }
+
+    @Override
+    public boolean delete(String plugin, String key) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("DELETE FROM plugin_kv WHERE plugin = ? AND k = ?")) {
+            s.setString(1, plugin);
+            s.setString(2, key);
+            return s.executeUpdate() > 0;
+        } catch (SQLException e) {
+            throw failure("delete", e);
+        }
+    }
+
+    @Override
+    public List<String> list(String plugin, String prefix, int limit) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("SELECT k FROM plugin_kv WHERE plugin = ? AND k >= ? "
+                     + "ORDER BY k LIMIT ?")) {
+            s.setString(1, plugin);
+            s.setString(2, prefix);
+            s.setInt(3, limit);
+            List<String> keys = new ArrayList<>();
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next() && r.getString(1).startsWith(prefix)) {
+                    keys.add(r.getString(1));
+                }
+            }
+            return keys;
+        } catch (SQLException e) {
+            throw failure("list", e);
+        }
+    }
+
+    @Override
+    public boolean compareAndSet(String plugin, String key, byte[] expected, byte[] value) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                Optional<byte[]> current;
+                try (PreparedStatement s = c.prepareStatement(
+                        "SELECT v FROM plugin_kv WHERE plugin = ? AND k = ? FOR UPDATE")) {
+                    s.setString(1, plugin);
+                    s.setString(2, key);
+                    try (ResultSet r = s.executeQuery()) {
+                        current = r.next() ? Optional.of(r.getBytes(1)) : Optional.empty();
+                    }
+                }
+                boolean matches = expected == null ? current.isEmpty()
+                        : current.isPresent() && Arrays.equals(current.get(), expected);
+                if (!matches) {
+                    c.rollback();
+                    return false;
+                }
+                try (PreparedStatement s = c.prepareStatement("MERGE INTO plugin_kv (plugin, k, v) KEY (plugin, k) "
+                        + "VALUES (?, ?, ?)")) {
+                    s.setString(1, plugin);
+                    s.setString(2, key);
+                    s.setBytes(3, value);
+                    s.executeUpdate();
+                }
+                c.commit();
+                return true;
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw failure("compareAndSet", e);
+        }
+    }
+
+    private static IllegalStateException failure(String operation, SQLException e) {
+        return new IllegalStateException("kv " + operation + " failed: " + e.getMessage(), e);
+    }
+}

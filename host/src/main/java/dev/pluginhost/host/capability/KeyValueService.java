@@ -1,0 +1,85 @@
+package dev.pluginhost.host.capability;
+
+import dev.pluginhost.contract.v1.CompareAndSetRequest;
+import dev.pluginhost.contract.v1.CompareAndSetResponse;
+import dev.pluginhost.contract.v1.DeleteRequest;
+import dev.pluginhost.contract.v1.DeleteResponse;
+import dev.pluginhost.contract.v1.GetRequest;
+import dev.pluginhost.contract.v1.GetResponse;
+import dev.pluginhost.contract.v1.KeyValueGrpc;
+import dev.pluginhost.contract.v1.ListRequest;
+import dev.pluginhost.contract.v1.ListResponse;
+import dev.pluginhost.contract.v1.PutRequest;
+import dev.pluginhost.contract.v1.PutResponse;
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.util.function.Supplier;
+
+/** Capability {@code kv} for one plugin: every key is scoped to the connection's plugin id. */
+final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
+
+    static final int MAX_KEY_BYTES = 1024;
+    static final int MAX_LIST = 1000;
+
+    private final String plugin;
+    private final KvStore store;
+
+    KeyValueService(String plugin, KvStore store) {
+        this.plugin = plugin;
+        this.store = store;
+    }
+
+    @Override
+    public void get(GetRequest request, StreamObserver<GetResponse> response) {
+        answer(response, () -> store.get(plugin, key(request.getKey()))
+                .map(v -> GetResponse.newBuilder().setFound(true).setValue(ByteString.copyFrom(v)).build())
+                .orElse(GetResponse.getDefaultInstance()));
+    }
+
+    @Override
+    public void put(PutRequest request, StreamObserver<PutResponse> response) {
+        answer(response, () -> {
+            store.put(plugin, key(request.getKey()), request.getValue().toByteArray());
+            return PutResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void delete(DeleteRequest request, StreamObserver<DeleteResponse> response) {
+        answer(response, () -> DeleteResponse.newBuilder()
+                .setExisted(store.delete(plugin, key(request.getKey()))).build());
+    }
+
+    @Override
+    public void list(ListRequest request, StreamObserver<ListResponse> response) {
+        int limit = request.getLimit() == 0 ? MAX_LIST : Math.min(request.getLimit(), MAX_LIST);
+        answer(response, () -> ListResponse.newBuilder()
+                .addAllKeys(store.list(plugin, request.getPrefix(), limit)).build());
+    }
+
+    @Override
+    public void compareAndSet(CompareAndSetRequest request, StreamObserver<CompareAndSetResponse> response) {
+        answer(response, () -> CompareAndSetResponse.newBuilder().setSwapped(store.compareAndSet(plugin,
+                key(request.getKey()), request.getExpectAbsent() ? null : request.getExpected().toByteArray(),
+                request.getValue().toByteArray())).build());
+    }
+
+    private static String key(String key) {
+        if (key.isEmpty() || key.length() > MAX_KEY_BYTES) {
+            throw new IllegalArgumentException("key must be 1 to " + MAX_KEY_BYTES + " characters");
+        }
+        return key;
+    }
+
+    private static <T> void answer(StreamObserver<T> response, Supplier<T> work) {
+        try {
+            response.onNext(work.get());
+            response.onCompleted();
+        } catch (IllegalArgumentException e) {
+            response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asException());
+        } catch (RuntimeException e) {
+            response.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asException());
+        }
+    }
+}

@@ -1,0 +1,224 @@
+package dev.pluginhost.host.capability;
+
+import dev.pluginhost.contract.v1.HandshakeRequest;
+import dev.pluginhost.contract.v1.HandshakeResponse;
+import dev.pluginhost.contract.v1.HostMessage;
+import dev.pluginhost.contract.v1.Invocation;
+import dev.pluginhost.contract.v1.InvocationResult;
+import dev.pluginhost.contract.v1.PluginMessage;
+import dev.pluginhost.contract.v1.Shutdown;
+import dev.pluginhost.host.discovery.PluginDescriptor;
+import dev.pluginhost.host.discovery.VersionRange;
+import dev.pluginhost.host.metrics.PluginMetrics;
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.StatusException;
+import io.grpc.stub.StreamObserver;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The host's side of one plugin's channel: who the plugin is, what it was granted, its credentials, and its session
+ * stream. One per plugin launch; a restarted plugin gets a new one with a new secret.
+ */
+public final class PluginConnection {
+
+    /** The contract versions this host serves. */
+    public static final VersionRange HOST_CONTRACT = new VersionRange(1, 1);
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** What the lifecycle learns from the channel. */
+    public interface Events {
+        void ready(List<String> operations);
+
+        void sessionEnded(String reason);
+    }
+
+    private final PluginDescriptor plugin;
+    private final Set<String> grants;
+    private final PluginMetrics metrics;
+    private final Events events;
+    private final byte[] launchSecret = randomToken();
+    private volatile boolean secretUsed;
+    private volatile byte[] sessionToken;
+    private StreamObserver<HostMessage> session; // guarded by this
+    private final Map<String, CompletableFuture<InvocationResult>> pending = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
+
+    public PluginConnection(PluginDescriptor plugin, Set<String> grants, PluginMetrics metrics, Events events) {
+        this.plugin = plugin;
+        this.grants = grants;
+        this.metrics = metrics;
+        this.events = events;
+    }
+
+    public PluginDescriptor plugin() {
+        return plugin;
+    }
+
+    public String pluginId() {
+        return plugin.id();
+    }
+
+    public Set<String> grants() {
+        return grants;
+    }
+
+    public boolean granted(Capability capability) {
+        return grants.contains(capability.id());
+    }
+
+    public PluginMetrics metrics() {
+        return metrics;
+    }
+
+    /** @return the one-time secret to put into the plugin JVM's environment */
+    public String launchSecret() {
+        return new String(launchSecret, StandardCharsets.US_ASCII);
+    }
+
+    /** Checks a session token in constant time. */
+    boolean tokenMatches(String bearer) {
+        byte[] token = sessionToken;
+        if (token == null || bearer == null || !bearer.startsWith("Bearer ")) {
+            return false;
+        }
+        return MessageDigest.isEqual(token, bearer.substring(7).getBytes(StandardCharsets.US_ASCII));
+    }
+
+    synchronized HandshakeResponse handshake(HandshakeRequest request) throws StatusException {
+        if (!plugin.id().equals(request.getPluginId())) {
+            metrics.authenticationFailed(plugin.id(), "plugin-id");
+            throw Status.UNAUTHENTICATED.withDescription("this socket belongs to plugin '" + plugin.id()
+                    + "', not '" + request.getPluginId() + "'").asException();
+        }
+        byte[] offered = request.getLaunchSecret().getBytes(StandardCharsets.US_ASCII);
+        if (secretUsed || !MessageDigest.isEqual(launchSecret, offered)) {
+            metrics.authenticationFailed(plugin.id(), "secret");
+            throw Status.UNAUTHENTICATED.withDescription("wrong or already used launch secret for plugin '"
+                    + plugin.id() + "'").asException();
+        }
+        VersionRange offeredRange = new VersionRange(request.getMinContractVersion(),
+                request.getMaxContractVersion());
+        int version = HOST_CONTRACT.highestCommon(offeredRange);
+        if (version < 0) {
+            throw Status.FAILED_PRECONDITION.withDescription("plugin '" + plugin.id() + "' speaks contract versions "
+                    + offeredRange + " but this host serves " + HOST_CONTRACT
+                    + ": rebuild the plugin with a matching plugin-sdk").asException();
+        }
+        secretUsed = true;
+        byte[] token = randomToken();
+        sessionToken = token;
+        return HandshakeResponse.newBuilder()
+                .setContractVersion(version)
+                .setSessionToken(new String(token, StandardCharsets.US_ASCII))
+                .setHostVersion(hostVersion())
+                .addAllGrantedCapabilities(grants.stream().sorted().toList())
+                .build();
+    }
+
+    StreamObserver<PluginMessage> openSession(StreamObserver<HostMessage> toPlugin) throws StatusException {
+        synchronized (this) {
+            if (session != null) {
+                throw Status.ALREADY_EXISTS.withDescription("plugin '" + plugin.id() + "' already has a session")
+                        .asException();
+            }
+            session = toPlugin;
+        }
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(PluginMessage message) {
+                switch (message.getKindCase()) {
+                    case READY -> events.ready(List.copyOf(message.getReady().getOperationsList()));
+                    case RESULT -> {
+                        CompletableFuture<InvocationResult> waiting = pending.remove(message.getResult().getId());
+                        if (waiting != null) {
+                            waiting.complete(message.getResult());
+                        }
+                    }
+                    default -> { }
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                ended("session broke: " + Status.fromThrowable(t));
+            }
+
+            @Override
+            public void onCompleted() {
+                ended("session closed by the plugin");
+            }
+        };
+    }
+
+    private void ended(String reason) {
+        synchronized (this) {
+            session = null;
+        }
+        pending.values().forEach(f -> f.completeExceptionally(new IllegalStateException(
+                "plugin '" + plugin.id() + "' went away during the invocation (" + reason + ")")));
+        pending.clear();
+        events.sessionEnded(reason);
+    }
+
+    /**
+     * Sends an invocation down the session.
+     *
+     * @return the plugin's result; fails with a TimeoutException after {@code timeout}
+     */
+    public CompletableFuture<InvocationResult> invoke(String operation, byte[] payload, String contentType,
+                                                      Duration timeout) {
+        String id = Long.toString(ids.incrementAndGet());
+        CompletableFuture<InvocationResult> result = new CompletableFuture<>();
+        pending.put(id, result);
+        HostMessage message = HostMessage.newBuilder().setInvocation(Invocation.newBuilder()
+                .setId(id)
+                .setOperation(operation)
+                .setPayload(ByteString.copyFrom(payload))
+                .setContentType(contentType)
+                .setTimeoutMs(timeout.toMillis())).build();
+        synchronized (this) {
+            if (session == null) {
+                pending.remove(id);
+                return CompletableFuture.failedFuture(new IllegalStateException("plugin '" + plugin.id()
+                        + "' has no open session"));
+            }
+            session.onNext(message);
+        }
+        return result.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((r, e) -> pending.remove(id));
+    }
+
+    /** Asks the plugin to stop; returns false when there is no session to ask on. */
+    public synchronized boolean requestShutdown(Duration grace) {
+        if (session == null) {
+            return false;
+        }
+        session.onNext(HostMessage.newBuilder().setShutdown(Shutdown.newBuilder().setGraceMs(grace.toMillis()))
+                .build());
+        return true;
+    }
+
+    private static byte[] randomToken() {
+        byte[] bytes = new byte[24];
+        RANDOM.nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static String hostVersion() {
+        String version = PluginConnection.class.getPackage().getImplementationVersion();
+        return version == null ? "dev" : version;
+    }
+}

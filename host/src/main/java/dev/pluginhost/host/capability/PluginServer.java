@@ -1,0 +1,85 @@
+package dev.pluginhost.host.capability;
+
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gRPC server on one plugin's private Unix socket: the channel service and the capabilities, all behind the
+ * {@link CallGuard}. Only that plugin is ever handed this socket's path.
+ */
+public final class PluginServer implements AutoCloseable {
+
+    /** Unix socket paths longer than this do not fit {@code sockaddr_un.sun_path}. */
+    static final int MAX_SOCKET_PATH = 107;
+
+    private final Server server;
+    private final Path socket;
+
+    private PluginServer(Server server, Path socket) {
+        this.server = server;
+        this.socket = socket;
+    }
+
+    /**
+     * Binds the plugin's socket and starts serving.
+     *
+     * @throws IOException when the socket cannot be bound (the message names the path)
+     */
+    public static PluginServer start(PluginConnection connection, Path socket, KvStore kv,
+                                     EventLoopGroup boss, EventLoopGroup workers, Executor executor)
+            throws IOException {
+        if (socket.toString().getBytes().length > MAX_SOCKET_PATH) {
+            throw new IOException("socket path " + socket + " is longer than " + MAX_SOCKET_PATH
+                    + " bytes: set plugins.run-dir to a shorter folder");
+        }
+        Files.deleteIfExists(socket);
+        CallGuard guard = new CallGuard(connection);
+        Server server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+                .channelType(EpollServerDomainSocketChannel.class)
+                .bossEventLoopGroup(boss)
+                .workerEventLoopGroup(workers)
+                .executor(executor)
+                .maxInboundMessageSize(4 * 1024 * 1024)
+                .addService(ServerInterceptors.intercept(new ChannelService(connection), guard))
+                .addService(ServerInterceptors.intercept(new LogService(connection.pluginId()), guard))
+                .addService(ServerInterceptors.intercept(new KeyValueService(connection.pluginId(), kv), guard))
+                .build();
+        try {
+            server.start();
+        } catch (IOException e) {
+            throw new IOException("cannot bind plugin socket " + socket + ": " + e.getMessage(), e);
+        }
+        return new PluginServer(server, socket);
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    @Override
+    public void close() {
+        server.shutdown();
+        try {
+            if (!server.awaitTermination(2, TimeUnit.SECONDS)) {
+                server.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            server.shutdownNow();
+        }
+        try {
+            Files.deleteIfExists(socket);
+        } catch (IOException ignored) {
+            // the run folder is removed at host stop anyway
+        }
+    }
+}

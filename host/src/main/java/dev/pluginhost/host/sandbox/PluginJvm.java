@@ -1,0 +1,82 @@
+package dev.pluginhost.host.sandbox;
+
+import dev.pluginhost.host.PluginHostProperties;
+import dev.pluginhost.host.discovery.PluginDescriptor;
+import dev.pluginhost.sandbox.LaunchSpec;
+import dev.pluginhost.sandbox.SyscallPolicy;
+import dev.pluginhost.sandbox.ViolationMode;
+import dev.pluginhost.sdk.runtime.RuntimeEnvironment;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The command line and environment of one plugin JVM. The environment is built from nothing: the host's own
+ * variables (and whatever secrets they hold) never reach a plugin.
+ */
+public final class PluginJvm {
+
+    /** The runtime's entry point inside the plugin JVM. */
+    static final String MAIN = "dev.pluginhost.sdk.runtime.PluginMain";
+
+    private PluginJvm() {
+    }
+
+    /**
+     * @param plugin the plugin to run
+     * @param properties the host's settings (java, JVM options, sandbox mode)
+     * @param runtimeJar the plugin runtime jar
+     * @param socket the plugin's private socket
+     * @param secret the plugin's one-time launch secret
+     * @param dataDir the plugin's persistent folder (also its working directory)
+     * @param tmpDir the plugin's private temporary folder (also Netty's and JNA's native-library folder)
+     */
+    public static LaunchSpec spec(PluginDescriptor plugin, PluginHostProperties properties, Path runtimeJar,
+                                  Path socket, String secret, Path dataDir, Path tmpDir) {
+        List<String> command = new ArrayList<>();
+        command.add(java(properties).toString());
+        command.addAll(properties.getJvmOptions());
+        command.add("-Djava.io.tmpdir=" + tmpDir);
+        command.add("-Dio.netty.native.workdir=" + tmpDir);
+        command.add("-Djna.tmpdir=" + tmpDir);
+        command.add("-cp");
+        command.add(runtimeJar.toString());
+        command.add(MAIN);
+
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put(RuntimeEnvironment.ID, plugin.id());
+        env.put(RuntimeEnvironment.VERSION, plugin.version());
+        env.put(RuntimeEnvironment.CLASS, plugin.pluginClass());
+        env.put(RuntimeEnvironment.JAR, plugin.jar().toAbsolutePath().toString());
+        env.put(RuntimeEnvironment.SOCKET, socket.toString());
+        env.put(RuntimeEnvironment.SECRET, secret);
+        env.put(RuntimeEnvironment.DATA_DIR, dataDir.toString());
+        env.put("LANG", "C.UTF-8");
+
+        return LaunchSpec.builder()
+                .command(command)
+                .environment(env)
+                .workingDirectory(dataDir)
+                .policy(SyscallPolicy.jvmDefault())
+                .mode(mode(properties))
+                .build();
+    }
+
+    static Path java(PluginHostProperties properties) {
+        return properties.getJava() != null ? properties.getJava().toAbsolutePath()
+                : Path.of(System.getProperty("java.home"), "bin", "java");
+    }
+
+    static ViolationMode mode(PluginHostProperties properties) {
+        String mode = properties.getSandbox().getMode().trim().toUpperCase(Locale.ROOT);
+        try {
+            return ViolationMode.valueOf(mode);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("plugins.sandbox.mode '" + properties.getSandbox().getMode()
+                    + "' is not one of deny, kill, audit");
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package dev.pluginhost.host.web;
+
+import dev.pluginhost.contract.v1.Failure;
+import dev.pluginhost.contract.v1.InvocationResult;
+import dev.pluginhost.host.discovery.Rejection;
+import dev.pluginhost.host.lifecycle.PluginManager;
+import dev.pluginhost.host.lifecycle.PluginNotFoundException;
+import dev.pluginhost.host.lifecycle.PluginNotRunningException;
+import dev.pluginhost.sandbox.Violation;
+import java.net.URI;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/** The management API under {@code /api}; errors are RFC 9457 problem details. */
+@RestController
+@RequestMapping("/api")
+public class PluginController {
+
+    private final PluginManager plugins;
+
+    public PluginController(PluginManager plugins) {
+        this.plugins = plugins;
+    }
+
+    @GetMapping("/plugins")
+    public List<PluginView> list() {
+        return plugins.plugins().stream().map(PluginView::of).toList();
+    }
+
+    @GetMapping("/plugins/{id}")
+    public PluginView get(@PathVariable String id) {
+        return plugins.plugin(id).map(PluginView::of).orElseThrow(() -> new PluginNotFoundException(id));
+    }
+
+    /** The plugin's most recent sandbox violations, oldest first. */
+    @GetMapping("/plugins/{id}/violations")
+    public List<ViolationView> violations(@PathVariable String id) {
+        return plugins.plugin(id).orElseThrow(() -> new PluginNotFoundException(id)).violations().stream()
+                .map(ViolationView::of).toList();
+    }
+
+    /** Jars in the plugins folder that were not started, and why. */
+    @GetMapping("/rejections")
+    public List<RejectionView> rejections() {
+        return plugins.rejections().stream().map(RejectionView::of).toList();
+    }
+
+    @PostMapping("/plugins/{id}/invoke/{operation}")
+    public CompletableFuture<ResponseEntity<?>> invoke(@PathVariable String id, @PathVariable String operation,
+            @RequestBody(required = false) byte[] body,
+            @RequestHeader(value = HttpHeaders.CONTENT_TYPE, required = false) String contentType) {
+        return plugins.invoke(id, operation, body == null ? new byte[0] : body,
+                        contentType == null ? MediaType.APPLICATION_JSON_VALUE : contentType)
+                .thenApply(result -> answer(id, operation, result));
+    }
+
+    private static ResponseEntity<?> answer(String id, String operation, InvocationResult result) {
+        if (result.hasReply()) {
+            String type = result.getReply().getContentType();
+            return ResponseEntity.ok()
+                    .contentType(MediaType.parseMediaType(type.isEmpty() ? "application/octet-stream" : type))
+                    .body(result.getReply().getPayload().toByteArray());
+        }
+        Failure failure = result.getFailure();
+        HttpStatus status = switch (failure.getCode()) {
+            case "BAD_REQUEST" -> HttpStatus.BAD_REQUEST;
+            case "UNKNOWN_OPERATION" -> HttpStatus.NOT_FOUND;
+            case "CAPABILITY_DENIED" -> HttpStatus.FORBIDDEN;
+            default -> HttpStatus.BAD_GATEWAY;
+        };
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, failure.getMessage());
+        problem.setTitle("Plugin " + failure.getCode().toLowerCase().replace('_', ' '));
+        problem.setType(URI.create("urn:pluginhost:invocation:" + failure.getCode().toLowerCase()));
+        problem.setProperty("plugin", id);
+        problem.setProperty("operation", operation);
+        return ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
+    }
+
+    @ExceptionHandler(PluginNotFoundException.class)
+    public ProblemDetail notFound(PluginNotFoundException e) {
+        return problem(HttpStatus.NOT_FOUND, "Unknown plugin", e.getMessage());
+    }
+
+    @ExceptionHandler(PluginNotRunningException.class)
+    public ProblemDetail notRunning(PluginNotRunningException e) {
+        return problem(HttpStatus.CONFLICT, "Plugin not running", e.getMessage());
+    }
+
+    @ExceptionHandler({TimeoutException.class, CompletionException.class, IllegalStateException.class})
+    public ProblemDetail invocationFailed(Exception e) {
+        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        if (cause instanceof TimeoutException) {
+            return problem(HttpStatus.GATEWAY_TIMEOUT, "Plugin timed out",
+                    "the plugin did not answer within plugins.invoke-timeout");
+        }
+        return problem(HttpStatus.BAD_GATEWAY, "Plugin invocation failed", String.valueOf(cause.getMessage()));
+    }
+
+    private static ProblemDetail problem(HttpStatus status, String title, String detail) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+        problem.setTitle(title);
+        return problem;
+    }
+
+    /**
+     * A sandbox violation as the API shows it.
+     *
+     * @param time when the supervisor saw it
+     * @param pid the thread or process that made the call
+     * @param syscall the system call's name
+     * @param args its six raw arguments, in hex
+     * @param action what the supervisor did: deny, kill or audit
+     */
+    public record ViolationView(Instant time, long pid, String syscall, List<String> args, String action) {
+        static ViolationView of(Violation v) {
+            return new ViolationView(v.time(), v.pid(), v.syscall(),
+                    java.util.Arrays.stream(v.args()).mapToObj(a -> "0x" + Long.toHexString(a)).toList(),
+                    v.action().cliName());
+        }
+    }
+
+    /**
+     * A rejected jar.
+     *
+     * @param file the jar's file name
+     * @param reason why it was not started
+     * @param time when it was found
+     */
+    public record RejectionView(String file, String reason, Instant time) {
+        static RejectionView of(Rejection r) {
+            return new RejectionView(r.jar().getFileName().toString(), r.reason(), r.time());
+        }
+    }
+}

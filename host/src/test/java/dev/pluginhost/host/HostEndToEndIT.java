@@ -1,0 +1,192 @@
+package dev.pluginhost.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The walking skeleton, end to end, with real parts only: the packaged host as its own process, the C launcher,
+ * a real plugin JVM under a real seccomp filter, the real Unix socket. The test ends by killing the host with SIGKILL
+ * and checking that no launcher or plugin process outlives it.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class HostEndToEndIT {
+
+    @TempDir
+    static Path work;
+
+    static HostProcess host;
+    static long pluginPid;
+    static long launcherPid;
+
+    @BeforeAll
+    static void startHost() throws Exception {
+        Path plugins = Files.createDirectories(work.resolve("plugins"));
+        Path samples = Path.of(System.getProperty("samples.dir", "../sample-plugins/target/plugins"));
+        try (Stream<Path> jars = Files.list(samples)) {
+            Path hello = jars.filter(p -> p.getFileName().toString().startsWith("hello-")).findFirst()
+                    .orElseThrow(() -> new AssertionError("build sample-plugins first: no hello jar in " + samples));
+            Files.copy(hello, plugins.resolve("hello.jar"));
+        }
+        Files.write(plugins.resolve("corrupt.jar"), "this is not a zip file".getBytes());
+        writeJar(plugins.resolve("library.jar"), Map.of("Implementation-Title", "just a library"));
+        host = HostProcess.start(work, plugins);
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).until(() -> {
+            assertThat(host.isAlive()).as("host died; its log:%n%s", host.log()).isTrue();
+            JsonNode hello = host.plugin("hello");
+            return hello != null && !hello.get("state").asString().equals("starting");
+        });
+    }
+
+    @AfterAll
+    static void stopHost() throws Exception {
+        if (host != null) {
+            host.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void helloRunsSandboxedUnderTheLauncher() throws Exception {
+        JsonNode hello = host.plugin("hello");
+        assertThat(hello.get("state").asString()).as("hello: %s%nhost log:%n%s", hello, host.log())
+                .isEqualTo("running");
+        pluginPid = hello.get("pid").asLong();
+        assertThat(pluginPid).isPositive();
+
+        String status = Files.readString(Path.of("/proc", Long.toString(pluginPid), "status"));
+        assertThat(field(status, "Seccomp")).isEqualTo("2");
+        assertThat(field(status, "NoNewPrivs")).isEqualTo("1");
+        launcherPid = Long.parseLong(field(status, "PPid"));
+        String launcher = Files.readString(Path.of("/proc", Long.toString(launcherPid), "cmdline"));
+        assertThat(launcher).as("the plugin JVM's parent is the launcher").contains("plugin-launcher");
+        long launcherParent = Long.parseLong(field(Files.readString(Path.of("/proc", Long.toString(launcherPid),
+                "status")), "PPid"));
+        assertThat(launcherParent).as("the launcher's parent is the host").isEqualTo(host.pid());
+    }
+
+    @Test
+    @Order(2)
+    void greetAnswersAndLogsThroughTheHost() throws Exception {
+        HttpResponse<String> response = host.post("/api/plugins/hello/invoke/greet", "{\"name\":\"Ada\"}");
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(HostProcess.JSON.readTree(response.body()).get("greeting").asString()).isEqualTo("Hello, Ada!");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(host.log()).containsPattern("\\[hello\\].*greeting Ada"));
+    }
+
+    @Test
+    @Order(3)
+    void probeMovesBothViolationCounters() throws Exception {
+        String before = host.get("/actuator/prometheus").body();
+        double socketsBefore = counter(before, "plugin_syscall_denied_total", "plugin=\"hello\"",
+                "syscall=\"socket\"");
+        double kvBefore = counter(before, "plugin_capability_denied_total", "plugin=\"hello\"", "capability=\"kv\"");
+        HttpResponse<String> response = host.post("/api/plugins/hello/invoke/probe", "");
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        JsonNode outcome = HostProcess.JSON.readTree(response.body());
+        assertThat(outcome.get("socket").asString()).startsWith("denied");
+        assertThat(outcome.get("kv").asString()).startsWith("denied")
+                .contains("plugins.grants.hello=kv");
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            String metrics = host.get("/actuator/prometheus").body();
+            assertThat(counter(metrics, "plugin_syscall_denied_total", "plugin=\"hello\"", "syscall=\"socket\""))
+                    .isGreaterThanOrEqualTo(socketsBefore + 1);
+            assertThat(counter(metrics, "plugin_capability_denied_total", "plugin=\"hello\"",
+                    "capability=\"kv\"")).isGreaterThanOrEqualTo(kvBefore + 1);
+        });
+        JsonNode violations = host.json("/api/plugins/hello/violations");
+        assertThat(violations.findValuesAsString("syscall")).contains("socket");
+    }
+
+    @Test
+    @Order(4)
+    void badJarsAreReportedByNameWhileTheRestRuns() throws Exception {
+        JsonNode rejections = host.json("/api/rejections");
+        assertThat(rejections.toString())
+                .contains("corrupt.jar").contains("not a readable jar")
+                .contains("library.jar").contains("not a plugin");
+        assertThat(host.log()).contains("corrupt.jar: not a readable jar").contains("library.jar: not a plugin");
+        assertThat(host.plugin("hello").get("state").asString()).isEqualTo("running");
+    }
+
+    @Test
+    @Order(5)
+    void killingTheHostLeavesNoLauncherOrPluginBehind() throws Exception {
+        assertThat(ProcessHandle.of(pluginPid)).isPresent();
+        assertThat(ProcessHandle.of(launcherPid)).isPresent();
+        host.kill();
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            assertThat(alive(launcherPid)).as("launcher %d still alive", launcherPid).isFalse();
+            assertThat(alive(pluginPid)).as("plugin JVM %d still alive", pluginPid).isFalse();
+        });
+    }
+
+    /** A zombie counts as gone: it runs nothing and holds nothing but its pid. */
+    private static boolean alive(long pid) throws IOException {
+        Path status = Path.of("/proc", Long.toString(pid), "status");
+        if (!Files.exists(status)) {
+            return false;
+        }
+        try {
+            return !field(Files.readString(status), "State").startsWith("Z");
+        } catch (java.nio.file.NoSuchFileException e) {
+            return false;
+        }
+    }
+
+    static String field(String procStatus, String name) {
+        Matcher m = Pattern.compile("(?m)^" + name + ":\\s*(.*)$").matcher(procStatus);
+        assertThat(m.find()).as("%s in /proc status", name).isTrue();
+        return m.group(1).trim();
+    }
+
+    /** Sums the samples of a Prometheus counter whose labels include all of {@code labels}. */
+    static double counter(String exposition, String name, String... labels) {
+        double sum = 0;
+        for (String line : exposition.split("\n")) {
+            if (!line.startsWith(name + "{")) {
+                continue;
+            }
+            boolean all = true;
+            for (String label : labels) {
+                all &= line.contains(label);
+            }
+            if (all) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
+    }
+
+    private static void writeJar(Path path, Map<String, String> attributes) throws IOException {
+        Manifest manifest = new Manifest();
+        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        attributes.forEach((k, v) -> manifest.getMainAttributes().putValue(k, v));
+        try (OutputStream out = Files.newOutputStream(path); JarOutputStream jar = new JarOutputStream(out, manifest)) {
+            jar.flush();
+        }
+    }
+}
