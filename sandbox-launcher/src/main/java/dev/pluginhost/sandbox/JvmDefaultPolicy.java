@@ -22,9 +22,11 @@ package dev.pluginhost.sandbox;
  *       SOCK_STREAM|SOCK_NONBLOCK)}.</li>
  *   <li>{@code kill(own pid)} at JVM exit (seen in the original measurement) is allowed for now: kill/tgkill are
  *       allowed unconditionally until issue 3 restricts them to the plugin's own pid.</li>
- *   <li>JNA loading a library by short name execs {@code /sbin/ldconfig -p} (clone without CLONE_THREAD +
- *       execve): the SDK must load by full soname. glibc's nscd lookup (getpwuid_r, for hsperfdata) is an AF_UNIX
- *       connect and passes.</li>
+ *   <li>JNA 5.19.1: {@code com.sun.jna.NativeLibrary}'s static initialiser runs {@code /sbin/ldconfig -p} on
+ *       Linux whatever name a library is loaded by (measured: even {@code "libc.so.6"}), so any plugin using JNA
+ *       reports one {@code clone(CLONE_VM|CLONE_VFORK|SIGCHLD)}; refused, JNA carries on. Only the SDK can remove
+ *       it (no JNA in the plugin, or a JNA without that initialiser).</li>
+ *   <li>glibc's nscd lookup (getpwuid_r, for the hsperfdata path) is an AF_UNIX connect and passes.</li>
  * </ul>
  */
 final class JvmDefaultPolicy {

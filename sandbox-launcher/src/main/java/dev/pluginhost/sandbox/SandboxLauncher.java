@@ -34,6 +34,8 @@ public final class SandboxLauncher {
 
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
 
+    private static final String HOST_PID_FILE = "host.pid";
+
     private final Path workDir;
     private final Path binary;
 
@@ -50,6 +52,7 @@ public final class SandboxLauncher {
         this.workDir = privateDirectory(workDir.toAbsolutePath().resolve("sandbox-launcher"));
         this.binary = extract(privateDirectory(this.workDir.resolve("bin")));
         verify(binary);
+        removeStaleRuns(privateDirectory(this.workDir.resolve("runs")));
     }
 
     /**
@@ -75,6 +78,8 @@ public final class SandboxLauncher {
         Path runs = privateDirectory(workDir.resolve("runs"));
         Path runDir = Files.createTempDirectory(runs, "run-", PosixFilePermissions.asFileAttribute(OWNER_ONLY));
         try {
+            // Lets a later SandboxLauncher remove this directory if this JVM dies without cleaning up.
+            Files.writeString(runDir.resolve(HOST_PID_FILE), Long.toString(ProcessHandle.current().pid()));
             Path filterFile = runDir.resolve("filter.bpf");
             filter.writeTo(filterFile);
             Path events = runDir.resolve("events");
@@ -113,6 +118,24 @@ public final class SandboxLauncher {
             LibC.get().mkfifo(path.toString(), 0600);
         } catch (LastErrorException e) {
             throw new IOException("mkfifo " + path + " failed: errno " + e.getErrorCode(), e);
+        }
+    }
+
+    /** Removes run directories whose host JVM is gone (killed before it could clean up). */
+    private static void removeStaleRuns(Path runs) throws IOException {
+        try (var dirs = Files.newDirectoryStream(runs, "run-*")) {
+            for (Path dir : dirs) {
+                Path pidFile = dir.resolve(HOST_PID_FILE);
+                try {
+                    long pid = Long.parseLong(Files.readString(pidFile).strip());
+                    if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                        continue;
+                    }
+                } catch (IOException | NumberFormatException e) {
+                    continue; // being created right now, or not ours to judge
+                }
+                SandboxedProcess.deleteRecursively(dir);
+            }
         }
     }
 

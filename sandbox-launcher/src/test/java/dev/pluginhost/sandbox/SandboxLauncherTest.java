@@ -11,6 +11,7 @@ import dev.pluginhost.sandbox.programs.FloodProgram;
 import dev.pluginhost.sandbox.programs.HonestProgram;
 import dev.pluginhost.sandbox.programs.HostProgram;
 import dev.pluginhost.sandbox.programs.InetSocketProgram;
+import dev.pluginhost.sandbox.programs.SeccompStackingProgram;
 import dev.pluginhost.sandbox.programs.SleeperProgram;
 import dev.pluginhost.sandbox.programs.UdsWorkload;
 import java.nio.file.Files;
@@ -134,6 +135,27 @@ class SandboxLauncherTest {
     }
 
     @Test
+    void seccompStackingWorksOutsideButIsDeniedAndReportedInside() throws Exception {
+        TestJvm.Result plain = TestJvm.runPlain(TestJvm.command(SeccompStackingProgram.class));
+        assertThat(plain.output()).contains("installed 2");
+
+        Run run = launch(jvm(SeccompStackingProgram.class).env("JAVA_TOOL_OPTIONS", "-Djna.tmpdir=" + tmp)
+                .build());
+        ExitStatus exit = run.awaitExit();
+
+        assertThat(exit.exitCode()).as(run.out.text() + run.err.text()).isEqualTo(3);
+        assertThat(run.out.text()).contains("refused 2");
+        // First JNA's own: NativeLibrary's static initialiser runs "/sbin/ldconfig -p" on Linux, whatever name the
+        // library is loaded by (posix_spawn: clone(CLONE_VM|CLONE_VFORK|SIGCHLD)); refused, JNA carries on.
+        assertThat(run.events.violations).filteredOn(v -> !isJdkAddressFamilyProbe(v))
+                .extracting(Violation::syscall).containsExactly("clone", "prctl", "seccomp");
+        assertThat(run.events.violations).filteredOn(v -> v.syscall().equals("clone")).singleElement()
+                .satisfies(v -> assertThat(v.arg(0)).isEqualTo(0x4111L));
+        assertThat(run.events.violations).filteredOn(v -> v.syscall().equals("prctl")).singleElement()
+                .satisfies(v -> assertThat(v.arg(0)).isEqualTo(22L)); // PR_SET_SECCOMP
+    }
+
+    @Test
     void killModeKillsTheViolatorWithinASecond() throws Exception {
         Run run = launch(jvm(InetSocketProgram.class, "20000").mode(ViolationMode.KILL).build());
         long pid = run.process.pid();
@@ -197,6 +219,13 @@ class SandboxLauncherTest {
 
             await().atMost(Duration.ofSeconds(5))
                     .until(() -> !TestJvm.running(child) && !TestJvm.running(launcher));
+
+            // The dead host left its run directory behind; the next SandboxLauncher on that directory removes it.
+            Path runs = TestJvm.WORK.resolve("sandbox-launcher").resolve("runs");
+            String hostPid = Long.toString(host.pid());
+            assertThat(runDirsOf(runs, hostPid)).hasSize(1);
+            new SandboxLauncher(TestJvm.WORK);
+            assertThat(runDirsOf(runs, hostPid)).isEmpty();
         } finally {
             host.destroyForcibly();
         }
@@ -230,6 +259,18 @@ class SandboxLauncherTest {
         assertThat(run.events.violations).hasSizeBetween(calls, calls + 20)
                 .allMatch(SandboxLauncherTest::isJdkAddressFamilyProbe);
         assertThat(took).isLessThan(RUN);
+    }
+
+    private static List<Path> runDirsOf(Path runs, String hostPid) throws Exception {
+        try (var dirs = Files.list(runs)) {
+            return dirs.filter(d -> {
+                try {
+                    return Files.readString(d.resolve("host.pid")).strip().equals(hostPid);
+                } catch (Exception e) {
+                    return false;
+                }
+            }).toList();
+        }
     }
 
     @Test

@@ -142,9 +142,17 @@ final class TestJvm {
 
     /** Runs a command outside the sandbox: the control experiment. Returns exit code and output. */
     static Result runPlain(List<String> command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        return new Result(p.waitFor(), out);
+        Path out = Files.createTempFile(WORK.getParent(), "plain", ".txt");
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor();
+                throw new AssertionError("control run did not finish: " + Files.readString(out));
+            }
+            return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(out);
+        }
     }
 
     record Result(int exitCode, String output) {
