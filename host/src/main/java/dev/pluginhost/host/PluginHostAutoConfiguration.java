@@ -1,5 +1,7 @@
 package dev.pluginhost.host;
 
+import dev.pluginhost.host.capability.CapabilityServices;
+import dev.pluginhost.host.capability.EventBus;
 import dev.pluginhost.host.capability.JdbcKvStore;
 import dev.pluginhost.host.capability.KvStore;
 import dev.pluginhost.host.discovery.ManifestReader;
@@ -46,11 +48,38 @@ public class PluginHostAutoConfiguration {
         return new JdbcKvStore(h2);
     }
 
+    /** Topics shared by plugins and the application; publish and subscribe through {@link PluginHost}. */
     @Bean
     @ConditionalOnMissingBean
-    public PluginManager pluginManager(PluginHostProperties properties, PluginMetrics metrics, KvStore kv) {
-        return new PluginManager(properties, new PluginScanner(new ManifestReader(properties.getMaxJarSize())),
-                metrics, kv);
+    public EventBus pluginEventBus() {
+        return new EventBus();
+    }
+
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    public CapabilityServices pluginCapabilityServices(PluginHostProperties properties, KvStore kv, EventBus events,
+            ObjectProvider<CapabilityServices.ApplicationCapability> applicationCapabilities) {
+        PluginHostProperties.Limits limits = properties.getLimits();
+        return new CapabilityServices(kv, events, properties.getConfig(),
+                applicationCapabilities.orderedStream().toList(),
+                new CapabilityServices.Limits(limits.getRate(), limits.getBurst(), limits.getConcurrency(),
+                        limits.getDefaultDeadline(), limits.getMaxDeadline(), limits.getHttpTimeout(),
+                        limits.getHttpMaxResponseBytes()));
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    public PluginManager pluginManager(PluginHostProperties properties, PluginMetrics metrics,
+                                       CapabilityServices services) {
+        return new PluginManager(properties,
+                new PluginScanner(new ManifestReader(properties.getMaxJarSize(), services.catalog())),
+                metrics, services);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    public PluginHost pluginHost(PluginManager manager, EventBus events) {
+        return new PluginHost(manager, events);
     }
 
     @Bean

@@ -57,6 +57,95 @@ public class PluginHostProperties {
     /** What happens when a plugin makes a forbidden system call. */
     private Sandbox sandbox = new Sandbox();
 
+    /**
+     * Each plugin's own configuration, served by the {@code config} capability: {@code plugins.config.<id>.<key>}.
+     */
+    private Map<String, Map<String, String>> config = new LinkedHashMap<>();
+
+    /** Limits on every plugin's capability calls. */
+    private Limits limits = new Limits();
+
+    /** Limits on every plugin's capability calls; a call over a limit gets RESOURCE_EXHAUSTED and is counted. */
+    public static class Limits {
+
+        /** Sustained capability calls per second, per plugin. */
+        private int rate = 500;
+
+        /** Calls above the rate a plugin may make at once. */
+        private int burst = 1000;
+
+        /** Capability calls a plugin may have in flight at once. */
+        private int concurrency = 32;
+
+        /** Deadline of a capability call that sets none. */
+        private Duration defaultDeadline = Duration.ofSeconds(10);
+
+        /** The longest deadline any capability call gets, whatever the plugin asks. */
+        private Duration maxDeadline = Duration.ofSeconds(30);
+
+        /** Default timeout of an outbound request made by the http capability. */
+        private Duration httpTimeout = Duration.ofSeconds(10);
+
+        /** Response bodies of the http capability are cut at this many bytes. */
+        private int httpMaxResponseBytes = 1024 * 1024;
+
+        public int getRate() {
+            return rate;
+        }
+
+        public void setRate(int rate) {
+            this.rate = rate;
+        }
+
+        public int getBurst() {
+            return burst;
+        }
+
+        public void setBurst(int burst) {
+            this.burst = burst;
+        }
+
+        public int getConcurrency() {
+            return concurrency;
+        }
+
+        public void setConcurrency(int concurrency) {
+            this.concurrency = concurrency;
+        }
+
+        public Duration getDefaultDeadline() {
+            return defaultDeadline;
+        }
+
+        public void setDefaultDeadline(Duration defaultDeadline) {
+            this.defaultDeadline = defaultDeadline;
+        }
+
+        public Duration getMaxDeadline() {
+            return maxDeadline;
+        }
+
+        public void setMaxDeadline(Duration maxDeadline) {
+            this.maxDeadline = maxDeadline;
+        }
+
+        public Duration getHttpTimeout() {
+            return httpTimeout;
+        }
+
+        public void setHttpTimeout(Duration httpTimeout) {
+            this.httpTimeout = httpTimeout;
+        }
+
+        public int getHttpMaxResponseBytes() {
+            return httpMaxResponseBytes;
+        }
+
+        public void setHttpMaxResponseBytes(int httpMaxResponseBytes) {
+            this.httpMaxResponseBytes = httpMaxResponseBytes;
+        }
+    }
+
     /** Sandbox settings. */
     public static class Sandbox {
 
@@ -161,6 +250,22 @@ public class PluginHostProperties {
 
     public void setGrants(Map<String, List<String>> grants) {
         this.grants = grants;
+    }
+
+    public Map<String, Map<String, String>> getConfig() {
+        return config;
+    }
+
+    public void setConfig(Map<String, Map<String, String>> config) {
+        this.config = config;
+    }
+
+    public Limits getLimits() {
+        return limits;
+    }
+
+    public void setLimits(Limits limits) {
+        this.limits = limits;
     }
 
     public Sandbox getSandbox() {

@@ -9,9 +9,9 @@ import io.grpc.Status;
 
 /**
  * Every call on a plugin's socket passes here: the handshake goes through (it checks the launch secret itself), every
- * other call needs the session token, and a capability call needs a grant. A refused capability call returns
- * PERMISSION_DENIED with a message naming the plugin, the capability and the property that would grant it, and is
- * counted.
+ * other call needs the session token, and a capability call needs a grant of that capability. A refused capability
+ * call returns PERMISSION_DENIED with a message naming the plugin, the capability and the property that would grant
+ * it, and is counted. Scoped grants (topics, hosts) are checked again by the service, which sees the scope.
  */
 final class CallGuard implements ServerInterceptor {
 
@@ -21,9 +21,11 @@ final class CallGuard implements ServerInterceptor {
     private static final ServerCall.Listener<Object> REFUSED = new ServerCall.Listener<>() { };
 
     private final PluginConnection connection;
+    private final CapabilityCatalog catalog;
 
-    CallGuard(PluginConnection connection) {
+    CallGuard(PluginConnection connection, CapabilityCatalog catalog) {
         this.connection = connection;
+        this.catalog = catalog;
     }
 
     @Override
@@ -39,26 +41,38 @@ final class CallGuard implements ServerInterceptor {
             return refuse(call, Status.UNAUTHENTICATED.withDescription("missing or wrong session token on the socket "
                     + "of plugin '" + plugin + "': call Handshake first"));
         }
-        String service = call.getMethodDescriptor().getServiceName();
-        if (PluginChannelGrpc.SERVICE_NAME.equals(service)) {
+        if (PluginChannelGrpc.SERVICE_NAME.equals(call.getMethodDescriptor().getServiceName())) {
             return next.startCall(call, headers);
         }
-        Capability capability = Capability.byService(service).orElse(null);
+        String capability = catalog.capabilityOf(method).orElse(null);
         if (capability == null) {
-            return refuse(call, Status.UNIMPLEMENTED.withDescription("no capability behind service " + service));
+            return refuse(call, Status.UNIMPLEMENTED.withDescription("no capability behind " + method));
         }
-        if (!connection.granted(capability)) {
+        if (!connection.grants().has(capability)) {
             String bare = call.getMethodDescriptor().getBareMethodName();
-            connection.metrics().capabilityDenied(plugin, capability.id(), bare);
-            String reason = connection.plugin().capabilities().contains(capability.id())
-                    ? "the operator has not granted it"
-                    : "its manifest does not request it (add it to Plugin-Capabilities) and the operator has not "
-                            + "granted it";
-            return refuse(call, Status.PERMISSION_DENIED.withDescription("plugin '" + plugin
-                    + "' may not use capability '" + capability.id() + "' (" + service + "/" + bare + "): " + reason
-                    + "; grant it with " + Grants.howToGrant(plugin, capability.id())));
+            return refuse(call, denied(connection, capability, bare, "", call.getMethodDescriptor().getServiceName()));
         }
         return next.startCall(call, headers);
+    }
+
+    /**
+     * Counts a refused capability call and builds its status.
+     *
+     * @param scope the topic or host that was refused, or empty
+     */
+    static Status denied(PluginConnection connection, String capability, String method, String scope,
+                         String service) {
+        String plugin = connection.pluginId();
+        connection.metrics().capabilityDenied(plugin, capability, method);
+        String wanted = scope.isEmpty() ? capability : capability + ":" + scope;
+        boolean requested = connection.plugin().capabilities().stream()
+                .map(Grant::parse).anyMatch(g -> g.capability().equals(capability)
+                        && (scope.isEmpty() || Grant.admits(g.scope(), scope)));
+        String reason = requested ? "the operator has not granted it"
+                : "its manifest does not request it (add it to Plugin-Capabilities) and the operator has not granted it";
+        return Status.PERMISSION_DENIED.withDescription("plugin '" + plugin + "' may not use capability '" + wanted
+                + "' (" + service + "/" + method + "): " + reason + "; grant it with "
+                + Grants.howToGrant(plugin, wanted));
     }
 
     @SuppressWarnings("unchecked")

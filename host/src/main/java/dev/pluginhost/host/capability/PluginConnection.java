@@ -21,7 +21,6 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -46,7 +45,7 @@ public final class PluginConnection {
     }
 
     private final PluginDescriptor plugin;
-    private final Set<String> grants;
+    private final PluginGrants grants;
     private final PluginMetrics metrics;
     private final Events events;
     private final byte[] launchSecret = randomToken();
@@ -56,7 +55,7 @@ public final class PluginConnection {
     private final Map<String, CompletableFuture<InvocationResult>> pending = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
 
-    public PluginConnection(PluginDescriptor plugin, Set<String> grants, PluginMetrics metrics, Events events) {
+    public PluginConnection(PluginDescriptor plugin, PluginGrants grants, PluginMetrics metrics, Events events) {
         this.plugin = plugin;
         this.grants = grants;
         this.metrics = metrics;
@@ -71,12 +70,8 @@ public final class PluginConnection {
         return plugin.id();
     }
 
-    public Set<String> grants() {
+    public PluginGrants grants() {
         return grants;
-    }
-
-    public boolean granted(Capability capability) {
-        return grants.contains(capability.id());
     }
 
     public PluginMetrics metrics() {
@@ -124,7 +119,7 @@ public final class PluginConnection {
                 .setContractVersion(version)
                 .setSessionToken(new String(token, StandardCharsets.US_ASCII))
                 .setHostVersion(hostVersion())
-                .addAllGrantedCapabilities(grants.stream().sorted().toList())
+                .addAllGrantedCapabilities(grants.names())
                 .build();
     }
 

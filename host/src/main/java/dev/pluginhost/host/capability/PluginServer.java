@@ -1,7 +1,6 @@
 package dev.pluginhost.host.capability;
 
 import io.grpc.Server;
-import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
@@ -21,6 +20,9 @@ public final class PluginServer implements AutoCloseable {
     /** Unix socket paths longer than this do not fit {@code sockaddr_un.sun_path}. */
     static final int MAX_SOCKET_PATH = 107;
 
+    /** Largest message a plugin may send: a kv value or an HTTP body fits, a memory-exhaustion attempt does not. */
+    static final int MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
     private final Server server;
     private final Path socket;
 
@@ -34,7 +36,7 @@ public final class PluginServer implements AutoCloseable {
      *
      * @throws IOException when the socket cannot be bound (the message names the path)
      */
-    public static PluginServer start(PluginConnection connection, Path socket, KvStore kv,
+    public static PluginServer start(PluginConnection connection, Path socket, CapabilityServices services,
                                      EventLoopGroup boss, EventLoopGroup workers, Executor executor)
             throws IOException {
         if (socket.toString().getBytes().length > MAX_SOCKET_PATH) {
@@ -42,17 +44,14 @@ public final class PluginServer implements AutoCloseable {
                     + " bytes: set plugins.run-dir to a shorter folder");
         }
         Files.deleteIfExists(socket);
-        CallGuard guard = new CallGuard(connection);
-        Server server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(boss)
                 .workerEventLoopGroup(workers)
                 .executor(executor)
-                .maxInboundMessageSize(4 * 1024 * 1024)
-                .addService(ServerInterceptors.intercept(new ChannelService(connection), guard))
-                .addService(ServerInterceptors.intercept(new LogService(connection.pluginId()), guard))
-                .addService(ServerInterceptors.intercept(new KeyValueService(connection.pluginId(), kv), guard))
-                .build();
+                .maxInboundMessageSize(MAX_MESSAGE_BYTES);
+        services.servicesFor(connection).forEach(builder::addService);
+        Server server = builder.build();
         try {
             server.start();
         } catch (IOException e) {

@@ -1,6 +1,6 @@
 package dev.pluginhost.host.discovery;
 
-import dev.pluginhost.host.capability.Capability;
+import dev.pluginhost.host.capability.CapabilityCatalog;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,9 +32,11 @@ public final class ManifestReader {
             Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*");
 
     private final long maxJarSize;
+    private final CapabilityCatalog capabilities;
 
-    public ManifestReader(long maxJarSize) {
+    public ManifestReader(long maxJarSize, CapabilityCatalog capabilities) {
         this.maxJarSize = maxJarSize;
+        this.capabilities = capabilities;
     }
 
     /**
@@ -87,7 +89,7 @@ public final class ManifestReader {
         return false;
     }
 
-    private static PluginDescriptor describe(Path jar, Attributes attributes) throws InvalidPluginException {
+    private PluginDescriptor describe(Path jar, Attributes attributes) throws InvalidPluginException {
         if (attributes.getValue(ID) == null && attributes.getValue(CLASS) == null) {
             throw new InvalidPluginException(jar, "not a plugin: the manifest has no " + ID + " or " + CLASS
                     + " attribute");
@@ -107,7 +109,7 @@ public final class ManifestReader {
         } catch (IllegalArgumentException e) {
             throw new InvalidPluginException(jar, REQUIRES + ": " + e.getMessage());
         }
-        Set<String> capabilities = new LinkedHashSet<>();
+        Set<String> requestedCapabilities = new LinkedHashSet<>();
         String requested = attributes.getValue(CAPABILITIES);
         if (requested != null) {
             for (String name : requested.split(",")) {
@@ -115,14 +117,14 @@ public final class ManifestReader {
                 if (capability.isEmpty()) {
                     continue;
                 }
-                if (Capability.byName(capability).isEmpty()) {
-                    throw new InvalidPluginException(jar, CAPABILITIES + ": unknown capability '" + capability
-                            + "' (known: " + Capability.names() + ")");
+                try {
+                    requestedCapabilities.add(this.capabilities.validate(capability).toString());
+                } catch (IllegalArgumentException e) {
+                    throw new InvalidPluginException(jar, CAPABILITIES + ": " + e.getMessage());
                 }
-                capabilities.add(capability);
             }
         }
-        return new PluginDescriptor(id, version, pluginClass, requires, Set.copyOf(capabilities), jar);
+        return new PluginDescriptor(id, version, pluginClass, requires, Set.copyOf(requestedCapabilities), jar);
     }
 
     private static String required(Path jar, Attributes attributes, String field, Pattern pattern, String rule)

@@ -1,6 +1,7 @@
 package dev.pluginhost.host.lifecycle;
 
 import dev.pluginhost.host.capability.PluginConnection;
+import dev.pluginhost.host.capability.PluginGrants;
 import dev.pluginhost.host.capability.PluginServer;
 import dev.pluginhost.host.discovery.PluginDescriptor;
 import dev.pluginhost.sandbox.SandboxedProcess;
@@ -10,7 +11,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /** One installed plugin and, while it runs, its JVM, socket and session. Mutable; guarded by itself. */
@@ -19,7 +19,7 @@ public final class PluginInstance {
     private static final int KEPT_VIOLATIONS = 100;
 
     private final PluginDescriptor descriptor;
-    private final Set<String> grants;
+    private final PluginGrants grants;
     private final OutputTail output = new OutputTail(200);
     private final Deque<Violation> violations = new ArrayDeque<>();
     private PluginState state = PluginState.INSTALLED;
@@ -32,7 +32,7 @@ public final class PluginInstance {
     private long pid = -1;
     private final CompletableFuture<List<String>> ready = new CompletableFuture<>();
 
-    PluginInstance(PluginDescriptor descriptor, Set<String> grants) {
+    PluginInstance(PluginDescriptor descriptor, PluginGrants grants) {
         this.descriptor = descriptor;
         this.grants = grants;
     }
@@ -45,7 +45,7 @@ public final class PluginInstance {
         return descriptor.id();
     }
 
-    public Set<String> grants() {
+    public PluginGrants grants() {
         return grants;
     }
 

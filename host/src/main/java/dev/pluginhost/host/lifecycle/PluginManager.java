@@ -3,7 +3,7 @@ package dev.pluginhost.host.lifecycle;
 import dev.pluginhost.contract.v1.InvocationResult;
 import dev.pluginhost.host.PluginHostProperties;
 import dev.pluginhost.host.capability.Grants;
-import dev.pluginhost.host.capability.KvStore;
+import dev.pluginhost.host.capability.CapabilityServices;
 import dev.pluginhost.host.capability.PluginConnection;
 import dev.pluginhost.host.capability.PluginServer;
 import dev.pluginhost.host.discovery.PluginDescriptor;
@@ -63,7 +63,7 @@ public final class PluginManager implements AutoCloseable {
     private SandboxLauncher launcher;
     private String sandboxUnavailable;
     private final PluginMetrics metrics;
-    private final KvStore kv;
+    private final CapabilityServices services;
     private final Map<String, PluginInstance> plugins = new ConcurrentHashMap<>();
     private final List<Rejection> rejections = new ArrayList<>();
     private final EventLoopGroup boss = new EpollEventLoopGroup(1, new DefaultThreadFactory("plugin-accept", true));
@@ -74,11 +74,12 @@ public final class PluginManager implements AutoCloseable {
     private boolean ownRunDir;
     private Path runtimeJar;
 
-    public PluginManager(PluginHostProperties properties, PluginScanner scanner, PluginMetrics metrics, KvStore kv) {
+    public PluginManager(PluginHostProperties properties, PluginScanner scanner, PluginMetrics metrics,
+                         CapabilityServices services) {
         this.properties = properties;
         this.scanner = scanner;
         this.metrics = metrics;
-        this.kv = kv;
+        this.services = services;
     }
 
     /** Scans the plugins folder and starts every valid plugin; returns without waiting for them to be ready. */
@@ -156,7 +157,7 @@ public final class PluginManager implements AutoCloseable {
             Path tmpDir = Files.createDirectories(pluginRun.resolve("tmp"));
             PluginConnection connection = new PluginConnection(instance.descriptor(), instance.grants(), metrics,
                     new ChannelEvents(instance));
-            PluginServer server = PluginServer.start(connection, pluginRun.resolve("host.sock"), kv, boss, workers,
+            PluginServer server = PluginServer.start(connection, pluginRun.resolve("host.sock"), services, boss, workers,
                     calls);
             instance.attach(connection, server);
             LaunchSpec spec = PluginJvm.spec(instance.descriptor(), properties, runtimeJar, server.socket(),
@@ -171,7 +172,7 @@ public final class PluginManager implements AutoCloseable {
             instance.readyWith(operations);
             instance.transition(PluginState.RUNNING, null);
             log.info("plugin {} {} running, pid {}, operations {}, granted {}", id,
-                    instance.descriptor().version(), instance.pid(), operations, instance.grants());
+                    instance.descriptor().version(), instance.pid(), operations, instance.grants().names());
         } catch (TimeoutException e) {
             fail(instance, "not ready within plugins.start-timeout (" + properties.getStartTimeout() + ")"
                     + lastOutput(instance));

@@ -28,7 +28,7 @@ public record PluginView(String id, String version, String state, Instant since,
         long pid = plugin.pid();
         return new PluginView(plugin.id(), plugin.descriptor().version(), plugin.state().name().toLowerCase(),
                 plugin.since(), pid > 0 ? pid : null, plugin.operations(),
-                new TreeSet<>(plugin.descriptor().capabilities()), new TreeSet<>(plugin.grants()),
+                new TreeSet<>(plugin.descriptor().capabilities()), plugin.grants().names(),
                 plugin.lastError(), plugin.descriptor().jar().getFileName().toString());
     }
 }

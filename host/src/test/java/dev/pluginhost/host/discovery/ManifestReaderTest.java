@@ -3,6 +3,7 @@ package dev.pluginhost.host.discovery;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.pluginhost.host.capability.CapabilityCatalog;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -23,7 +24,7 @@ class ManifestReaderTest {
     @TempDir
     Path dir;
 
-    final ManifestReader reader = new ManifestReader(1024 * 1024);
+    final ManifestReader reader = new ManifestReader(1024 * 1024, new CapabilityCatalog(java.util.Map.of()));
 
     static Map<String, String> valid() {
         Map<String, String> m = new LinkedHashMap<>();
@@ -54,6 +55,8 @@ class ManifestReaderTest {
         "Plugin-Requires|   |Plugin-Requires is missing",
         "Plugin-Requires|2-1|Plugin-Requires: '2-1' is not a version range",
         "Plugin-Capabilities|log, teleport|unknown capability 'teleport'",
+        "Plugin-Capabilities|http|capability 'http' needs a scope",
+        "Plugin-Capabilities|kv:everything|capability 'kv' takes no scope",
     })
     void namesTheFileAndTheField(String field, String value, String message) throws Exception {
         Map<String, String> m = valid();
@@ -88,7 +91,7 @@ class ManifestReaderTest {
     @Test
     void tooLarge() throws Exception {
         Path jar = jar("big.jar", valid());
-        assertThatThrownBy(() -> new ManifestReader(10).read(jar))
+        assertThatThrownBy(() -> new ManifestReader(10, new CapabilityCatalog(java.util.Map.of())).read(jar))
                 .hasMessageContaining("larger than plugins.max-jar-size");
     }
 

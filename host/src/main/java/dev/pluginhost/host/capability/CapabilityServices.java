@@ -1,0 +1,113 @@
+package dev.pluginhost.host.capability;
+
+import io.grpc.BindableService;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * What every plugin's server is built from: the catalog, the shared stores and clients, the limits, and the
+ * application's own capabilities. One per host.
+ */
+public final class CapabilityServices implements AutoCloseable {
+
+    /**
+     * An application capability: a gRPC service the embedding application exposes to plugins granted {@code name}.
+     * Plugin identity is available to the service through {@link PluginCaller#current()}.
+     *
+     * @param name the capability's name in manifests and grants, e.g. {@code orders}
+     * @param service the gRPC service implementation
+     */
+    public record ApplicationCapability(String name, BindableService service) {
+    }
+
+    private final CapabilityCatalog catalog;
+    private final KvStore kv;
+    private final EventBus events;
+    private final Map<String, Map<String, String>> config;
+    private final List<ApplicationCapability> application;
+    private final CallLimits.Limits limits;
+    private final HttpService.HttpLimits httpLimits;
+    private final HttpClient http = HttpClient.newBuilder()
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "plugin-deadlines");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    public CapabilityServices(KvStore kv, EventBus events, Map<String, Map<String, String>> config,
+                              List<ApplicationCapability> application, Limits limits) {
+        this.kv = kv;
+        this.events = events;
+        this.config = config;
+        this.application = List.copyOf(application);
+        Map<String, String> services = new java.util.LinkedHashMap<>();
+        for (ApplicationCapability capability : application) {
+            services.put(capability.name(), capability.service().bindService().getServiceDescriptor().getName());
+        }
+        this.catalog = new CapabilityCatalog(services);
+        this.limits = new CallLimits.Limits(limits.ratePerSecond(), limits.burst(), limits.maxConcurrent(),
+                limits.defaultDeadline(), limits.maxDeadline());
+        this.httpLimits = new HttpService.HttpLimits(limits.httpTimeout(), limits.maxDeadline(),
+                limits.httpMaxResponseBytes());
+    }
+
+    /**
+     * Per-plugin call limits.
+     *
+     * @param ratePerSecond sustained capability calls per second
+     * @param burst calls above the rate allowed at once
+     * @param maxConcurrent calls in flight at once
+     * @param defaultDeadline for calls without a deadline
+     * @param maxDeadline the longest any call may take
+     * @param httpTimeout default timeout of an outbound HTTP request
+     * @param httpMaxResponseBytes response bodies are cut here
+     */
+    public record Limits(int ratePerSecond, int burst, int maxConcurrent, Duration defaultDeadline,
+                         Duration maxDeadline, Duration httpTimeout, int httpMaxResponseBytes) {
+    }
+
+    public CapabilityCatalog catalog() {
+        return catalog;
+    }
+
+    public EventBus events() {
+        return events;
+    }
+
+    /** The services one plugin's socket serves, each behind metrics, the guard and the limits. */
+    List<ServerServiceDefinition> servicesFor(PluginConnection connection) {
+        CallGuard guard = new CallGuard(connection, catalog);
+        CallMetrics metrics = new CallMetrics(connection, catalog);
+        CallLimits callLimits = new CallLimits(connection, limits, scheduler);
+        PluginCaller caller = new PluginCaller(connection);
+        List<ServerServiceDefinition> all = new ArrayList<>();
+        List<BindableService> services = new ArrayList<>(List.of(
+                new ChannelService(connection),
+                new LogService(connection.pluginId()),
+                new KeyValueService(connection.pluginId(), kv),
+                new ConfigService(config.getOrDefault(connection.pluginId(), Map.of())),
+                new EventsService(connection, events),
+                new HttpService(connection, http, httpLimits)));
+        application.forEach(a -> services.add(a.service()));
+        for (BindableService service : services) {
+            // Interceptors run last-to-first: metrics see every outcome, the guard runs before the limits.
+            all.add(ServerInterceptors.intercept(service, callLimits, caller, guard, metrics));
+        }
+        return all;
+    }
+
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+    }
+}
