@@ -1,7 +1,9 @@
 /*
  * Command line:
  *   plugin-launcher --filter FILE --events FILE [--mode deny|kill|audit] [--host-fd N] [--keep-fd N]...
- *                   [--env NAME=VALUE]... [--chdir DIR] -- /abs/path/to/program [ARGS...]
+ *                   [--env NAME=VALUE]... [--chdir DIR] [--boot-phase] -- /abs/path/to/program [ARGS...]
+ *   --boot-phase: until one byte arrives on --host-fd, every notified call is refused with EPERM and reported with
+ *                 "phase":"boot" whatever --mode says (only trusted code runs then; see supervisor.c).
  * Parsed by hand: getopt would permute arguments and accept abbreviations, and this interface is called by a
  * program, not typed by a person.
  */
@@ -17,7 +19,8 @@ static _Noreturn void usage(const char *problem)
 {
     fprintf(stderr, LAUNCHER_NAME ": arguments: %s\n"
             "usage: " LAUNCHER_NAME " --filter FILE --events FILE [--mode deny|kill|audit] [--host-fd N]\n"
-            "       [--keep-fd N]... [--env NAME=VALUE]... [--chdir DIR] -- /abs/path/to/program [ARGS...]\n",
+            "       [--keep-fd N]... [--env NAME=VALUE]... [--chdir DIR] [--boot-phase]\n"
+            "       -- /abs/path/to/program [ARGS...]\n",
             problem);
     exit(EXIT_USAGE);
 }
@@ -66,6 +69,10 @@ void parse_args(int argc, char **argv, struct config *cfg)
             printf(LAUNCHER_NAME " " LAUNCHER_VERSION "\n");
             exit(0);
         }
+        if (strcmp(opt, "--boot-phase") == 0) { /* the only option without a value */
+            cfg->boot_phase = true;
+            continue;
+        }
         if (i + 1 >= argc)
             usage("option without a value");
         const char *value = argv[++i];
@@ -99,6 +106,8 @@ void parse_args(int argc, char **argv, struct config *cfg)
         usage("--filter is required");
     if (cfg->events_path == NULL)
         usage("--events is required");
+    if (cfg->boot_phase && cfg->host_fd < 0)
+        usage("--boot-phase needs --host-fd: a byte on it ends the boot phase");
     if (i >= argc)
         usage("no program after --");
     /* No PATH search: the environment is the program's, and a relative name would be resolved by whoever

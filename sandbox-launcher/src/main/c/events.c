@@ -102,7 +102,7 @@ void event_started(pid_t pid)
     emit(line, n);
 }
 
-void event_violation(const struct seccomp_notif *req, enum violation_mode mode, int err)
+void event_violation(const struct seccomp_notif *req, enum violation_mode mode, int err, bool boot)
 {
     /* Rate limiting goes here later: count per second, summarise the overflow in one event, and let the
      * supervisor kill a plugin that keeps violating. */
@@ -111,11 +111,18 @@ void event_violation(const struct seccomp_notif *req, enum violation_mode mode, 
     int n = snprintf(line, sizeof(line),
                      "{\"event\":\"violation\",\"pid\":%u,\"nr\":%d,\"arch\":%u,"
                      "\"args\":[\"0x%llx\",\"0x%llx\",\"0x%llx\",\"0x%llx\",\"0x%llx\",\"0x%llx\"],"
-                     "\"action\":\"%s\",\"errno\":%d,\"time_ms\":%lld}\n",
+                     "\"action\":\"%s\",\"errno\":%d,\"phase\":\"%s\",\"time_ms\":%lld}\n",
                      req->pid, req->data.nr, req->data.arch,
                      (unsigned long long)a[0], (unsigned long long)a[1], (unsigned long long)a[2],
                      (unsigned long long)a[3], (unsigned long long)a[4], (unsigned long long)a[5],
-                     mode_name(mode), err, now_ms());
+                     mode_name(mode), err, boot ? "boot" : "run", now_ms());
+    emit(line, n);
+}
+
+void event_booted(void)
+{
+    char line[96];
+    int n = snprintf(line, sizeof(line), "{\"event\":\"booted\",\"time_ms\":%lld}\n", now_ms());
     emit(line, n);
 }
 

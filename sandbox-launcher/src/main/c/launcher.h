@@ -42,6 +42,7 @@ struct config {
     char *env[MAX_ENV + 1];       /* NULL-terminated: the program's whole environment */
     size_t env_count;
     const char *chdir_path;       /* NULL: keep the launcher's working directory */
+    bool boot_phase;              /* deny-and-report everything until the host writes a byte on host_fd */
     char **argv;                  /* program (absolute path) and its arguments, NULL-terminated */
 };
 
@@ -57,7 +58,8 @@ const char *mode_name(enum violation_mode mode);
 /* events.c: one JSON object per line on the events file. Numbers only; names are resolved by the host. */
 void events_open(const char *path, int host_fd);
 void event_started(pid_t pid);
-void event_violation(const struct seccomp_notif *req, enum violation_mode mode, int err);
+void event_violation(const struct seccomp_notif *req, enum violation_mode mode, int err, bool boot);
+void event_booted(void);
 void event_exited(pid_t pid, int wait_status);
 void event_error(const char *step, const char *reason);
 

@@ -26,6 +26,7 @@ struct supervisor {
     pid_t child;
     int listener;
     bool exec_passed;          /* the child's own execve of the program has been let through */
+    bool booting;              /* --boot-phase and the host has not yet written its byte */
     bool reaped;
     int wait_status;
     struct seccomp_notif *req;
@@ -120,9 +121,16 @@ static void handle_notification(struct supervisor *s)
          * but here the caller is our own code, before the program runs. */
         s->exec_passed = true;
         s->resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+    } else if (s->booting) {
+        /* Boot phase: only the JDK and our runtime run (the plugin's jar is loaded after the host's answer), so
+         * a refused call here is a trusted probe (libnet, ExtendedSocketOptions, Netty NetUtil asking for
+         * AF_INET/AF_INET6). Never kill for it, never let it through: EPERM, which those callers treat as "not
+         * supported" and fall back from. Still reported, marked "boot", so nothing goes unseen. */
+        event_violation(s->req, MODE_DENY, EPERM, true);
+        s->resp->error = -EPERM;
     } else {
         enum violation_mode mode = s->cfg->mode;
-        event_violation(s->req, mode, mode == MODE_AUDIT ? 0 : EPERM);
+        event_violation(s->req, mode, mode == MODE_AUDIT ? 0 : EPERM, false);
         switch (mode) {
         case MODE_KILL:
             kill_child_group(s->child);
@@ -164,9 +172,14 @@ static void handle_setup_socket(struct supervisor *s, int *sock)
 static void handle_host(struct supervisor *s, int *host_fd, short revents)
 {
     if (revents & POLLIN) {
-        /* The host may write to the pipe; only EOF matters. */
+        /* Bytes from the host: the first one ends the boot phase, the rest mean nothing. EOF means the host is
+         * gone. */
         char buf[256];
         ssize_t n = read(*host_fd, buf, sizeof(buf));
+        if (n > 0 && s->booting) {
+            s->booting = false;
+            event_booted();
+        }
         if (n > 0 || (n < 0 && (errno == EINTR || errno == EAGAIN)))
             return;
     }
@@ -216,7 +229,7 @@ static void alloc_notif_buffers(struct supervisor *s)
 
 int supervise(const struct config *cfg, pid_t child, int listener, int setup_sock)
 {
-    struct supervisor s = { .cfg = cfg, .child = child, .listener = listener };
+    struct supervisor s = { .cfg = cfg, .child = child, .listener = listener, .booting = cfg->boot_phase };
     alloc_notif_buffers(&s);
 
     enum { LISTENER, SIGNALS, HOST, SETUP, NFDS };
@@ -235,14 +248,24 @@ int supervise(const struct config *cfg, pid_t child, int listener, int setup_soc
             terminate(&s, "poll", strerror(errno));
             break;
         }
-        if (fds[LISTENER].revents & POLLIN)
+        /* The host fd goes first: the host writes its end-of-boot byte *before* it lets the plugin's code run
+         * (it answers the runtime's handshake after), so that byte must be seen before any notification that
+         * code causes. poll() samples the fds one after another, so the host fd may have been sampled empty
+         * just before the byte arrived while the listener was sampled ready: look again, without waiting,
+         * whenever a notification is about to be judged in the boot phase. */
+        if (s.booting && fds[HOST].fd >= 0 && (fds[LISTENER].revents & POLLIN) && !fds[HOST].revents) {
+            struct pollfd again = { .fd = fds[HOST].fd, .events = POLLIN };
+            if (poll(&again, 1, 0) > 0)
+                fds[HOST].revents = again.revents;
+        }
+        if (fds[HOST].revents)
+            handle_host(&s, &fds[HOST].fd, fds[HOST].revents);
+        if (!s.reaped && (fds[LISTENER].revents & POLLIN))
             handle_notification(&s);
-        else if (fds[LISTENER].revents & (POLLHUP | POLLERR | POLLNVAL))
+        else if (!s.reaped && (fds[LISTENER].revents & (POLLHUP | POLLERR | POLLNVAL)))
             fds[LISTENER].fd = -1; /* no filtered task left; the exit arrives as SIGCHLD */
         if (!s.reaped && fds[SETUP].revents)
             handle_setup_socket(&s, &fds[SETUP].fd);
-        if (!s.reaped && fds[HOST].revents)
-            handle_host(&s, &fds[HOST].fd, fds[HOST].revents);
         if (!s.reaped && fds[SIGNALS].revents)
             handle_signals(&s);
     }

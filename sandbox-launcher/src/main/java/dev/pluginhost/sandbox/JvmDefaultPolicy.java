@@ -10,7 +10,9 @@ package dev.pluginhost.sandbox;
  * socket (5000 calls) under Serial, G1 and Parallel GC.
  *
  * <p>Known probes that stay <em>reported</em> (EPERM, the caller falls back quietly; decide per probe in the threat
- * model whether to silence it at its source, answer it in-filter, or keep counting it):
+ * model whether to silence it at its source, answer it in-filter, or keep counting it). Those made while only trusted
+ * code runs are covered by the boot phase ({@link LaunchSpec#bootPhase()}): refused and reported as boot
+ * violations whatever the mode, so kill mode no longer kills an honest plugin at start-up:
  * <ul>
  *   <li>libnet's JNI_OnLoad, run by anything touching NIO channels (even FileChannel): {@code socket(AF_INET,
  *       SOCK_STREAM)}, {@code socket(AF_INET6, SOCK_STREAM)}, {@code socket(AF_INET, SOCK_STREAM)} (IPv4, IPv6,

@@ -20,6 +20,7 @@ public final class LaunchSpec {
     private final SyscallPolicy policy;
     private final ViolationMode mode;
     private final List<Integer> keepFds;
+    private final boolean bootPhase;
 
     private LaunchSpec(Builder b) {
         this.command = List.copyOf(b.command);
@@ -28,6 +29,18 @@ public final class LaunchSpec {
         this.policy = b.policy;
         this.mode = b.mode;
         this.keepFds = List.copyOf(b.keepFds);
+        this.bootPhase = b.bootPhase;
+    }
+
+    /**
+     * Whether the launch starts in a boot phase: until {@link SandboxedProcess#endBootPhase()}, every call the policy
+     * does not allow is refused with EPERM (never killed, never let through, whatever the {@link #mode()}) and
+     * reported with {@link Violation#boot()} true. For runtimes that run only trusted code (the JDK and the plugin
+     * runtime) until the host answers their handshake: their start-up probes then neither kill the plugin nor
+     * count as the plugin's violations. End it before the plugin's own code may run.
+     */
+    public boolean bootPhase() {
+        return bootPhase;
     }
 
     /** The program (an absolute path) and its arguments. */
@@ -76,8 +89,15 @@ public final class LaunchSpec {
         private SyscallPolicy policy = SyscallPolicy.jvmDefault();
         private ViolationMode mode = ViolationMode.DENY;
         private final List<Integer> keepFds = new ArrayList<>();
+        private boolean bootPhase;
 
         private Builder() {
+        }
+
+        /** See {@link LaunchSpec#bootPhase()}; off by default. */
+        public Builder bootPhase(boolean bootPhase) {
+            this.bootPhase = bootPhase;
+            return this;
         }
 
         /** The program (absolute path) and its arguments. */

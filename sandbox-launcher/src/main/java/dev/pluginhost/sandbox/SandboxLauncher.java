@@ -107,6 +107,9 @@ public final class SandboxLauncher {
         for (Map.Entry<String, String> e : spec.environment().entrySet()) {
             cmd.addAll(List.of("--env", e.getKey() + "=" + e.getValue()));
         }
+        if (spec.bootPhase()) {
+            cmd.add("--boot-phase");
+        }
         spec.workingDirectory().ifPresent(dir -> cmd.addAll(List.of("--chdir", dir.toAbsolutePath().toString())));
         cmd.add("--");
         cmd.addAll(spec.command());

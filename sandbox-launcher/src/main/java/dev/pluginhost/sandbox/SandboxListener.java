@@ -14,6 +14,13 @@ public interface SandboxListener {
     default void onStarted(long pid) {
     }
 
+    /**
+     * The boot phase ended ({@link SandboxedProcess#endBootPhase()} reached the supervisor): violations from now on
+     * are {@code boot() == false} and handled per {@link LaunchSpec#mode()}. Only for {@link LaunchSpec#bootPhase()}.
+     */
+    default void onBooted() {
+    }
+
     /** The program made a system call its policy does not allow. */
     default void onViolation(Violation violation) {
     }

@@ -6,6 +6,7 @@ import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,6 +37,7 @@ public final class SandboxedProcess {
     private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
     private volatile boolean eventsOpened;
     private volatile ExitStatus programExit;
+    private boolean bootPhaseEnded; // guarded by this
 
     SandboxedProcess(Process launcher, Path events, Path runDir, SandboxListener listener) {
         this.launcher = launcher;
@@ -97,6 +99,28 @@ public final class SandboxedProcess {
     }
 
     /**
+     * Ends the boot phase ({@link LaunchSpec#bootPhase()}): writes one byte to the launcher's host pipe and flushes.
+     * Call it before the plugin's own code can run (before answering the runtime's handshake): the supervisor looks
+     * at that pipe before judging any later notification, so every violation the plugin's code causes is reported
+     * as a run-phase one and handled per mode. {@link SandboxListener#onBooted()} follows. Idempotent; harmless for
+     * a launch without a boot phase.
+     *
+     * @throws IOException if the launcher is gone (the byte cannot be delivered)
+     */
+    public synchronized void endBootPhase() throws IOException {
+        if (bootPhaseEnded) {
+            return;
+        }
+        if (!launcher.isAlive()) {
+            throw new IOException("launcher " + launcher.pid() + " is gone, cannot end its boot phase");
+        }
+        OutputStream pipe = launcher.getOutputStream();
+        pipe.write('B');
+        pipe.flush();
+        bootPhaseEnded = true;
+    }
+
+    /**
      * Asks the launcher to end the program: SIGTERM to the launcher, which SIGKILLs the program's process group and
      * exits with 137. Like {@link Process#destroy()}, this closes {@link #stdout()} and {@link #stderr()}.
      */
@@ -142,6 +166,7 @@ public final class SandboxedProcess {
                 int status = (int) number(event, "status");
                 programExit = new ExitStatus(signal != 0 ? 128 + signal : status, signal);
             }
+            case "booted" -> safely(listener::onBooted);
             case "error" -> safely(() -> listener.onError(String.valueOf(event.get("message"))));
             default -> safely(() -> listener.onError("unknown event: " + line));
         }
@@ -159,7 +184,7 @@ public final class SandboxedProcess {
         }
         return new Violation(number(event, "pid"), Syscalls.name(arch, nr), nr, arch, args,
                 ViolationMode.fromCliName(String.valueOf(event.get("action"))),
-                Instant.ofEpochMilli(number(event, "time_ms")));
+                Instant.ofEpochMilli(number(event, "time_ms")), "boot".equals(event.get("phase")));
     }
 
     private static long number(Map<String, Object> event, String key) {

@@ -113,7 +113,7 @@ final class TestJvm {
     }
 
     /** Records a launch's events. */
-    static final class Recorder implements SandboxListener {
+    static class Recorder implements SandboxListener {
         final List<Violation> violations = new CopyOnWriteArrayList<>();
         final List<String> errors = new CopyOnWriteArrayList<>();
         final CompletableFuture<Long> started = new CompletableFuture<>();
