@@ -2,6 +2,8 @@
  * Command line:
  *   plugin-launcher --filter FILE --events FILE [--mode deny|kill|audit] [--host-fd N] [--keep-fd N]...
  *                   [--env NAME=VALUE]... [--chdir DIR] [--boot-phase] -- /abs/path/to/program [ARGS...]
+ *                   [--rlimit NAME=VALUE]... [--rlimit-as BYTES]
+ *   --rlimit: NAME is core, nofile, fsize, as or cpu; VALUE a number or "unlimited" (defaults in rlimits.c).
  *   --boot-phase: until one byte arrives on --host-fd, every notified call is refused with EPERM and reported with
  *                 "phase":"boot" whatever --mode says (only trusted code runs then; see supervisor.c).
  * Parsed by hand: getopt would permute arguments and accept abbreviations, and this interface is called by a
@@ -20,6 +22,7 @@ static _Noreturn void usage(const char *problem)
     fprintf(stderr, LAUNCHER_NAME ": arguments: %s\n"
             "usage: " LAUNCHER_NAME " --filter FILE --events FILE [--mode deny|kill|audit] [--host-fd N]\n"
             "       [--keep-fd N]... [--env NAME=VALUE]... [--chdir DIR] [--boot-phase]\n"
+            "       [--rlimit core|nofile|fsize|as|cpu=VALUE]... [--rlimit-as BYTES]\n"
             "       -- /abs/path/to/program [ARGS...]\n",
             problem);
     exit(EXIT_USAGE);
@@ -57,6 +60,7 @@ void parse_args(int argc, char **argv, struct config *cfg)
     memset(cfg, 0, sizeof(*cfg));
     cfg->mode = MODE_DENY;
     cfg->host_fd = -1;
+    rlimits_defaults(cfg);
 
     int i = 1;
     for (; i < argc; i++) {
@@ -94,6 +98,13 @@ void parse_args(int argc, char **argv, struct config *cfg)
             if (cfg->env_count == MAX_ENV)
                 usage("too many --env");
             cfg->env[cfg->env_count++] = (char *)value;
+        } else if (strcmp(opt, "--rlimit") == 0) {
+            const char *eq = strchr(value, '=');
+            if (eq == NULL || rlimits_parse(cfg, value, (size_t)(eq - value), eq + 1) < 0)
+                usage("--rlimit wants core|nofile|fsize|as|cpu=NUMBER|unlimited");
+        } else if (strcmp(opt, "--rlimit-as") == 0) {
+            if (rlimits_parse(cfg, "as", 2, value) < 0)
+                usage("--rlimit-as wants a number of bytes");
         } else if (strcmp(opt, "--chdir") == 0) {
             cfg->chdir_path = value;
         } else {

@@ -136,6 +136,16 @@ void child_reset_signals(void)
         child_fail("sigprocmask");
 }
 
+void child_report_layer(const char *name, bool active, const char *reason)
+{
+    /* "layer\t<name>\t<0|1>\t<reason>" on the setup socket; the supervisor turns it into a "layer" event. One
+     * SEQPACKET message each, so they arrive whole and in order, before the listener. */
+    char text[700];
+    snprintf(text, sizeof(text), LAYER_PREFIX "%s\t%d\t%s", name, active ? 1 : 0, reason);
+    if (report_sock < 0 || msg_send(report_sock, text) < 0)
+        child_fail("report layer");
+}
+
 void child_send_listener(int sock, int listener)
 {
     if (fd_send(sock, listener) < 0)

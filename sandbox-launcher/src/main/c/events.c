@@ -139,6 +139,18 @@ void event_exited(pid_t pid, int wait_status)
     emit(line, n);
 }
 
+void event_layer(const char *name, bool active, const char *reason)
+{
+    char n_esc[128], r_esc[1024];
+    json_escape(n_esc, sizeof(n_esc), name);
+    json_escape(r_esc, sizeof(r_esc), reason);
+    char line[1300];
+    int n = snprintf(line, sizeof(line),
+                     "{\"event\":\"layer\",\"name\":\"%s\",\"active\":%s,\"reason\":\"%s\",\"time_ms\":%lld}\n",
+                     n_esc, active ? "true" : "false", r_esc, now_ms());
+    emit(line, n);
+}
+
 void event_error(const char *step, const char *reason)
 {
     char message[1024];

@@ -73,7 +73,7 @@ int fd_receive(int sock, int timeout_ms, char *msg, size_t msg_size)
         return -1;
     }
 
-    char data[512];
+    char data[1024];
     struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) - 1 };
     union {
         struct cmsghdr align;

@@ -28,9 +28,17 @@
 #define MAX_KEEP_FDS 64
 #define MAX_ENV 4096
 #define EVENTS_OPEN_TIMEOUT_MS 30000 /* how long to wait for the host to open the events FIFO */
+#define LAYER_PREFIX "layer\t" /* setup-socket messages that report a layer rather than an error */
 #define MAX_FILTER_INSNS 4096 /* BPF_MAXINSNS: the kernel refuses longer programs */
 
 enum violation_mode { MODE_DENY, MODE_KILL, MODE_AUDIT };
+
+enum rlimit_index { RLIM_CORE, RLIM_NOFILE, RLIM_FSIZE, RLIM_AS, RLIM_CPU, RLIM_COUNT };
+
+struct rlimit_setting {
+    bool set;
+    unsigned long long value;     /* RLIM_INFINITY for unlimited */
+};
 
 struct config {
     const char *filter_path;
@@ -43,6 +51,7 @@ struct config {
     size_t env_count;
     const char *chdir_path;       /* NULL: keep the launcher's working directory */
     bool boot_phase;              /* deny-and-report everything until the host writes a byte on host_fd */
+    struct rlimit_setting rlimits[RLIM_COUNT];
     char **argv;                  /* program (absolute path) and its arguments, NULL-terminated */
 };
 
@@ -62,6 +71,7 @@ void event_violation(const struct seccomp_notif *req, enum violation_mode mode, 
 void event_booted(void);
 void event_exited(pid_t pid, int wait_status);
 void event_error(const char *step, const char *reason);
+void event_layer(const char *name, bool active, const char *reason);
 
 /* filter.c: the seccomp-BPF layer. */
 struct sock_fprog filter_load(const char *path);
@@ -82,7 +92,13 @@ void child_close_fds(const struct config *cfg, int sock);
 void child_chdir(const struct config *cfg);
 void child_reset_signals(void);
 void child_send_listener(int sock, int listener);
+void child_report_layer(const char *name, bool active, const char *reason); /* to the supervisor, as an event */
 _Noreturn void child_exec(const struct config *cfg);
+
+/* rlimits.c: the resource-limit layer. */
+void rlimits_defaults(struct config *cfg);
+int rlimits_parse(struct config *cfg, const char *name, size_t name_len, const char *value); /* -1: bad */
+void rlimits_apply(const struct config *cfg);
 
 /* supervisor.c */
 void supervisor_block_signals(void);

@@ -48,7 +48,8 @@ static _Noreturn void run_child(const struct config *cfg, struct sock_fprog *pro
     child_stdin(cfg);
     child_close_fds(cfg, sock);
     child_chdir(cfg);
-    /* Later layers go here: namespaces_enter(), rlimits_apply(), cgroup_join(), landlock_restrict(). */
+    rlimits_apply(cfg);
+    /* Later layers go here: namespaces_enter(), cgroup_join(), landlock_restrict(). */
     child_reset_signals();
     int listener = filter_install(prog);
     if (listener < 0)
@@ -58,10 +59,34 @@ static _Noreturn void run_child(const struct config *cfg, struct sock_fprog *pro
     child_exec(cfg);
 }
 
+/* A layer report from the child: "layer\t<name>\t<0|1>\t<reason>". */
+static bool forward_layer(const char *text)
+{
+    size_t prefix = strlen(LAYER_PREFIX);
+    if (strncmp(text, LAYER_PREFIX, prefix) != 0)
+        return false;
+    char copy[1024];
+    snprintf(copy, sizeof(copy), "%s", text + prefix);
+    char *name = copy;
+    char *active = strchr(name, '\t');
+    if (active == NULL)
+        return false;
+    *active++ = '\0';
+    char *reason = strchr(active, '\t');
+    if (reason == NULL)
+        return false;
+    *reason++ = '\0';
+    event_layer(name, active[0] == '1', reason);
+    return true;
+}
+
 static int receive_listener(pid_t child, int sock)
 {
-    char reason[600];
-    int listener = fd_receive(sock, SETUP_TIMEOUT_MS, reason, sizeof(reason));
+    char reason[1024];
+    int listener;
+    do {
+        listener = fd_receive(sock, SETUP_TIMEOUT_MS, reason, sizeof(reason));
+    } while (listener < 0 && forward_layer(reason));
     if (listener >= 0)
         return listener;
     log_error("child setup", reason);
@@ -92,9 +117,14 @@ int main(int argc, char **argv)
         run_child(&cfg, &prog, sv[1], parent);
     }
     close(sv[1]);
+    unsigned short insns = prog.len;
     free(prog.filter);
 
     int listener = receive_listener(child, sv[0]);
+    char seccomp_summary[160];
+    snprintf(seccomp_summary, sizeof(seccomp_summary), "%u BPF instructions, user-notification supervisor, mode %s%s",
+             insns, mode_name(cfg.mode), cfg.boot_phase ? " after the boot phase" : "");
+    event_layer("seccomp", true, seccomp_summary);
     event_started(child);
     return supervise(&cfg, child, listener, sv[0]);
 }

@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Parses one line of the launcher's events: a flat JSON object whose values are integers, strings or arrays of
- * strings. Only the launcher writes these, so this is deliberately not a general JSON parser.
+ * Parses one line of the launcher's events: a flat JSON object whose values are integers, booleans, strings or
+ * arrays of strings. Only the launcher writes these, so this is deliberately not a general JSON parser.
  */
 final class EventLine {
     private final String text;
@@ -72,6 +72,14 @@ final class EventLine {
                     throw error("expected , or ]");
                 }
             }
+        }
+        if (text.startsWith("true", pos)) {
+            pos += 4;
+            return Boolean.TRUE;
+        }
+        if (text.startsWith("false", pos)) {
+            pos += 5;
+            return Boolean.FALSE;
         }
         int start = pos;
         if (c == '-') {

@@ -14,6 +14,11 @@ import java.util.Optional;
  * {@link #environment()}, and only descriptors 0-2 (stdin is /dev/null) plus {@link #keepFds()} reach the program.
  */
 public final class LaunchSpec {
+    /** A resource limit value meaning "no limit" ({@link Builder#rlimit}). */
+    public static final long UNLIMITED = -1;
+
+    /** The resource limits {@link Builder#rlimit} accepts. */
+    public static final java.util.Set<String> RLIMIT_NAMES = java.util.Set.of("core", "nofile", "fsize", "as", "cpu");
     private final List<String> command;
     private final Map<String, String> environment;
     private final Path workingDirectory;
@@ -21,6 +26,7 @@ public final class LaunchSpec {
     private final ViolationMode mode;
     private final List<Integer> keepFds;
     private final boolean bootPhase;
+    private final Map<String, Long> rlimits;
 
     private LaunchSpec(Builder b) {
         this.command = List.copyOf(b.command);
@@ -30,6 +36,15 @@ public final class LaunchSpec {
         this.mode = b.mode;
         this.keepFds = List.copyOf(b.keepFds);
         this.bootPhase = b.bootPhase;
+        this.rlimits = Collections.unmodifiableMap(new LinkedHashMap<>(b.rlimits));
+    }
+
+    /**
+     * Resource limits set (soft = hard) in the child besides the launcher's defaults ({@code core} 0, {@code nofile}
+     * 4096, {@code fsize} 1 GiB), which these override. {@link #UNLIMITED} lifts one.
+     */
+    public Map<String, Long> rlimits() {
+        return rlimits;
     }
 
     /**
@@ -90,8 +105,26 @@ public final class LaunchSpec {
         private ViolationMode mode = ViolationMode.DENY;
         private final List<Integer> keepFds = new ArrayList<>();
         private boolean bootPhase;
+        private final Map<String, Long> rlimits = new LinkedHashMap<>();
 
         private Builder() {
+        }
+
+        /**
+         * Sets resource limit {@code name} ({@code core}, {@code nofile}, {@code fsize} in bytes, {@code as} in
+         * bytes, {@code cpu} in seconds) to {@code value}, soft and hard, or {@link #UNLIMITED}. {@code as} is not
+         * set by default: HotSpot reserves far more address space than it uses; bound it with -Xmx and
+         * {@link #memoryLimit}.
+         */
+        public Builder rlimit(String name, long value) {
+            if (!RLIMIT_NAMES.contains(name)) {
+                throw new IllegalArgumentException("unknown rlimit " + name + ", expected one of " + RLIMIT_NAMES);
+            }
+            if (value < 0 && value != UNLIMITED) {
+                throw new IllegalArgumentException("negative rlimit " + name + ": " + value);
+            }
+            rlimits.put(name, value);
+            return this;
         }
 
         /** See {@link LaunchSpec#bootPhase()}; off by default. */

@@ -107,6 +107,8 @@ public final class SandboxLauncher {
         for (Map.Entry<String, String> e : spec.environment().entrySet()) {
             cmd.addAll(List.of("--env", e.getKey() + "=" + e.getValue()));
         }
+        spec.rlimits().forEach((name, value) -> cmd.addAll(List.of("--rlimit",
+                name + "=" + (value == LaunchSpec.UNLIMITED ? "unlimited" : Long.toString(value)))));
         if (spec.bootPhase()) {
             cmd.add("--boot-phase");
         }

@@ -10,6 +10,14 @@ public interface SandboxListener {
     SandboxListener NONE = new SandboxListener() {
     };
 
+    /**
+     * One isolation layer, reported before the program runs (all of them before {@link #onStarted}). See
+     * {@link Layer}: an inactive layer means this launch is less isolated than it could be, and {@code reason} says
+     * why; log it loudly.
+     */
+    default void onLayer(String name, boolean active, String reason) {
+    }
+
     /** The program was forked, filtered and is about to exec; {@code pid} is the sandboxed process. */
     default void onStarted(long pid) {
     }

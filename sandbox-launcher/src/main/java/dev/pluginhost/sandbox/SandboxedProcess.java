@@ -16,6 +16,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -38,6 +39,7 @@ public final class SandboxedProcess {
     private volatile boolean eventsOpened;
     private volatile ExitStatus programExit;
     private boolean bootPhaseEnded; // guarded by this
+    private final List<Layer> layers = new CopyOnWriteArrayList<>();
 
     SandboxedProcess(Process launcher, Path events, Path runDir, SandboxListener listener) {
         this.launcher = launcher;
@@ -71,6 +73,14 @@ public final class SandboxedProcess {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         }
+    }
+
+    /**
+     * The isolation layers the launcher reported, in order. Complete once the program has started ({@link #pid()}
+     * returned); a launch whose setup failed may have reported only some.
+     */
+    public List<Layer> layers() {
+        return List.copyOf(layers);
     }
 
     /** The launcher's (supervisor's) pid: the program's parent. */
@@ -167,6 +177,12 @@ public final class SandboxedProcess {
                 programExit = new ExitStatus(signal != 0 ? 128 + signal : status, signal);
             }
             case "booted" -> safely(listener::onBooted);
+            case "layer" -> {
+                Layer layer = new Layer(String.valueOf(event.get("name")), Boolean.TRUE.equals(event.get("active")),
+                        String.valueOf(event.getOrDefault("reason", "")));
+                layers.add(layer);
+                safely(() -> listener.onLayer(layer.name(), layer.active(), layer.reason()));
+            }
             case "error" -> safely(() -> listener.onError(String.valueOf(event.get("message"))));
             default -> safely(() -> listener.onError("unknown event: " + line));
         }

@@ -1,0 +1,21 @@
+package dev.pluginhost.sandbox;
+
+import java.util.Objects;
+
+/**
+ * One isolation layer of a launch as the launcher reported it before the program ran: active, or not and why. A
+ * layer that was required and could not be applied aborts the launch instead (an error, exit 125); one requested
+ * "if available" is reported inactive with the reason, so a weaker sandbox is never silent.
+ *
+ * @param name {@code seccomp}, {@code rlimits}, {@code user-namespace}, {@code pid-namespace}, {@code net-namespace},
+ *     {@code ipc-namespace}, {@code uts-namespace}, {@code mount-namespace}, {@code uid-drop}, {@code landlock},
+ *     {@code cgroup-memory}, {@code cgroup-pids}
+ * @param active whether the layer is in force for the program
+ * @param reason what it does when active (its settings), why not otherwise
+ */
+public record Layer(String name, boolean active, String reason) {
+    public Layer {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(reason, "reason");
+    }
+}
