@@ -1,0 +1,199 @@
+package dev.pluginhost.sandbox.cli;
+
+import dev.pluginhost.sandbox.ExitStatus;
+import dev.pluginhost.sandbox.LaunchSpec;
+import dev.pluginhost.sandbox.SandboxLauncher;
+import dev.pluginhost.sandbox.SandboxListener;
+import dev.pluginhost.sandbox.SandboxedProcess;
+import dev.pluginhost.sandbox.SyscallPolicy;
+import dev.pluginhost.sandbox.Violation;
+import dev.pluginhost.sandbox.ViolationMode;
+import dev.pluginhost.sandbox.oci.Json;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.Stream;
+
+/**
+ * {@code plugin-sandbox run}: one command under the plugin sandbox. The command gets what a plugin gets — the policy
+ * ({@link SyscallPolicy#jvmDefault()} unless {@code --policy}), the launcher's clean environment and descriptors
+ * 0-2 only — plus a private temporary directory, created 0700 and removed afterwards, named by {@code TMPDIR} (pass
+ * {@code -Djava.io.tmpdir=$TMPDIR} or the path yourself if the JVM should use it; Java ignores TMPDIR). The
+ * environment is exactly {@code TMPDIR} and {@code LANG=C.UTF-8}; the working directory is the caller's.
+ *
+ * <p>stdout and stderr are forwarded. stdin is not: the launcher's stdin is the host-liveness pipe, and the program's
+ * stdin is /dev/null (see the threat model: a second host descriptor in the launcher would be needed).
+ */
+final class SandboxRun {
+
+    static final class Options {
+        SyscallPolicy policy = SyscallPolicy.jvmDefault();
+        ViolationMode mode = ViolationMode.DENY;
+        Path events;
+        final List<Path> readOnly = new ArrayList<>();
+        final List<Path> readWrite = new ArrayList<>();
+        List<String> command;
+    }
+
+    private final Options options;
+    private final PrintStream err;
+
+    SandboxRun(Options options, PrintStream err) {
+        this.options = options;
+        this.err = err;
+    }
+
+    int run() throws IOException {
+        if (!options.readOnly.isEmpty() || !options.readWrite.isEmpty()) {
+            // Landlock paths: LaunchSpec does not offer them in this build. Refuse rather than run with less
+            // isolation than the caller asked for.
+            err.println("plugin-sandbox: --ro/--rw need Landlock support in LaunchSpec, which this build lacks;"
+                    + " refusing to run with less isolation than asked");
+            return ExitStatus.SETUP_FAILED;
+        }
+        Path workRoot = Path.of(System.getProperty("java.io.tmpdir"));
+        Path tmp = Files.createTempDirectory(workRoot, "plugin-sandbox-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        BufferedWriter events = options.events == null ? null
+                : Files.newBufferedWriter(options.events, StandardCharsets.UTF_8);
+        try {
+            SandboxLauncher launcher = new SandboxLauncher(workRoot);
+            LaunchSpec spec = LaunchSpec.builder()
+                    .command(options.command)
+                    .env("TMPDIR", tmp.toString())
+                    .env("LANG", "C.UTF-8")
+                    .workingDirectory(Path.of("").toAbsolutePath())
+                    .policy(options.policy)
+                    .mode(options.mode)
+                    .build();
+            Listener listener = new Listener(events);
+            SandboxedProcess process = launcher.launch(spec, listener);
+            Thread hook = new Thread(process::kill, "plugin-sandbox-stop");
+            Runtime.getRuntime().addShutdownHook(hook); // Ctrl-C / SIGTERM end the program too
+            Thread o = pump(process.stdout(), System.out);
+            Thread e = pump(process.stderr(), System.err);
+            ExitStatus status;
+            try {
+                status = process.onExit().get();
+                o.join();
+                e.join();
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                process.kill();
+                return 128 + 2;
+            } catch (ExecutionException ex) {
+                throw new IOException("launch failed: " + ex.getCause(), ex.getCause());
+            }
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException ex) {
+                // already shutting down
+            }
+            return status.exitCode();
+        } finally {
+            if (events != null) {
+                events.close();
+            }
+            deleteRecursively(tmp);
+        }
+    }
+
+    private final class Listener implements SandboxListener {
+        private final BufferedWriter events;
+
+        Listener(BufferedWriter events) {
+            this.events = events;
+        }
+
+        @Override
+        public void onViolation(Violation v) {
+            if (events == null) {
+                err.println("plugin-sandbox: violation: " + v.syscall() + args(v) + " by task " + v.pid() + ": "
+                        + (v.boot() ? "boot probe, denied" : switch (v.action()) {
+                            case DENY -> "denied (EPERM)";
+                            case KILL -> "killed";
+                            case AUDIT -> "allowed (audit mode)";
+                        }));
+                return;
+            }
+            write(violationJson(v));
+        }
+
+        @Override
+        public void onError(String message) {
+            err.println("plugin-sandbox: launcher: " + message);
+        }
+
+        private synchronized void write(String line) {
+            try {
+                events.write(line);
+                events.newLine();
+                events.flush();
+            } catch (IOException e) {
+                err.println("plugin-sandbox: cannot write events: " + e.getMessage());
+            }
+        }
+    }
+
+    private static String args(Violation v) {
+        StringBuilder sb = new StringBuilder("(");
+        long[] args = v.args();
+        for (int i = 0; i < args.length; i++) {
+            sb.append(i == 0 ? "" : ", ").append("0x").append(Long.toHexString(args[i]));
+        }
+        return sb.append(')').toString();
+    }
+
+    /** One violation as a JSON line: event, time, pid, syscall, nr, arch, args (hex strings), action, boot. */
+    static String violationJson(Violation v) {
+        StringBuilder sb = new StringBuilder("{\"event\":\"violation\",\"time\":");
+        Json.quote(sb, v.time().toString());
+        sb.append(",\"pid\":").append(v.pid()).append(",\"syscall\":");
+        Json.quote(sb, v.syscall());
+        sb.append(",\"nr\":").append(v.nr()).append(",\"arch\":\"0x").append(Long.toHexString(v.arch()))
+                .append("\",\"args\":[");
+        long[] args = v.args();
+        for (int i = 0; i < args.length; i++) {
+            sb.append(i == 0 ? "" : ",").append("\"0x").append(Long.toHexString(args[i])).append('"');
+        }
+        sb.append("],\"action\":\"").append(v.action().cliName()).append("\",\"boot\":").append(v.boot())
+                .append('}');
+        return sb.toString();
+    }
+
+    private static Thread pump(InputStream in, OutputStream out) {
+        Thread t = new Thread(() -> {
+            byte[] buffer = new byte[8192];
+            try (in) {
+                int n;
+                while ((n = in.read(buffer)) > 0) {
+                    out.write(buffer, 0, n);
+                    out.flush();
+                }
+            } catch (IOException e) {
+                // the program or launcher closed the pipe
+            }
+        }, "plugin-sandbox-pump");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // best effort
+        }
+    }
+}

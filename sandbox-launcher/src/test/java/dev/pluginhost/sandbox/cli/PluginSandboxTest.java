@@ -1,0 +1,205 @@
+package dev.pluginhost.sandbox.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pluginhost.sandbox.SyscallPolicy;
+import dev.pluginhost.sandbox.oci.Json;
+import dev.pluginhost.sandbox.oci.OciProfile;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** plugin-sandbox: explain/export/import in process, run as a real CLI process around a real JVM. */
+class PluginSandboxTest {
+
+    @TempDir
+    Path tmp;
+
+    private record Result(int code, String out, String err) {
+    }
+
+    private static Result inProcess(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = new PluginSandbox(new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8)).execute(args);
+        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    static String classpath() {
+        return System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    }
+
+    /** The CLI in its own JVM, as {@code java -jar plugin-sandbox.jar} would run (same main class, test classpath). */
+    private Result cli(List<String> args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(java(), "-XX:TieredStopAtLevel=1", "-Djava.io.tmpdir=" + tmp,
+                "-cp", classpath(), PluginSandbox.class.getName()));
+        cmd.addAll(args);
+        Path out = tmp.resolve("cli-out.txt");
+        Path err = tmp.resolve("cli-err.txt");
+        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("CLI finished").isTrue();
+        return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    private static List<String> program(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx64m", "-XX:TieredStopAtLevel=1", "-cp", classpath(),
+                CliProgram.class.getName()));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    private static List<String> run(List<String> options, List<String> program) {
+        List<String> args = new ArrayList<>(List.of("run"));
+        args.addAll(options);
+        args.add("--");
+        args.addAll(program);
+        return args;
+    }
+
+    @Test
+    void explainPrintsThePseudoFilterAndAReasonForEveryRule() {
+        Result r = inProcess("explain");
+        assertThat(r.code).as(r.err).isZero();
+        assertThat(r.out).contains("# libseccomp pseudo-filter code").contains("if ($arch == 3221225534)")
+                .contains("# rules (");
+        for (SyscallPolicy.Rule rule : SyscallPolicy.jvmDefault().rules()) {
+            assertThat(PolicyReasons.of(rule.syscall())).as("reason for " + rule.syscall()).isPresent();
+        }
+        assertThat(r.out).doesNotContain("(no reason recorded)");
+        assertThat(r.out.lines().filter(l -> l.startsWith("clone3 "))).singleElement().asString()
+                .contains("errno 38 (ENOSYS)").contains("glibc fall back");
+        assertThat(r.out.lines().filter(l -> l.startsWith("ioctl "))).hasSize(3)
+                .anyMatch(l -> l.contains("arg1 == 0x5401"));
+        assertThat(r.out.lines().filter(l -> l.startsWith("clone ")).findFirst()).get().asString()
+                .contains("arg0 & 0x7e030000 == 0x10000");
+    }
+
+    @Test
+    void exportWritesAnOciProfileThatImportReadsBack() throws IOException {
+        Path file = tmp.resolve("plugin.json");
+        Result export = inProcess("export", "--format", "oci", "--output", file.toString());
+        assertThat(export.code).as(export.err).isZero();
+        assertThat(Json.parse(Files.readString(file))).isInstanceOf(Map.class);
+
+        Result imported = inProcess("import", file.toString());
+        assertThat(imported.code).as(imported.err).isZero();
+        assertThat(imported.out).contains("rules, compiles").contains("replaced by supervisor notification");
+        assertThat(new HashSet<>(OciProfile.importProfile(Files.readString(file)).policy().rules()))
+                .isEqualTo(new HashSet<>(SyscallPolicy.jvmDefault().rules()));
+
+        Result stdout = inProcess("export", "--format", "oci");
+        assertThat(stdout.out).isEqualTo(Files.readString(file));
+    }
+
+    @Test
+    void usageErrorsExitTwo() {
+        assertThat(inProcess().code).isEqualTo(2);
+        assertThat(inProcess("export").code).isEqualTo(2);
+        assertThat(inProcess("export", "--format", "yaml").code).isEqualTo(2);
+        assertThat(inProcess("run", "--", "java").err).contains("absolute path");
+        assertThat(inProcess("run", "--mode", "maybe", "--", "/bin/true").code).isEqualTo(2);
+        assertThat(inProcess("frobnicate").code).isEqualTo(2);
+        assertThat(inProcess("import", tmp.resolve("missing.json").toString()).code).isEqualTo(1);
+    }
+
+    @Test
+    void runForwardsOutputAndTheExitCodeAndWritesViolationsAsJsonLines() throws Exception {
+        Path events = tmp.resolve("events.jsonl");
+        Result r = cli(run(List.of("--events", events.toString()), program("exit", "7")));
+
+        assertThat(r.code).as(r.err).isEqualTo(7);
+        assertThat(r.out).isEqualTo("out: hello from the sandbox\n");
+        assertThat(r.err).contains("err: hello from the sandbox");
+        // An honest JVM: at most the JDK's documented address-family probes (see JvmDefaultPolicy).
+        for (String line : Files.readAllLines(events)) {
+            assertThat(Json.parse(line)).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+                    .containsEntry("event", "violation").containsEntry("syscall", "socket");
+        }
+    }
+
+    @Test
+    void runGivesACleanEnvironmentAndAPrivateTmpdirThatIsRemovedAfterwards() throws Exception {
+        Result r = cli(run(List.of(), program("env")));
+        assertThat(r.code).as(r.err).isZero();
+        List<String> env = r.out.lines().filter(l -> l.startsWith("env ")).toList();
+        assertThat(env).hasSize(2).anyMatch(l -> l.equals("env LANG=C.UTF-8"))
+                .anyMatch(l -> l.startsWith("env TMPDIR=" + tmp.resolve("plugin-sandbox-")));
+        assertThat(r.out).contains("tmp-writable written");
+        String tmpdir = env.stream().filter(l -> l.startsWith("env TMPDIR=")).findFirst().orElseThrow()
+                .substring("env TMPDIR=".length());
+        assertThat(Path.of(tmpdir)).doesNotExist();
+    }
+
+    @Test
+    void violationsGoToStderrAsReadableLinesWithoutEvents() throws Exception {
+        Result r = cli(run(List.of(), program("inet")));
+        assertThat(r.code).as(r.err).isZero();
+        assertThat(r.out).contains("inet refused");
+        assertThat(r.err).contains("plugin-sandbox: violation: socket(0x2, 0x1").contains("denied (EPERM)");
+    }
+
+    @Test
+    void killModeKillsAndTheStatusIs128PlusSignal() throws Exception {
+        Result r = cli(run(List.of("--mode", "kill"), program("inet")));
+        assertThat(r.code).as(r.out + r.err).isEqualTo(128 + 9);
+        assertThat(r.err).contains("plugin-sandbox: violation: socket(0x2").contains("killed");
+    }
+
+    @Test
+    void aSignalFromOutsideIsForwardedAs128PlusSignal() throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(java(), "-Djava.io.tmpdir=" + tmp, "-cp", classpath(),
+                PluginSandbox.class.getName()));
+        cmd.addAll(run(List.of(), program("sleep")));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try (InputStream in = p.getInputStream()) {
+            String first = new String(readLine(in), StandardCharsets.UTF_8);
+            assertThat(first).startsWith("pid ");
+            long pid = Long.parseLong(first.substring(4).strip());
+            assertThat(ProcessHandle.of(pid).orElseThrow().destroyForcibly()).isTrue(); // SIGKILL
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).isEqualTo(128 + 9);
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    private static byte[] readLine(InputStream in) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        int c;
+        while ((c = in.read()) >= 0 && c != '\n') {
+            line.write(c);
+        }
+        return line.toByteArray();
+    }
+
+    @Test
+    void runUnderDockersDefaultProfileImported() throws Exception {
+        Path docker = tmp.resolve("docker.json");
+        try (InputStream in = OciProfile.class.getResourceAsStream("docker-default-seccomp.json")) {
+            Files.write(docker, in.readAllBytes());
+        }
+        Path events = tmp.resolve("events.jsonl");
+        Result r = cli(run(List.of("--policy", docker.toString(), "--events", events.toString()),
+                program("inet")));
+        assertThat(r.code).as(r.err).isZero();
+        // Docker's profile allows AF_INET sockets: what the data README says a container alone lets through.
+        assertThat(r.out).contains("inet opened");
+        assertThat(Files.readString(events)).isEmpty();
+    }
+}
