@@ -3,6 +3,9 @@
  *   plugin-launcher --filter FILE --events FILE [--mode deny|kill|audit] [--host-fd N] [--keep-fd N]...
  *                   [--env NAME=VALUE]... [--chdir DIR] [--boot-phase] -- /abs/path/to/program [ARGS...]
  *                   [--rlimit NAME=VALUE]... [--rlimit-as BYTES]
+ *                   [--unshare user,pid,net,ipc,uts,mount] [--namespaces auto] [--uid N] [--gid N]
+ *   --unshare: these namespaces or no launch; --namespaces auto: the default set where available (namespaces.c).
+ *   --uid/--gid: what a root launcher drops the child to (default 65534 when namespaces are on).
  *   --rlimit: NAME is core, nofile, fsize, as or cpu; VALUE a number or "unlimited" (defaults in rlimits.c).
  *   --boot-phase: until one byte arrives on --host-fd, every notified call is refused with EPERM and reported with
  *                 "phase":"boot" whatever --mode says (only trusted code runs then; see supervisor.c).
@@ -23,6 +26,7 @@ static _Noreturn void usage(const char *problem)
             "usage: " LAUNCHER_NAME " --filter FILE --events FILE [--mode deny|kill|audit] [--host-fd N]\n"
             "       [--keep-fd N]... [--env NAME=VALUE]... [--chdir DIR] [--boot-phase]\n"
             "       [--rlimit core|nofile|fsize|as|cpu=VALUE]... [--rlimit-as BYTES]\n"
+            "       [--unshare user,pid,net,ipc,uts,mount] [--namespaces auto] [--uid N] [--gid N]\n"
             "       -- /abs/path/to/program [ARGS...]\n",
             problem);
     exit(EXIT_USAGE);
@@ -60,6 +64,8 @@ void parse_args(int argc, char **argv, struct config *cfg)
     memset(cfg, 0, sizeof(*cfg));
     cfg->mode = MODE_DENY;
     cfg->host_fd = -1;
+    cfg->uid = -1;
+    cfg->gid = -1;
     rlimits_defaults(cfg);
 
     int i = 1;
@@ -105,6 +111,17 @@ void parse_args(int argc, char **argv, struct config *cfg)
         } else if (strcmp(opt, "--rlimit-as") == 0) {
             if (rlimits_parse(cfg, "as", 2, value) < 0)
                 usage("--rlimit-as wants a number of bytes");
+        } else if (strcmp(opt, "--unshare") == 0) {
+            if (namespaces_parse(cfg, value, true) < 0)
+                usage("--unshare wants a comma-separated list of user, pid, net, ipc, uts, mount");
+        } else if (strcmp(opt, "--namespaces") == 0) {
+            if (strcmp(value, "auto") != 0)
+                usage("--namespaces wants auto");
+            namespaces_auto(cfg);
+        } else if (strcmp(opt, "--uid") == 0) {
+            cfg->uid = parse_fd(value); /* same shape: a non-negative int */
+        } else if (strcmp(opt, "--gid") == 0) {
+            cfg->gid = parse_fd(value);
         } else if (strcmp(opt, "--chdir") == 0) {
             cfg->chdir_path = value;
         } else {

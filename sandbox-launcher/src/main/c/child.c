@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,14 +40,17 @@ void child_new_session(void)
         child_fail("setsid");
 }
 
-void child_die_with_parent(pid_t parent)
+void child_die_with_parent(int sock)
 {
-    /* The launcher is single-threaded, so "parent thread exits" is "launcher exits". The getppid check closes
-     * the race where the launcher died before prctl ran. The host-fd EOF is the sturdier signal for the host
-     * itself; this one covers the launcher. */
+    /* The launcher is single-threaded, so "parent thread exits" is "launcher exits". The host-fd EOF is the
+     * sturdier signal for the host itself; this one covers the launcher. If the launcher died before prctl ran,
+     * its end of the setup socket is closed already (a process's files close before its children are told):
+     * a hang-up there means the same, and unlike getppid() it also works in a new pid namespace, where the
+     * parent is outside and getppid() is 0. The supervisor never writes on that socket, so readable = EOF. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
         child_fail("prctl(PR_SET_PDEATHSIG)");
-    if (getppid() != parent) {
+    struct pollfd pfd = { .fd = sock, .events = POLLIN };
+    if (poll(&pfd, 1, 0) != 0) {
         errno = ESRCH;
         child_fail("parent died before the child started");
     }

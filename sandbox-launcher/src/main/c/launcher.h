@@ -35,6 +35,8 @@ enum violation_mode { MODE_DENY, MODE_KILL, MODE_AUDIT };
 
 enum rlimit_index { RLIM_CORE, RLIM_NOFILE, RLIM_FSIZE, RLIM_AS, RLIM_CPU, RLIM_COUNT };
 
+enum namespace_index { NS_USER, NS_PID, NS_NET, NS_IPC, NS_UTS, NS_MOUNT, NS_COUNT };
+
 struct rlimit_setting {
     bool set;
     unsigned long long value;     /* RLIM_INFINITY for unlimited */
@@ -52,6 +54,9 @@ struct config {
     const char *chdir_path;       /* NULL: keep the launcher's working directory */
     bool boot_phase;              /* deny-and-report everything until the host writes a byte on host_fd */
     struct rlimit_setting rlimits[RLIM_COUNT];
+    unsigned ns_required;         /* bit per namespace_index: --unshare, abort the launch if unavailable */
+    unsigned ns_optional;         /* bit per namespace_index: --namespaces auto, reported inactive if unavailable */
+    long uid, gid;                /* --uid/--gid: -1 for the default (65534 when root and namespaces are on) */
     char **argv;                  /* program (absolute path) and its arguments, NULL-terminated */
 };
 
@@ -86,7 +91,7 @@ int fd_receive(int sock, int timeout_ms, char *msg, size_t msg_size);
 void child_begin(int sock);
 _Noreturn void child_fail(const char *step);
 void child_new_session(void);
-void child_die_with_parent(pid_t parent);
+void child_die_with_parent(int sock);
 void child_stdin(const struct config *cfg);
 void child_close_fds(const struct config *cfg, int sock);
 void child_chdir(const struct config *cfg);
@@ -99,6 +104,13 @@ _Noreturn void child_exec(const struct config *cfg);
 void rlimits_defaults(struct config *cfg);
 int rlimits_parse(struct config *cfg, const char *name, size_t name_len, const char *value); /* -1: bad */
 void rlimits_apply(const struct config *cfg);
+
+/* namespaces.c: the namespace layer and the uid drop. */
+int namespaces_parse(struct config *cfg, const char *list, bool required); /* -1: unknown name */
+void namespaces_auto(struct config *cfg);
+bool namespaces_wanted(const struct config *cfg);
+pid_t namespaces_spawn(const struct config *cfg);  /* fork, or clone into a new pid (and user) namespace */
+void namespaces_enter(const struct config *cfg);   /* child: the other namespaces, /proc, uid drop, reports */
 
 /* supervisor.c */
 void supervisor_block_signals(void);

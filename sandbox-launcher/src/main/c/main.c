@@ -2,8 +2,10 @@
  * plugin-launcher: start one untrusted program (a plugin JVM) under a seccomp-BPF filter and supervise it.
  *
  * The flow, top to bottom:
- *   parse arguments -> load the filter -> open the events sink -> prepare signals -> socketpair -> fork
- *   child:  new session -> die with parent -> stdin -> close fds -> chdir -> [later layers] -> reset signals
+ *   parse arguments -> load the filter -> open the events sink -> prepare signals -> socketpair
+ *           -> fork (clone into new pid/user namespaces when asked)
+ *   child:  new session -> die with parent -> stdin -> close fds -> chdir -> rlimits -> namespaces + uid drop
+ *           -> [later layers] -> reset signals
  *           -> no_new_privs + seccomp with listener -> send listener -> execve
  *   parent: receive listener -> "started" -> supervise until the child exits -> exit with its status
  *
@@ -40,16 +42,17 @@ static void make_setup_socket(int sv[2])
         die("socketpair");
 }
 
-static _Noreturn void run_child(const struct config *cfg, struct sock_fprog *prog, int sock, pid_t parent)
+static _Noreturn void run_child(const struct config *cfg, struct sock_fprog *prog, int sock)
 {
     child_begin(sock);
     child_new_session();
-    child_die_with_parent(parent);
+    child_die_with_parent(sock);
     child_stdin(cfg);
     child_close_fds(cfg, sock);
     child_chdir(cfg);
-    rlimits_apply(cfg);
-    /* Later layers go here: namespaces_enter(), cgroup_join(), landlock_restrict(). */
+    rlimits_apply(cfg);           /* before the uid drop: lowering is always allowed, raising needs root */
+    namespaces_enter(cfg);        /* net, ipc, uts, mount + /proc, then the uid drop */
+    /* Later layers go here: cgroup_join(), landlock_restrict(). */
     child_reset_signals();
     int listener = filter_install(prog);
     if (listener < 0)
@@ -108,13 +111,12 @@ int main(int argc, char **argv)
 
     int sv[2];
     make_setup_socket(sv);
-    pid_t parent = getpid();
-    pid_t child = fork();
+    pid_t child = namespaces_spawn(&cfg); /* fork, or clone into new pid/user namespaces */
     if (child < 0)
         die("fork");
     if (child == 0) {
         close(sv[0]);
-        run_child(&cfg, &prog, sv[1], parent);
+        run_child(&cfg, &prog, sv[1]);
     }
     close(sv[1]);
     unsigned short insns = prog.len;

@@ -4,10 +4,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * What to run in the sandbox and how. Nothing is inherited from the host: the environment is exactly
@@ -18,7 +20,10 @@ public final class LaunchSpec {
     public static final long UNLIMITED = -1;
 
     /** The resource limits {@link Builder#rlimit} accepts. */
-    public static final java.util.Set<String> RLIMIT_NAMES = java.util.Set.of("core", "nofile", "fsize", "as", "cpu");
+    public static final Set<String> RLIMIT_NAMES = Set.of("core", "nofile", "fsize", "as", "cpu");
+
+    /** The namespaces {@link Builder#unshare} accepts. */
+    public static final Set<String> NAMESPACE_NAMES = Set.of("user", "pid", "net", "ipc", "uts", "mount");
     private final List<String> command;
     private final Map<String, String> environment;
     private final Path workingDirectory;
@@ -27,6 +32,11 @@ public final class LaunchSpec {
     private final List<Integer> keepFds;
     private final boolean bootPhase;
     private final Map<String, Long> rlimits;
+    private final Set<String> namespaces;
+    private final boolean namespacesAuto;
+    private final int uid;
+    private final int gid;
+    private final List<Path> writablePaths;
 
     private LaunchSpec(Builder b) {
         this.command = List.copyOf(b.command);
@@ -37,6 +47,48 @@ public final class LaunchSpec {
         this.keepFds = List.copyOf(b.keepFds);
         this.bootPhase = b.bootPhase;
         this.rlimits = Collections.unmodifiableMap(new LinkedHashMap<>(b.rlimits));
+        this.namespaces = Collections.unmodifiableSet(new LinkedHashSet<>(b.namespaces));
+        this.namespacesAuto = b.namespacesAuto;
+        this.uid = b.uid;
+        this.gid = b.gid;
+        this.writablePaths = List.copyOf(b.writablePaths);
+    }
+
+    /**
+     * Namespaces the program must get ({@code user, pid, net, ipc, uts, mount}): the launch fails (exit 125) when
+     * the kernel refuses one. Empty by default.
+     */
+    public Set<String> namespaces() {
+        return namespaces;
+    }
+
+    /**
+     * Whether the launcher adds its default set of namespaces where this machine allows them (pid, net, ipc, uts,
+     * mount; plus user when the launcher is not root), reporting each one it could not create as an inactive
+     * {@link Layer}. Off by default. With namespaces on and a root launcher, the program runs as
+     * {@link SandboxLauncher#childUid()}.
+     */
+    public boolean namespacesAuto() {
+        return namespacesAuto;
+    }
+
+    /** The uid a root launcher drops the program to, or -1 for the default ({@link SandboxLauncher#childUid()}). */
+    public int uid() {
+        return uid;
+    }
+
+    /** The gid a root launcher drops the program to, or -1 for the default ({@link SandboxLauncher#childGid()}). */
+    public int gid() {
+        return gid;
+    }
+
+    /**
+     * Directories (or files) the program may write: its data and temporary directories. Read-write under Landlock.
+     * With a uid drop the host must also create them owned by {@link SandboxLauncher#childUid()}: the launcher
+     * changes no ownership.
+     */
+    public List<Path> writablePaths() {
+        return writablePaths;
     }
 
     /**
@@ -106,8 +158,54 @@ public final class LaunchSpec {
         private final List<Integer> keepFds = new ArrayList<>();
         private boolean bootPhase;
         private final Map<String, Long> rlimits = new LinkedHashMap<>();
+        private final Set<String> namespaces = new LinkedHashSet<>();
+        private boolean namespacesAuto;
+        private int uid = -1;
+        private int gid = -1;
+        private final List<Path> writablePaths = new ArrayList<>();
 
         private Builder() {
+        }
+
+        /** Requires these namespaces; see {@link LaunchSpec#namespaces()}. */
+        public Builder unshare(String... namespaces) {
+            for (String ns : namespaces) {
+                if (!NAMESPACE_NAMES.contains(ns)) {
+                    throw new IllegalArgumentException("unknown namespace " + ns + ", expected one of "
+                            + NAMESPACE_NAMES);
+                }
+                this.namespaces.add(ns);
+            }
+            return this;
+        }
+
+        /** See {@link LaunchSpec#namespacesAuto()}. */
+        public Builder namespacesAuto(boolean namespacesAuto) {
+            this.namespacesAuto = namespacesAuto;
+            return this;
+        }
+
+        /**
+         * The unprivileged uid and gid a root launcher runs the program as (default 65534, only with namespaces).
+         * Setting them drops even without namespaces. A non-root launcher cannot drop: the launch fails unless
+         * they are its own.
+         */
+        public Builder user(int uid, int gid) {
+            if (uid < 0 || gid < 0) {
+                throw new IllegalArgumentException("negative uid or gid: " + uid + ", " + gid);
+            }
+            this.uid = uid;
+            this.gid = gid;
+            return this;
+        }
+
+        /** Replaces the writable paths; see {@link LaunchSpec#writablePaths()}. */
+        public Builder writablePaths(List<Path> paths) {
+            writablePaths.clear();
+            for (Path p : paths) {
+                writablePaths.add(p.toAbsolutePath().normalize());
+            }
+            return this;
         }
 
         /**

@@ -64,6 +64,39 @@ public final class SandboxLauncher {
         Platform.check();
     }
 
+    /** The uid and gid a root launcher drops a namespaced program to unless {@link LaunchSpec.Builder#user} says. */
+    public static final int DEFAULT_CHILD_ID = 65534;
+
+    /**
+     * The uid a program launched with namespaces ({@link LaunchSpec#namespacesAuto()} or
+     * {@link LaunchSpec#namespaces()}) runs as, unless its spec sets {@link LaunchSpec.Builder#user}: 65534 when this
+     * JVM (and so the launcher) runs as root, or -1 when the launcher cannot drop privileges and the program keeps
+     * this JVM's uid. The host must create the program's writable directories owned by it (the launcher changes no
+     * ownership) and keep the JDK and the jars it runs world-readable.
+     */
+    public int childUid() {
+        return effectiveUid() == 0 ? DEFAULT_CHILD_ID : -1;
+    }
+
+    /** The gid counterpart of {@link #childUid()}. */
+    public int childGid() {
+        return effectiveUid() == 0 ? DEFAULT_CHILD_ID : -1;
+    }
+
+    /** This process's effective uid, from /proc/self/status (real, effective, saved, filesystem). */
+    static int effectiveUid() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:")) {
+                    return Integer.parseInt(line.substring(4).strip().split("\\s+")[1]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // fall through: unknown is treated as "not root", the answer that promises nothing
+        }
+        return -1;
+    }
+
     /** The extracted launcher binary. */
     public Path binary() {
         return binary;
@@ -109,6 +142,15 @@ public final class SandboxLauncher {
         }
         spec.rlimits().forEach((name, value) -> cmd.addAll(List.of("--rlimit",
                 name + "=" + (value == LaunchSpec.UNLIMITED ? "unlimited" : Long.toString(value)))));
+        if (!spec.namespaces().isEmpty()) {
+            cmd.addAll(List.of("--unshare", String.join(",", spec.namespaces())));
+        }
+        if (spec.namespacesAuto()) {
+            cmd.addAll(List.of("--namespaces", "auto"));
+        }
+        if (spec.uid() >= 0) {
+            cmd.addAll(List.of("--uid", Integer.toString(spec.uid()), "--gid", Integer.toString(spec.gid())));
+        }
         if (spec.bootPhase()) {
             cmd.add("--boot-phase");
         }

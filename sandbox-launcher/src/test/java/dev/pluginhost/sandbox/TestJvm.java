@@ -56,6 +56,19 @@ final class TestJvm {
         return cmd;
     }
 
+    /**
+     * A fresh directory every user may enter and write (mode 1777, under target/): for programs dropped to uid
+     * 65534, which cannot enter JUnit's private temporary directories.
+     */
+    static Path worldDir() throws IOException {
+        Path base = WORK.getParent().resolve("world");
+        Files.createDirectories(base);
+        Files.setPosixFilePermissions(base, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path dir = Files.createTempDirectory(base, "t");
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        return dir;
+    }
+
     /** Whether {@code pid} names a live (not zombie) process. */
     static boolean running(long pid) {
         try {
@@ -118,6 +131,12 @@ final class TestJvm {
         final List<String> errors = new CopyOnWriteArrayList<>();
         final CompletableFuture<Long> started = new CompletableFuture<>();
         final CompletableFuture<ExitStatus> exited = new CompletableFuture<>();
+        final List<Layer> layers = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void onLayer(String name, boolean active, String reason) {
+            layers.add(new Layer(name, active, reason));
+        }
 
         @Override
         public void onStarted(long pid) {
