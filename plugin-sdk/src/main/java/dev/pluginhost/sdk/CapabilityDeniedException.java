@@ -4,11 +4,17 @@ package dev.pluginhost.sdk;
  * The host refused a capability call because the plugin was not granted that capability. The message names the
  * plugin, the capability and the operator setting that would grant it. Every refusal is also counted on the host
  * ({@code plugin_capability_denied_total}).
+ *
+ * <p>{@link #capability()} names the grant that was missing: {@code kv}, {@code config},
+ * {@code events.publish:orders.created}, {@code events.subscribe:orders.*}, {@code http:api.example.com}, or an
+ * application-defined capability. Thrown out of an {@link Operation}, it becomes a {@code CAPABILITY_DENIED} failure
+ * for the caller.
  */
 public class CapabilityDeniedException extends Exception {
 
     private static final long serialVersionUID = 1L;
 
+    /** The refused capability, for example {@code kv}. */
     private final String capability;
 
     /**

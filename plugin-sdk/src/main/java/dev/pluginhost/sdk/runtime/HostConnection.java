@@ -31,13 +31,13 @@ final class HostConnection implements AutoCloseable {
             Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
     private final ManagedChannel managed;
-    private final EpollEventLoopGroup loop;
+    private final Runnable afterClose;
     private final Channel authenticated;
     private final HandshakeResponse handshake;
 
-    private HostConnection(ManagedChannel managed, EpollEventLoopGroup loop, HandshakeResponse handshake) {
+    private HostConnection(ManagedChannel managed, Runnable afterClose, HandshakeResponse handshake) {
         this.managed = managed;
-        this.loop = loop;
+        this.afterClose = afterClose;
         this.handshake = handshake;
         this.authenticated = ClientInterceptors.intercept(managed, new BearerToken(handshake.getSessionToken()));
     }
@@ -57,6 +57,21 @@ final class HostConnection implements AutoCloseable {
                 .directExecutor()
                 .build();
         try {
+            return handshake(channel, env, () -> loop.shutdownGracefully(0, 1, TimeUnit.SECONDS));
+        } catch (RuntimeException e) {
+            loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw e;
+        }
+    }
+
+    /**
+     * Shakes hands over an existing channel (the test kit's in-process one, or the socket channel above).
+     *
+     * @param afterClose run when the connection is closed, after the channel
+     * @throws StatusRuntimeException when the host refuses (its message says why); the channel is shut down then
+     */
+    static HostConnection handshake(ManagedChannel channel, RuntimeEnvironment env, Runnable afterClose) {
+        try {
             HandshakeResponse response = PluginChannelGrpc.newBlockingStub(channel)
                     .withDeadlineAfter(15, TimeUnit.SECONDS)
                     .handshake(HandshakeRequest.newBuilder()
@@ -66,10 +81,9 @@ final class HostConnection implements AutoCloseable {
                             .setMaxContractVersion(ContractVersion.MAX)
                             .setSdkVersion(ContractVersion.sdkVersion())
                             .build());
-            return new HostConnection(channel, loop, response);
+            return new HostConnection(channel, afterClose, response);
         } catch (RuntimeException e) {
             channel.shutdownNow();
-            loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw e;
         }
     }
@@ -91,7 +105,7 @@ final class HostConnection implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         managed.shutdownNow();
-        loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        afterClose.run();
     }
 
     private static final class BearerToken implements ClientInterceptor {

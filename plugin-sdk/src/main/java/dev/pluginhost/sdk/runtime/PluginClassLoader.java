@@ -6,11 +6,21 @@ import java.net.URLClassLoader;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.Enumeration;
+import java.util.List;
 
 /**
- * Loads a plugin's jar so that it sees the JDK and the SDK's API ({@code dev.pluginhost.sdk}) and nothing else of the
- * runtime: the runtime's gRPC, protobuf, Guava and Gson stay invisible, so a plugin may bring its own versions of
- * any of them without a clash.
+ * Loads a plugin's jar so that it sees the JDK, the SDK's API ({@code dev.pluginhost.sdk}) and exactly three libraries
+ * of the runtime, and nothing else of it:
+ * <ul>
+ *   <li>{@code io.grpc} and {@code com.google.protobuf}: a plugin calls an application-defined capability with its own
+ *       generated stub over {@code PluginContext.channel(..)}, an {@code io.grpc.Channel} of the runtime; the stub's
+ *       classes must be the runtime's, or the call fails with a {@code LinkageError}.</li>
+ *   <li>{@code org.slf4j}: so that a plugin (and every library it bundles) logging through SLF4J reaches the
+ *       runtime's provider, which forwards to the host's log.</li>
+ * </ul>
+ * The runtime's Guava and Gson, and its internals ({@code dev.pluginhost.sdk.runtime}, {@code dev.pluginhost.contract}),
+ * stay invisible, so a plugin may bring its own versions of those without a clash. The shared packages are loaded
+ * parent-first: copies a plugin bundles of them are ignored, which is why plugins declare them {@code provided}.
  */
 final class PluginClassLoader extends URLClassLoader {
 
@@ -27,6 +37,8 @@ final class PluginClassLoader extends URLClassLoader {
 
         private static final String API = "dev.pluginhost.sdk.";
         private static final String RUNTIME = "dev.pluginhost.sdk.runtime.";
+        /** Shared with plugins; see the class comment. */
+        static final List<String> SHARED = List.of("io.grpc.", "com.google.protobuf.", "org.slf4j.");
 
         private final ClassLoader runtime;
 
@@ -37,10 +49,19 @@ final class PluginClassLoader extends URLClassLoader {
 
         @Override
         protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
-            if (name.startsWith(API) && !name.startsWith(RUNTIME)) {
+            if (name.startsWith(API) && !name.startsWith(RUNTIME) || shared(name)) {
                 return runtime.loadClass(name);
             }
             return super.loadClass(name, resolve);
+        }
+
+        private static boolean shared(String name) {
+            for (String prefix : SHARED) {
+                if (name.startsWith(prefix)) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         @Override

@@ -1,10 +1,6 @@
 package dev.pluginhost.sdk.runtime;
 
 import dev.pluginhost.sdk.Plugin;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Entry point of a plugin JVM. The host's launcher execs {@code java ... dev.pluginhost.sdk.runtime.PluginMain} inside
@@ -37,39 +33,24 @@ public final class PluginMain {
 
     static int run(RuntimeEnvironment env) {
         NETTY_INTERFACES.setLevel(java.util.logging.Level.SEVERE);
-        HostConnection host;
+        PluginRuntime runtime;
         try {
-            host = HostConnection.open(env);
+            runtime = PluginRuntime.connect(env);
         } catch (RuntimeException e) {
             System.err.println("plugin " + env.pluginId() + ": handshake with the host failed: " + e.getMessage());
             return 3;
         }
-        RemoteLog log = new RemoteLog(host.channel(), env.pluginId());
-        RuntimeContext context = new RuntimeContext(env, log, new RemoteKeyValue(host.channel()));
-        Plugin plugin;
         try {
-            plugin = instantiate(env);
-            plugin.start(context);
+            runtime.start(instantiate(env));
         } catch (Exception | LinkageError e) {
             System.err.println("plugin " + env.pluginId() + ": failed to start: " + e);
             e.printStackTrace();
-            log.close();
-            host.close();
+            runtime.close();
             return 2;
         }
-        ExecutorService operations = Executors.newCachedThreadPool(daemonThreads("operation"));
-        Session session = new Session(context.operations(), operations);
-        Session.End end = session.open(host.channel()).join();
-        try {
-            plugin.stop();
-        } catch (Exception e) {
-            System.err.println("plugin " + env.pluginId() + ": stop failed: " + e);
-        }
-        operations.shutdown();
-        log.close();
-        session.close();
-        host.close();
-        return end == Session.End.SHUTDOWN ? 0 : 1;
+        boolean requested = runtime.ended().join();
+        runtime.close();
+        return requested ? 0 : 1;
     }
 
     private static Plugin instantiate(RuntimeEnvironment env) throws Exception {
@@ -80,14 +61,5 @@ public final class PluginMain {
                     + Plugin.class.getName());
         }
         return (Plugin) type.getConstructor().newInstance();
-    }
-
-    private static ThreadFactory daemonThreads(String prefix) {
-        AtomicInteger count = new AtomicInteger();
-        return task -> {
-            Thread thread = new Thread(task, prefix + "-" + count.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 }

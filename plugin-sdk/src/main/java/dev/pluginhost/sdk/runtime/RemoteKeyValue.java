@@ -11,7 +11,6 @@ import dev.pluginhost.contract.v1.PutRequest;
 import dev.pluginhost.sdk.CapabilityDeniedException;
 import dev.pluginhost.sdk.KeyValueStore;
 import io.grpc.Channel;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.List;
 import java.util.Optional;
@@ -84,11 +83,7 @@ final class RemoteKeyValue implements KeyValueStore {
         }
     }
 
-    /** PERMISSION_DENIED becomes the checked exception the API promises; anything else stays unchecked. */
-    static CapabilityDeniedException translate(StatusRuntimeException e) throws StatusRuntimeException {
-        if (e.getStatus().getCode() == Status.Code.PERMISSION_DENIED) {
-            return new CapabilityDeniedException("kv", e.getStatus().getDescription());
-        }
-        throw e;
+    private static CapabilityDeniedException translate(StatusRuntimeException e) {
+        return Denials.translate("kv", e);
     }
 }

@@ -10,18 +10,21 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 
 /**
- * {@link PluginLog} over the {@code log} capability: one client stream for the plugin's lifetime, so records keep
- * their order and a log call never waits for the host. If the stream breaks, records go to stderr, which the host
- * also collects.
+ * The {@code log} capability: one client stream for the plugin's lifetime, so records keep their order and a log call
+ * never waits for the host. If the stream breaks, records go to stderr, which the host also collects. Both
+ * {@link PluginLog} ({@link #logger(String)}) and SLF4J ({@link RuntimeSlf4jProvider}) write here.
  */
-final class RemoteLog implements PluginLog {
+final class RemoteLog {
 
-    private final String logger;
+    /** The log SLF4J writes to: the most recently opened one in this JVM (a plugin JVM has exactly one). */
+    private static volatile RemoteLog current;
+
+    private final String pluginId;
     private final StreamObserver<LogRecord> stream;
     private volatile boolean broken;
 
-    RemoteLog(Channel channel, String logger) {
-        this.logger = logger;
+    RemoteLog(Channel channel, String pluginId) {
+        this.pluginId = pluginId;
         this.stream = LogGrpc.newStub(channel).append(new StreamObserver<>() {
             @Override
             public void onNext(LogSummary value) {
@@ -37,55 +40,59 @@ final class RemoteLog implements PluginLog {
                 broken = true;
             }
         });
+        current = this;
     }
 
-    @Override
-    public void debug(String message, Object... args) {
-        write(LogRecord.Level.DEBUG, message, args);
+    /** @return the log SLF4J should write to, or null before the runtime connected */
+    static RemoteLog current() {
+        return current;
     }
 
-    @Override
-    public void info(String message, Object... args) {
-        write(LogRecord.Level.INFO, message, args);
-    }
-
-    @Override
-    public void warn(String message, Object... args) {
-        write(LogRecord.Level.WARN, message, args);
-    }
-
-    @Override
-    public void error(String message, Object... args) {
-        write(LogRecord.Level.ERROR, message, args);
+    /** @return a {@link PluginLog} writing records under the given logger name */
+    PluginLog logger(String name) {
+        return new Named(name);
     }
 
     void close() {
         synchronized (stream) {
             if (!broken) {
+                broken = true;
                 stream.onCompleted();
             }
         }
+        if (current == this) {
+            current = null;
+        }
     }
 
-    private void write(LogRecord.Level level, String message, Object[] args) {
-        Throwable thrown = args.length > 0 && args[args.length - 1] instanceof Throwable t ? t : null;
+    /** Writes one record; {@code message} is already formatted. */
+    void write(LogRecord.Level level, String logger, String message, Throwable thrown) {
         LogRecord.Builder record = LogRecord.newBuilder()
                 .setLevel(level)
-                .setLogger(logger)
-                .setMessage(format(message, args))
+                .setLogger(logger == null ? pluginId : logger)
+                .setMessage(message == null ? "null" : message)
                 .setTimeMs(System.currentTimeMillis());
         if (thrown != null) {
-            StringWriter trace = new StringWriter();
-            thrown.printStackTrace(new PrintWriter(trace));
-            record.setThrowable(trace.toString());
+            record.setThrowable(stackTrace(thrown));
         }
         synchronized (stream) { // StreamObserver is not thread-safe; plugin threads log concurrently
-            if (broken) {
-                System.err.println(level + " " + record.getMessage());
+            if (!broken) {
+                stream.onNext(record.build());
                 return;
             }
-            stream.onNext(record.build());
         }
+        toStderr(pluginId, level, record.getLogger(), record.getMessage(), record.getThrowable());
+    }
+
+    static void toStderr(String pluginId, LogRecord.Level level, String logger, String message, String throwable) {
+        System.err.println(level + " [" + pluginId + "] " + logger + " - " + message
+                + (throwable == null || throwable.isEmpty() ? "" : System.lineSeparator() + throwable));
+    }
+
+    static String stackTrace(Throwable thrown) {
+        StringWriter trace = new StringWriter();
+        thrown.printStackTrace(new PrintWriter(trace));
+        return trace.toString();
     }
 
     /** SLF4J-style {@code {}} placeholders; surplus arguments are ignored. */
@@ -102,5 +109,39 @@ final class RemoteLog implements PluginLog {
             from = at + 2;
         }
         return out.append(message, from, message.length()).toString();
+    }
+
+    private final class Named implements PluginLog {
+
+        private final String name;
+
+        Named(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public void debug(String message, Object... args) {
+            log(LogRecord.Level.DEBUG, message, args);
+        }
+
+        @Override
+        public void info(String message, Object... args) {
+            log(LogRecord.Level.INFO, message, args);
+        }
+
+        @Override
+        public void warn(String message, Object... args) {
+            log(LogRecord.Level.WARN, message, args);
+        }
+
+        @Override
+        public void error(String message, Object... args) {
+            log(LogRecord.Level.ERROR, message, args);
+        }
+
+        private void log(LogRecord.Level level, String message, Object[] args) {
+            Throwable thrown = args.length > 0 && args[args.length - 1] instanceof Throwable t ? t : null;
+            write(level, name, format(message, args), thrown);
+        }
     }
 }

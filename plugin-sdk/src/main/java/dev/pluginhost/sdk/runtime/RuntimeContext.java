@@ -1,12 +1,19 @@
 package dev.pluginhost.sdk.runtime;
 
+import dev.pluginhost.sdk.CapabilityDeniedException;
 import dev.pluginhost.sdk.KeyValueStore;
 import dev.pluginhost.sdk.Operation;
+import dev.pluginhost.sdk.PluginConfig;
 import dev.pluginhost.sdk.PluginContext;
+import dev.pluginhost.sdk.PluginEvents;
+import dev.pluginhost.sdk.PluginHttp;
 import dev.pluginhost.sdk.PluginLog;
+import io.grpc.Channel;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.regex.Pattern;
 
 /** The {@link PluginContext} a plugin gets inside its sandboxed JVM: every capability is a call to the host. */
@@ -15,14 +22,24 @@ final class RuntimeContext implements PluginContext {
     private static final Pattern OPERATION_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
     private final RuntimeEnvironment env;
-    private final RemoteLog log;
+    private final Channel channel;
+    private final Set<String> grants;
+    private final PluginLog log;
     private final KeyValueStore kv;
+    private final PluginConfig config;
+    private final RemoteEvents events;
+    private final PluginHttp http;
     private final Map<String, Operation> operations = new ConcurrentHashMap<>();
 
-    RuntimeContext(RuntimeEnvironment env, RemoteLog log, KeyValueStore kv) {
+    RuntimeContext(RuntimeEnvironment env, Channel channel, Set<String> grants, RemoteLog log, Executor executor) {
         this.env = env;
-        this.log = log;
-        this.kv = kv;
+        this.channel = channel;
+        this.grants = Set.copyOf(grants);
+        this.log = log.logger(env.pluginId());
+        this.kv = new RemoteKeyValue(channel);
+        this.config = new RemoteConfig(channel);
+        this.events = new RemoteEvents(channel, this.grants, executor, this.log);
+        this.http = new RemoteHttp(channel);
     }
 
     @Override
@@ -53,6 +70,10 @@ final class RuntimeContext implements PluginContext {
         return operations;
     }
 
+    RemoteEvents remoteEvents() {
+        return events;
+    }
+
     @Override
     public PluginLog log() {
         return log;
@@ -61,6 +82,42 @@ final class RuntimeContext implements PluginContext {
     @Override
     public KeyValueStore kv() {
         return kv;
+    }
+
+    @Override
+    public PluginConfig config() {
+        return config;
+    }
+
+    @Override
+    public PluginEvents events() {
+        return events;
+    }
+
+    @Override
+    public PluginHttp http() {
+        return http;
+    }
+
+    @Override
+    public Set<String> grantedCapabilities() {
+        return grants;
+    }
+
+    @Override
+    public Channel channel(String capability) throws CapabilityDeniedException {
+        if (capability == null || capability.isBlank()) {
+            throw new IllegalArgumentException("name the capability the channel is for");
+        }
+        if (!grants.contains(capability)) {
+            // No call is made, so the host cannot count this one: say so in the host's log instead.
+            String message = "plugin '" + env.pluginId() + "' was not granted capability '" + capability
+                    + "' (granted: " + grants.stream().sorted().toList() + "); request it in Plugin-Capabilities and "
+                    + "grant it with plugins.grants." + env.pluginId() + "=" + capability;
+            log.warn("{}", message);
+            throw new CapabilityDeniedException(capability, message);
+        }
+        return channel;
     }
 
     @Override

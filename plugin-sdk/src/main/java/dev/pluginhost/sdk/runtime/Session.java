@@ -13,7 +13,6 @@ import dev.pluginhost.sdk.CapabilityDeniedException;
 import dev.pluginhost.sdk.Operation;
 import io.grpc.Channel;
 import io.grpc.stub.StreamObserver;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -68,7 +67,11 @@ final class Session implements StreamObserver<HostMessage> {
 
     void close() {
         synchronized (this) {
-            toHost.onCompleted();
+            try {
+                toHost.onCompleted();
+            } catch (RuntimeException e) {
+                // the stream is already gone
+            }
         }
     }
 
@@ -100,16 +103,9 @@ final class Session implements StreamObserver<HostMessage> {
         if (value == null) {
             return Reply.getDefaultInstance();
         }
-        if (value instanceof byte[] bytes) {
-            return Reply.newBuilder().setPayload(ByteString.copyFrom(bytes))
-                    .setContentType("application/octet-stream").build();
-        }
-        if (value instanceof CharSequence text) {
-            return Reply.newBuilder().setPayload(ByteString.copyFrom(text.toString(), StandardCharsets.UTF_8))
-                    .setContentType("text/plain; charset=utf-8").build();
-        }
-        return Reply.newBuilder().setPayload(ByteString.copyFrom(Json.write(value), StandardCharsets.UTF_8))
-                .setContentType("application/json").build();
+        Payloads.Encoded encoded = Payloads.encode(value);
+        return Reply.newBuilder().setPayload(ByteString.copyFrom(encoded.bytes()))
+                .setContentType(encoded.contentType()).build();
     }
 
     private static Failure failure(String code, String message) {
