@@ -15,6 +15,9 @@ public class PluginHostApplication {
                 "management.endpoints.web.exposure.include", "health,info,prometheus,metrics",
                 "management.endpoint.health.show-details", "always",
                 "spring.mvc.problemdetails.enabled", "true",
+                "management.info.env.enabled", "true",
+                // A failed plugin degrades the host; it does not take it down.
+                "management.endpoint.health.status.order", "down,out-of-service,degraded,up,unknown",
                 "logging.pattern.level", "%5p [%X{plugin:-host}]"));
         app.run(args);
     }

@@ -5,11 +5,12 @@ import dev.pluginhost.host.capability.EventBus;
 import dev.pluginhost.host.capability.JdbcKvStore;
 import dev.pluginhost.host.capability.KvStore;
 import dev.pluginhost.host.discovery.ManifestReader;
-import dev.pluginhost.host.discovery.PluginScanner;
 import dev.pluginhost.host.lifecycle.PluginHostLifecycle;
 import dev.pluginhost.host.lifecycle.PluginManager;
 import dev.pluginhost.host.metrics.PluginMetrics;
 import dev.pluginhost.host.web.PluginController;
+import dev.pluginhost.host.web.PluginsHealth;
+import dev.pluginhost.host.web.PluginsInfo;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import java.io.IOException;
@@ -18,6 +19,7 @@ import java.nio.file.Path;
 import org.h2.jdbcx.JdbcDataSource;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -71,8 +73,7 @@ public class PluginHostAutoConfiguration {
     @ConditionalOnMissingBean
     public PluginManager pluginManager(PluginHostProperties properties, PluginMetrics metrics,
                                        CapabilityServices services) {
-        return new PluginManager(properties,
-                new PluginScanner(new ManifestReader(properties.getMaxJarSize(), services.catalog())),
+        return new PluginManager(properties, new ManifestReader(properties.getMaxJarSize(), services.catalog()),
                 metrics, services);
     }
 
@@ -91,5 +92,18 @@ public class PluginHostAutoConfiguration {
     @ConditionalOnWebApplication
     public PluginController pluginController(PluginManager manager) {
         return new PluginController(manager);
+    }
+
+    /** Health per plugin under {@code /actuator/health/plugins}. */
+    @Bean
+    @ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthContributor")
+    public PluginsHealth pluginsHealthContributor(PluginManager manager) {
+        return new PluginsHealth(manager);
+    }
+
+    @Bean
+    @ConditionalOnClass(name = "org.springframework.boot.actuate.info.InfoContributor")
+    public PluginsInfo pluginsInfoContributor(PluginManager manager) {
+        return new PluginsInfo(manager);
     }
 }

@@ -65,6 +65,168 @@ public class PluginHostProperties {
     /** Limits on every plugin's capability calls. */
     private Limits limits = new Limits();
 
+    /** Restarts, quarantine and health checks. */
+    private Supervision supervision = new Supervision();
+
+    /** What the host keeps of and writes from each plugin's output. */
+    private Logs logs = new Logs();
+
+    /** Watch {@code plugins.dir} and add, replace and remove plugins as jars come and go. */
+    private boolean watch = true;
+
+    /** How long a new or changed jar must stay unchanged before it is loaded. */
+    private Duration watchSettle = Duration.ofMillis(750);
+
+    /** Restarts, quarantine and health checks. */
+    public static class Supervision {
+
+        /** Delay before the first restart of a crashed plugin; doubled each time, with jitter. */
+        private Duration initialBackoff = Duration.ofSeconds(1);
+
+        /** The longest delay between restarts. */
+        private Duration maxBackoff = Duration.ofMinutes(1);
+
+        /** Crashes within {@code crash-window} after which the plugin is quarantined. */
+        private int quarantineAfter = 5;
+
+        /** The window in which crashes count towards quarantine. */
+        private Duration crashWindow = Duration.ofMinutes(5);
+
+        /** How often the host checks each running plugin over its session; 0 turns checks off. */
+        private Duration healthInterval = Duration.ofSeconds(10);
+
+        /** How long a health check may take. */
+        private Duration healthTimeout = Duration.ofSeconds(5);
+
+        /** Failed health checks in a row after which the plugin is killed and restarted. */
+        private int healthFailures = 3;
+
+        public Duration getInitialBackoff() {
+            return initialBackoff;
+        }
+
+        public void setInitialBackoff(Duration initialBackoff) {
+            this.initialBackoff = initialBackoff;
+        }
+
+        public Duration getMaxBackoff() {
+            return maxBackoff;
+        }
+
+        public void setMaxBackoff(Duration maxBackoff) {
+            this.maxBackoff = maxBackoff;
+        }
+
+        public int getQuarantineAfter() {
+            return quarantineAfter;
+        }
+
+        public void setQuarantineAfter(int quarantineAfter) {
+            this.quarantineAfter = quarantineAfter;
+        }
+
+        public Duration getCrashWindow() {
+            return crashWindow;
+        }
+
+        public void setCrashWindow(Duration crashWindow) {
+            this.crashWindow = crashWindow;
+        }
+
+        public Duration getHealthInterval() {
+            return healthInterval;
+        }
+
+        public void setHealthInterval(Duration healthInterval) {
+            this.healthInterval = healthInterval;
+        }
+
+        public Duration getHealthTimeout() {
+            return healthTimeout;
+        }
+
+        public void setHealthTimeout(Duration healthTimeout) {
+            this.healthTimeout = healthTimeout;
+        }
+
+        public int getHealthFailures() {
+            return healthFailures;
+        }
+
+        public void setHealthFailures(int healthFailures) {
+            this.healthFailures = healthFailures;
+        }
+    }
+
+    /** What the host keeps of and writes from each plugin's output. */
+    public static class Logs {
+
+        /** Lines per second of one plugin written to the host's log; the rest are dropped and counted. */
+        private int rate = 200;
+
+        /** Lines above the rate written at once. */
+        private int burst = 1000;
+
+        /** Lines kept per plugin for GET /api/plugins/{id}/logs. */
+        private int kept = 500;
+
+        public int getRate() {
+            return rate;
+        }
+
+        public void setRate(int rate) {
+            this.rate = rate;
+        }
+
+        public int getBurst() {
+            return burst;
+        }
+
+        public void setBurst(int burst) {
+            this.burst = burst;
+        }
+
+        public int getKept() {
+            return kept;
+        }
+
+        public void setKept(int kept) {
+            this.kept = kept;
+        }
+    }
+
+    public Supervision getSupervision() {
+        return supervision;
+    }
+
+    public void setSupervision(Supervision supervision) {
+        this.supervision = supervision;
+    }
+
+    public Logs getLogs() {
+        return logs;
+    }
+
+    public void setLogs(Logs logs) {
+        this.logs = logs;
+    }
+
+    public boolean isWatch() {
+        return watch;
+    }
+
+    public void setWatch(boolean watch) {
+        this.watch = watch;
+    }
+
+    public Duration getWatchSettle() {
+        return watchSettle;
+    }
+
+    public void setWatchSettle(Duration watchSettle) {
+        this.watchSettle = watchSettle;
+    }
+
     /** Limits on every plugin's capability calls; a call over a limit gets RESOURCE_EXHAUSTED and is counted. */
     public static class Limits {
 

@@ -103,6 +103,8 @@ class HostEndToEndIT {
         double socketsBefore = counter(before, "plugin_syscall_denied_total", "plugin=\"hello\"",
                 "syscall=\"socket\"");
         double kvBefore = counter(before, "plugin_capability_denied_total", "plugin=\"hello\"", "capability=\"kv\"");
+        assertThat(socketsBefore).as("no false alarm: the JVM's own start-up probes are boot probes").isZero();
+        assertThat(counter(before, "plugin_syscall_boot_probes_total", "plugin=\"hello\"")).isPositive();
         HttpResponse<String> response = host.post("/api/plugins/hello/invoke/probe", "");
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         JsonNode outcome = HostProcess.JSON.readTree(response.body());

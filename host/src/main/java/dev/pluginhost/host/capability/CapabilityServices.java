@@ -93,7 +93,7 @@ public final class CapabilityServices implements AutoCloseable {
         List<ServerServiceDefinition> all = new ArrayList<>();
         List<BindableService> services = new ArrayList<>(List.of(
                 new ChannelService(connection),
-                new LogService(connection.pluginId()),
+                new LogService(connection.logs()),
                 new KeyValueService(connection.pluginId(), kv),
                 new ConfigService(config.getOrDefault(connection.pluginId(), Map.of())),
                 new EventsService(connection, events),

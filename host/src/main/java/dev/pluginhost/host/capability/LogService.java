@@ -3,23 +3,19 @@ package dev.pluginhost.host.capability;
 import dev.pluginhost.contract.v1.LogGrpc;
 import dev.pluginhost.contract.v1.LogRecord;
 import dev.pluginhost.contract.v1.LogSummary;
+import dev.pluginhost.host.logs.PluginLogSink;
 import io.grpc.stub.StreamObserver;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
+import org.slf4j.event.Level;
 
 /**
- * Capability {@code log}: writes a plugin's records into the host's log, under the logger {@code plugin.<id>} and
- * with the MDC key {@code plugin}.
+ * Capability {@code log}: a plugin's records into the host's log through its {@link PluginLogSink}.
  */
 final class LogService extends LogGrpc.LogImplBase {
 
-    private final String pluginId;
-    private final Logger log;
+    private final PluginLogSink sink;
 
-    LogService(String pluginId) {
-        this.pluginId = pluginId;
-        this.log = LoggerFactory.getLogger("plugin." + pluginId);
+    LogService(PluginLogSink sink) {
+        this.sink = sink;
     }
 
     @Override
@@ -48,14 +44,13 @@ final class LogService extends LogGrpc.LogImplBase {
     private void write(LogRecord record) {
         String text = record.getThrowable().isEmpty() ? record.getMessage()
                 : record.getMessage() + System.lineSeparator() + record.getThrowable();
-        try (MDC.MDCCloseable ignored = MDC.putCloseable("plugin", pluginId)) {
-            switch (record.getLevel()) {
-                case TRACE -> log.trace("{}", text);
-                case DEBUG -> log.debug("{}", text);
-                case WARN -> log.warn("{}", text);
-                case ERROR -> log.error("{}", text);
-                default -> log.info("{}", text);
-            }
-        }
+        Level level = switch (record.getLevel()) {
+            case TRACE -> Level.TRACE;
+            case DEBUG -> Level.DEBUG;
+            case WARN -> Level.WARN;
+            case ERROR -> Level.ERROR;
+            default -> Level.INFO;
+        };
+        sink.write(level, "log", text);
     }
 }

@@ -9,6 +9,7 @@ import dev.pluginhost.contract.v1.PluginMessage;
 import dev.pluginhost.contract.v1.Shutdown;
 import dev.pluginhost.host.discovery.PluginDescriptor;
 import dev.pluginhost.host.discovery.VersionRange;
+import dev.pluginhost.host.logs.PluginLogSink;
 import dev.pluginhost.host.metrics.PluginMetrics;
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
@@ -39,6 +40,12 @@ public final class PluginConnection {
 
     /** What the lifecycle learns from the channel. */
     public interface Events {
+        /**
+         * The runtime proved who it is; its answer is not sent yet, so the plugin's own code has not run. Throwing
+         * refuses the handshake.
+         */
+        void authenticated() throws Exception;
+
         void ready(List<String> operations);
 
         void sessionEnded(String reason);
@@ -48,15 +55,19 @@ public final class PluginConnection {
     private final PluginGrants grants;
     private final PluginMetrics metrics;
     private final Events events;
+    private final PluginLogSink logs;
     private final byte[] launchSecret = randomToken();
     private volatile boolean secretUsed;
     private volatile byte[] sessionToken;
     private StreamObserver<HostMessage> session; // guarded by this
+    private boolean draining; // guarded by this
     private final Map<String, CompletableFuture<InvocationResult>> pending = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
 
-    public PluginConnection(PluginDescriptor plugin, PluginGrants grants, PluginMetrics metrics, Events events) {
+    public PluginConnection(PluginDescriptor plugin, PluginGrants grants, PluginMetrics metrics, PluginLogSink logs,
+                            Events events) {
         this.plugin = plugin;
+        this.logs = logs;
         this.grants = grants;
         this.metrics = metrics;
         this.events = events;
@@ -72,6 +83,15 @@ public final class PluginConnection {
 
     public PluginGrants grants() {
         return grants;
+    }
+
+    public PluginLogSink logs() {
+        return logs;
+    }
+
+    /** @return invocations sent and not yet answered */
+    public int pendingInvocations() {
+        return pending.size();
     }
 
     public PluginMetrics metrics() {
@@ -113,6 +133,12 @@ public final class PluginConnection {
                     + ": rebuild the plugin with a matching plugin-sdk").asException();
         }
         secretUsed = true;
+        try {
+            events.authenticated();
+        } catch (Exception e) {
+            throw Status.UNAVAILABLE.withDescription("the host cannot supervise plugin '" + plugin.id() + "': "
+                    + e.getMessage()).asException();
+        }
         byte[] token = randomToken();
         sessionToken = token;
         return HandshakeResponse.newBuilder()
@@ -177,7 +203,6 @@ public final class PluginConnection {
                                                       Duration timeout) {
         String id = Long.toString(ids.incrementAndGet());
         CompletableFuture<InvocationResult> result = new CompletableFuture<>();
-        pending.put(id, result);
         HostMessage message = HostMessage.newBuilder().setInvocation(Invocation.newBuilder()
                 .setId(id)
                 .setOperation(operation)
@@ -185,15 +210,34 @@ public final class PluginConnection {
                 .setContentType(contentType)
                 .setTimeoutMs(timeout.toMillis())).build();
         synchronized (this) {
+            // Checked and registered under one lock, so that drain() sees every invocation it must wait for.
+            if (draining) {
+                throw new DrainingException(plugin.id());
+            }
             if (session == null) {
-                pending.remove(id);
                 return CompletableFuture.failedFuture(new IllegalStateException("plugin '" + plugin.id()
                         + "' has no open session"));
             }
+            pending.put(id, result);
             session.onNext(message);
         }
         return result.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((r, e) -> pending.remove(id));
+    }
+
+    /** From now on, invocations are refused with {@link DrainingException}; those in flight finish. */
+    public synchronized void drain() {
+        draining = true;
+    }
+
+    /** This launch is being retired: the caller should pick the plugin's current launch again. */
+    public static final class DrainingException extends IllegalStateException {
+
+        private static final long serialVersionUID = 1L;
+
+        DrainingException(String plugin) {
+            super("plugin '" + plugin + "' is being replaced");
+        }
     }
 
     /** Asks the plugin to stop; returns false when there is no session to ask on. */

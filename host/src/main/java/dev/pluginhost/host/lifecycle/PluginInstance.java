@@ -1,51 +1,59 @@
 package dev.pluginhost.host.lifecycle;
 
-import dev.pluginhost.host.capability.PluginConnection;
 import dev.pluginhost.host.capability.PluginGrants;
-import dev.pluginhost.host.capability.PluginServer;
 import dev.pluginhost.host.discovery.PluginDescriptor;
-import dev.pluginhost.sandbox.SandboxedProcess;
+import dev.pluginhost.host.logs.PluginLogSink;
+import dev.pluginhost.sandbox.Layer;
 import dev.pluginhost.sandbox.Violation;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
 
-/** One installed plugin and, while it runs, its JVM, socket and session. Mutable; guarded by itself. */
+/**
+ * One installed plugin across its launches: state, history and the current launch. Guarded by itself.
+ */
 public final class PluginInstance {
 
     private static final int KEPT_VIOLATIONS = 100;
 
-    private final PluginDescriptor descriptor;
-    private final PluginGrants grants;
-    private final OutputTail output = new OutputTail(200);
+    private final String id;
+    private final PluginLogSink logs;
     private final Deque<Violation> violations = new ArrayDeque<>();
+    private final Deque<Instant> crashes = new ArrayDeque<>();
+    private PluginDescriptor descriptor;
+    private PluginGrants grants;
     private PluginState state = PluginState.INSTALLED;
     private Instant since = Instant.now();
+    private Instant startedAt;
     private String lastError;
+    private int restarts;
     private List<String> operations = List.of();
-    private PluginConnection connection;
-    private PluginServer server;
-    private SandboxedProcess process;
-    private long pid = -1;
-    private final CompletableFuture<List<String>> ready = new CompletableFuture<>();
+    private Launch active;
+    private Launch candidate;
+    private ScheduledFuture<?> pendingRestart;
+    private int failedHealthChecks;
+    private List<Layer> layers = List.of();
 
-    PluginInstance(PluginDescriptor descriptor, PluginGrants grants) {
+    PluginInstance(PluginDescriptor descriptor, PluginGrants grants, PluginLogSink logs) {
+        this.id = descriptor.id();
         this.descriptor = descriptor;
         this.grants = grants;
-    }
-
-    public PluginDescriptor descriptor() {
-        return descriptor;
+        this.logs = logs;
     }
 
     public String id() {
-        return descriptor.id();
+        return id;
     }
 
-    public PluginGrants grants() {
+    public synchronized PluginDescriptor descriptor() {
+        return descriptor;
+    }
+
+    public synchronized PluginGrants grants() {
         return grants;
     }
 
@@ -61,54 +69,76 @@ public final class PluginInstance {
         return lastError;
     }
 
+    public synchronized int restarts() {
+        return restarts;
+    }
+
     public synchronized List<String> operations() {
         return operations;
     }
 
+    /** @return how long the current launch has been running, or null when it is not running */
+    public synchronized Duration uptime() {
+        return state == PluginState.RUNNING && startedAt != null ? Duration.between(startedAt, Instant.now()) : null;
+    }
+
     /** @return the sandboxed plugin JVM's pid, or -1 when it is not running */
     public synchronized long pid() {
-        return pid;
+        return active != null && state == PluginState.RUNNING ? active.pid : -1;
     }
 
     public synchronized List<Violation> violations() {
         return new ArrayList<>(violations);
     }
 
-    public List<String> output() {
-        return output.lines();
+    public PluginLogSink logs() {
+        return logs;
     }
 
-    synchronized PluginConnection connection() {
-        return connection;
+    /** @return the isolation layers of the current launch, active or not, as the launcher reported them */
+    public synchronized List<Layer> layers() {
+        return layers;
     }
 
-    synchronized SandboxedProcess process() {
-        return process;
+    synchronized void layers(List<Layer> reported) {
+        layers = List.copyOf(reported);
     }
 
-    synchronized PluginServer server() {
-        return server;
+    synchronized Launch active() {
+        return active;
     }
 
-    CompletableFuture<List<String>> ready() {
-        return ready;
+    synchronized Launch candidate() {
+        return candidate;
     }
 
-    OutputTail outputTail() {
-        return output;
+    synchronized void candidate(Launch launch) {
+        candidate = launch;
     }
 
-    synchronized void attach(PluginConnection connection, PluginServer server) {
-        this.connection = connection;
-        this.server = server;
+    /** The launch is ready: it becomes the one serving invocations; returns the one it replaces, if any. */
+    synchronized Launch promote(Launch launch, List<String> ops) {
+        Launch previous = active == launch ? null : active;
+        active = launch;
+        if (candidate == launch) {
+            candidate = null;
+        }
+        descriptor = launch.descriptor;
+        operations = ops;
+        startedAt = Instant.now();
+        failedHealthChecks = 0;
+        transition(PluginState.RUNNING, null);
+        return previous;
     }
 
-    synchronized void attach(SandboxedProcess process) {
-        this.process = process;
+    synchronized void starting(Launch launch) {
+        active = launch;
+        transition(PluginState.STARTING, null);
     }
 
-    synchronized void pid(long pid) {
-        this.pid = pid;
+    synchronized void regrant(PluginDescriptor next, PluginGrants nextGrants) {
+        descriptor = next;
+        grants = nextGrants;
     }
 
     synchronized void transition(PluginState next, String error) {
@@ -117,13 +147,40 @@ public final class PluginInstance {
         if (error != null) {
             lastError = error;
         }
-        if (next != PluginState.RUNNING && next != PluginState.STARTING && next != PluginState.STOPPING) {
-            pid = -1;
+    }
+
+    /** Records a crash now and returns how many fell within the window. */
+    synchronized int crashed(Duration window) {
+        Instant now = Instant.now();
+        crashes.addLast(now);
+        while (!crashes.isEmpty() && crashes.peekFirst().isBefore(now.minus(window))) {
+            crashes.removeFirst();
+        }
+        return crashes.size();
+    }
+
+    synchronized void forgetCrashes() {
+        crashes.clear();
+    }
+
+    synchronized void restarting(ScheduledFuture<?> restart) {
+        restarts++;
+        pendingRestart = restart;
+    }
+
+    synchronized void cancelRestart() {
+        if (pendingRestart != null) {
+            pendingRestart.cancel(false);
+            pendingRestart = null;
         }
     }
 
-    synchronized void readyWith(List<String> operations) {
-        this.operations = operations;
+    synchronized int healthCheckFailed() {
+        return ++failedHealthChecks;
+    }
+
+    synchronized void healthCheckPassed() {
+        failedHealthChecks = 0;
     }
 
     synchronized void record(Violation violation) {

@@ -2,13 +2,17 @@ package dev.pluginhost.host.lifecycle;
 
 import dev.pluginhost.contract.v1.InvocationResult;
 import dev.pluginhost.host.PluginHostProperties;
-import dev.pluginhost.host.capability.Grants;
 import dev.pluginhost.host.capability.CapabilityServices;
+import dev.pluginhost.host.capability.Grants;
 import dev.pluginhost.host.capability.PluginConnection;
+import dev.pluginhost.host.capability.PluginGrants;
 import dev.pluginhost.host.capability.PluginServer;
+import dev.pluginhost.host.discovery.InvalidPluginException;
+import dev.pluginhost.host.discovery.ManifestReader;
 import dev.pluginhost.host.discovery.PluginDescriptor;
 import dev.pluginhost.host.discovery.PluginScanner;
 import dev.pluginhost.host.discovery.Rejection;
+import dev.pluginhost.host.logs.PluginLogSink;
 import dev.pluginhost.host.metrics.PluginMetrics;
 import dev.pluginhost.host.sandbox.PluginJvm;
 import dev.pluginhost.host.sandbox.RuntimeJar;
@@ -31,7 +35,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
@@ -40,8 +44,12 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -49,40 +57,50 @@ import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
+import org.slf4j.event.Level;
 
 /**
- * Starts, watches and stops the plugins: scans the plugins folder, launches each plugin in its own sandboxed JVM with
- * its own socket, and keeps each plugin's state. One plugin's failure never stops another.
+ * Starts, supervises and stops the plugins: each plugin in its own sandboxed JVM with its own socket; crashed
+ * plugins restarted with backoff and quarantined when they crash too often; new versions started beside the old one
+ * and switched to when ready. One plugin's failure never stops another.
  */
 public final class PluginManager implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(PluginManager.class);
 
+    /** Reserved operation for health checks: never a valid plugin operation name, so the runtime answers it itself. */
+    static final String HEALTH_OPERATION = ".health";
+
     private final PluginHostProperties properties;
     private final PluginScanner scanner;
-    private SandboxLauncher launcher;
-    private String sandboxUnavailable;
+    private final ManifestReader reader;
     private final PluginMetrics metrics;
     private final CapabilityServices services;
     private final Map<String, PluginInstance> plugins = new ConcurrentHashMap<>();
-    private final List<Rejection> rejections = new ArrayList<>();
+    private final Map<Path, Rejection> rejections = new ConcurrentHashMap<>();
     private final EventLoopGroup boss = new EpollEventLoopGroup(1, new DefaultThreadFactory("plugin-accept", true));
     private final EventLoopGroup workers = new EpollEventLoopGroup(2, new DefaultThreadFactory("plugin-io", true));
     private final ExecutorService calls = Executors.newCachedThreadPool(daemons("plugin-call"));
     private final ExecutorService starts = Executors.newCachedThreadPool(daemons("plugin-start"));
+    private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, daemons("plugin-timer"));
+    private PluginWatcher watcher;
+    private SandboxLauncher launcher;
+    private String sandboxUnavailable;
     private Path runDir;
     private boolean ownRunDir;
     private Path runtimeJar;
+    private volatile boolean closed;
 
-    public PluginManager(PluginHostProperties properties, PluginScanner scanner, PluginMetrics metrics,
+    public PluginManager(PluginHostProperties properties, ManifestReader reader, PluginMetrics metrics,
                          CapabilityServices services) {
         this.properties = properties;
-        this.scanner = scanner;
+        this.reader = reader;
+        this.scanner = new PluginScanner(reader);
         this.metrics = metrics;
         this.services = services;
     }
 
-    /** Scans the plugins folder and starts every valid plugin; returns without waiting for them to be ready. */
+    /** Scans the plugins folder, starts every valid plugin, and watches the folder; does not wait for readiness. */
     public synchronized void start() throws IOException {
         if (properties.getRunDir() != null) {
             runDir = Files.createDirectories(properties.getRunDir()).toAbsolutePath();
@@ -100,14 +118,20 @@ public final class PluginManager implements AutoCloseable {
             sandboxUnavailable = "the sandbox is not available on this machine: " + e.getMessage();
             log.error("{}: no plugin will be started", sandboxUnavailable);
         }
-        PluginScanner.Result found = scanner.scan(properties.getDir());
-        rejections.addAll(found.rejections());
-        log.info("plugins folder {}: {} plugin(s), {} rejected", properties.getDir().toAbsolutePath(),
-                found.plugins().size(), found.rejections().size());
-        for (PluginDescriptor descriptor : found.plugins()) {
-            PluginInstance instance = new PluginInstance(descriptor, Grants.effective(descriptor, properties));
-            plugins.put(descriptor.id(), instance);
-            starts.execute(() -> launch(instance));
+        Path dir = properties.getDir().toAbsolutePath();
+        PluginScanner.Result found = scanner.scan(dir);
+        found.rejections().forEach(r -> rejections.put(r.jar(), r));
+        log.info("plugins folder {}: {} plugin(s), {} rejected", dir, found.plugins().size(),
+                found.rejections().size());
+        found.plugins().forEach(this::install);
+        Duration interval = properties.getSupervision().getHealthInterval();
+        if (!interval.isZero()) {
+            timers.scheduleWithFixedDelay(this::checkHealth, interval.toMillis(), interval.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        }
+        if (properties.isWatch() && Files.isDirectory(dir)) {
+            watcher = new PluginWatcher(dir, properties.getWatchSettle(), this::jarChanged, this::jarRemoved);
+            watcher.start();
         }
     }
 
@@ -119,8 +143,13 @@ public final class PluginManager implements AutoCloseable {
         return Optional.ofNullable(plugins.get(id));
     }
 
-    public synchronized List<Rejection> rejections() {
-        return List.copyOf(rejections);
+    public List<Rejection> rejections() {
+        return rejections.values().stream().sorted(Comparator.comparing(Rejection::time)).toList();
+    }
+
+    /** @return why the sandbox cannot run here, or null when it can */
+    public String sandboxUnavailable() {
+        return sandboxUnavailable;
     }
 
     /**
@@ -132,111 +161,316 @@ public final class PluginManager implements AutoCloseable {
     public CompletableFuture<InvocationResult> invoke(String id, String operation, byte[] payload,
                                                       String contentType) {
         PluginInstance instance = plugin(id).orElseThrow(() -> new PluginNotFoundException(id));
-        PluginConnection connection = instance.connection();
-        if (instance.state() != PluginState.RUNNING || connection == null) {
-            throw new PluginNotRunningException(id, instance.state(), instance.lastError());
+        for (int attempt = 0; ; attempt++) {
+            Launch active = instance.active();
+            if (instance.state() != PluginState.RUNNING || active == null || active.connection == null) {
+                throw new PluginNotRunningException(id, instance.state(), instance.lastError());
+            }
+            try {
+                return active.connection.invoke(operation, payload, contentType, properties.getInvokeTimeout());
+            } catch (PluginConnection.DrainingException e) {
+                // A new version took over between our read of the active launch and the call: use the new one.
+                if (attempt >= 3) {
+                    throw e;
+                }
+            }
         }
-        return connection.invoke(operation, payload, contentType, properties.getInvokeTimeout());
     }
 
-    private void launch(PluginInstance instance) {
+    /** Starts a stopped, failed or quarantined plugin (an operator's start also lifts a quarantine). */
+    public void start(String id) {
+        PluginInstance instance = plugin(id).orElseThrow(() -> new PluginNotFoundException(id));
+        PluginState state = instance.state();
+        if (state == PluginState.RUNNING || state == PluginState.STARTING || state == PluginState.STOPPING) {
+            throw new IllegalPluginStateException(id, state, "start");
+        }
+        instance.cancelRestart();
+        instance.forgetCrashes();
+        starts.execute(() -> launch(instance, instance.descriptor(), false));
+    }
+
+    /** Stops a plugin gracefully and keeps it stopped (no restart) until started again. */
+    public void stop(String id) {
+        PluginInstance instance = plugin(id).orElseThrow(() -> new PluginNotFoundException(id));
+        instance.cancelRestart();
+        Launch active = instance.active();
+        instance.transition(PluginState.STOPPING, null);
+        if (active != null) {
+            retire(active);
+        }
+        instance.transition(PluginState.STOPPED, null);
+    }
+
+    public void restart(String id) {
+        stop(id);
+        start(id);
+    }
+
+    private void install(PluginDescriptor descriptor) {
+        PluginHostProperties.Logs logs = properties.getLogs();
+        PluginInstance instance = new PluginInstance(descriptor, Grants.effective(descriptor, properties),
+                new PluginLogSink(descriptor.id(), logs.getRate(), logs.getBurst(), logs.getKept(),
+                        metrics.registry()));
+        plugins.put(descriptor.id(), instance);
+        metrics.registerPlugin(instance);
+        starts.execute(() -> launch(instance, descriptor, false));
+    }
+
+    /**
+     * Launches one run of a plugin and waits until it is ready. A replacement runs beside the current launch and
+     * takes over only when ready; if it fails, the current one keeps serving.
+     */
+    private void launch(PluginInstance instance, PluginDescriptor descriptor, boolean replacement) {
         String id = instance.id();
+        Launch launch = new Launch(descriptor);
         try (MDC.MDCCloseable ignored = MDC.putCloseable("plugin", id)) {
             if (launcher == null) {
-                fail(instance, sandboxUnavailable);
+                instance.transition(PluginState.FAILED, sandboxUnavailable);
                 return;
             }
-            instance.transition(PluginState.STARTING, null);
-            Set<String> withheld = Grants.withheld(instance.descriptor(), properties);
+            if (replacement) {
+                instance.candidate(launch);
+            } else {
+                instance.starting(launch);
+            }
+            PluginGrants grants = Grants.effective(descriptor, properties);
+            Set<String> withheld = Grants.withheld(descriptor, properties);
             if (!withheld.isEmpty()) {
                 log.warn("plugin {} requests {} but is not granted them; grant with {}", id, withheld,
                         Grants.howToGrant(id, String.join(",", withheld)));
             }
             Path dataDir = Files.createDirectories(properties.getDataDir().resolve(id)).toAbsolutePath();
             Path pluginRun = Files.createDirectories(runDir.resolve(id));
-            Path tmpDir = Files.createDirectories(pluginRun.resolve("tmp"));
-            PluginConnection connection = new PluginConnection(instance.descriptor(), instance.grants(), metrics,
-                    new ChannelEvents(instance));
-            PluginServer server = PluginServer.start(connection, pluginRun.resolve("host.sock"), services, boss, workers,
+            Path launchDir = Files.createTempDirectory(pluginRun, "l");
+            Path tmpDir = Files.createDirectories(launchDir.resolve("tmp"));
+            PluginConnection connection = new PluginConnection(descriptor, grants, metrics, instance.logs(),
+                    new ChannelEvents(launch));
+            launch.connection = connection;
+            launch.server = PluginServer.start(connection, launchDir.resolve("host.sock"), services, boss, workers,
                     calls);
-            instance.attach(connection, server);
-            LaunchSpec spec = PluginJvm.spec(instance.descriptor(), properties, runtimeJar, server.socket(),
+            LaunchSpec spec = PluginJvm.spec(descriptor, properties, runtimeJar, launch.server.socket(),
                     connection.launchSecret(), dataDir, tmpDir);
-            SandboxedProcess process = launcher.launch(spec, new ProcessEvents(instance));
-            instance.attach(process);
-            pump(instance, process.stdout(), false);
-            pump(instance, process.stderr(), true);
-            instance.pid(process.pid());
-            List<String> operations = instance.ready()
-                    .get(properties.getStartTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            instance.readyWith(operations);
-            instance.transition(PluginState.RUNNING, null);
-            log.info("plugin {} {} running, pid {}, operations {}, granted {}", id,
-                    instance.descriptor().version(), instance.pid(), operations, instance.grants().names());
-        } catch (TimeoutException e) {
-            fail(instance, "not ready within plugins.start-timeout (" + properties.getStartTimeout() + ")"
-                    + lastOutput(instance));
+            SandboxedProcess process = launcher.launch(spec, new ProcessEvents(instance, launch));
+            launch.process = process;
+            launch.launched.complete(process);
+            instance.layers(process.layers());
+            process.layers().stream().filter(l -> !l.active()).forEach(l ->
+                    log.warn("plugin {}: isolation layer {} is not active on this machine: {}", id, l.name(),
+                            l.reason()));
+            pump(instance, process.stdout(), "stdout", Level.INFO);
+            pump(instance, process.stderr(), "stderr", Level.WARN);
+            launch.pid = process.pid();
+            List<String> operations = launch.ready.get(properties.getStartTimeout().toMillis(),
+                    TimeUnit.MILLISECONDS);
+            Launch previous = instance.promote(launch, operations);
+            instance.regrant(descriptor, grants);
+            log.info("plugin {} {} running, pid {}, operations {}, granted {}", id, descriptor.version(), launch.pid,
+                    operations, grants.names());
+            if (previous != null) {
+                log.info("plugin {}: version {} took over; retiring the previous launch", id, descriptor.version());
+                starts.execute(() -> retire(previous));
+            }
         } catch (Exception e) {
-            Throwable cause = e.getCause() != null && e instanceof java.util.concurrent.ExecutionException
-                    ? e.getCause() : e;
-            fail(instance, "failed to start: " + cause.getMessage() + lastOutput(instance));
+            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            String reason = (cause instanceof TimeoutException
+                    ? "not ready within plugins.start-timeout (" + properties.getStartTimeout() + ")"
+                    : "failed to start: " + cause.getMessage()) + lastOutput(instance);
+            launch.stopping = true;
+            launch.release();
+            if (replacement) {
+                instance.candidate(null);
+                log.error("plugin {}: new version {} from {} {}; version {} keeps serving", id, descriptor.version(),
+                        descriptor.jar().getFileName(), reason, instance.descriptor().version());
+                rejections.put(descriptor.jar(), new Rejection(descriptor.jar(), descriptor.jar().getFileName()
+                        + ": new version " + descriptor.version() + " " + reason, Instant.now()));
+            } else {
+                crashed(instance, launch, reason);
+            }
+        }
+    }
+
+    /** An unplanned end of the current launch: restart with backoff, or quarantine after too many. */
+    private void crashed(PluginInstance instance, Launch launch, String reason) {
+        if (closed || instance.active() != launch) {
+            return;
+        }
+        launch.release();
+        PluginHostProperties.Supervision supervision = properties.getSupervision();
+        int crashes = instance.crashed(supervision.getCrashWindow());
+        if (crashes >= supervision.getQuarantineAfter()) {
+            String why = "quarantined after " + crashes + " crashes within " + supervision.getCrashWindow()
+                    + "; last: " + reason + " (start it again with POST /api/plugins/" + instance.id() + "/start)";
+            log.error("plugin {} {}", instance.id(), why);
+            instance.transition(PluginState.QUARANTINED, why);
+            return;
+        }
+        long base = supervision.getInitialBackoff().toMillis() << Math.min(crashes - 1, 20);
+        long delay = (long) (Math.min(base, supervision.getMaxBackoff().toMillis())
+                * ThreadLocalRandom.current().nextDouble(0.5, 1.5));
+        String why = reason + "; restart " + crashes + " in " + delay + " ms";
+        log.error("plugin {} failed: {}", instance.id(), why);
+        instance.transition(PluginState.FAILED, why);
+        instance.restarting(timers.schedule(() -> starts.execute(() -> {
+            if (instance.state() == PluginState.FAILED && !closed) {
+                launch(instance, instance.descriptor(), false);
+            }
+        }), delay, TimeUnit.MILLISECONDS));
+    }
+
+    /**
+     * Ends a launch gracefully: waits for its in-flight invocations (new ones already go elsewhere or are refused),
+     * asks it to shut down, and kills it when the grace period is over.
+     */
+    private void retire(Launch launch) {
+        launch.stopping = true;
+        if (launch.process == null) {
+            launch.release();
+            return;
+        }
+        Duration grace = properties.getStopGrace();
+        long deadline = System.nanoTime() + grace.toNanos();
+        PluginConnection connection = launch.connection;
+        if (connection != null) {
+            connection.drain();
+        }
+        try {
+            while (connection != null && connection.pendingInvocations() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            if (connection != null) {
+                connection.requestShutdown(grace);
+            }
+            long left = Math.max(0, deadline - System.nanoTime());
+            launch.exited.get(left, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            log.warn("plugin {} did not stop within plugins.stop-grace ({}): killing it", launch.descriptor.id(),
+                    grace);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            // exited exceptionally: it is gone either way
+        }
+        launch.release();
+    }
+
+    /** A new or changed jar in the plugins folder. */
+    private void jarChanged(Path jar) {
+        if (closed) {
+            return;
+        }
+        PluginDescriptor descriptor;
+        try {
+            descriptor = reader.read(jar);
+        } catch (InvalidPluginException e) {
+            log.error("plugin rejected: {}", e.getMessage());
+            rejections.put(jar, new Rejection(jar, e.getMessage(), Instant.now()));
+            return;
+        }
+        rejections.remove(jar);
+        PluginInstance existing = plugins.get(descriptor.id());
+        if (existing == null) {
+            log.info("new plugin {} {} in {}", descriptor.id(), descriptor.version(), jar.getFileName());
+            install(descriptor);
+            return;
+        }
+        Path current = existing.descriptor().jar();
+        if (!current.equals(jar) && Files.exists(current)) {
+            String reason = jar.getFileName() + ": duplicate Plugin-Id '" + descriptor.id() + "': "
+                    + current.getFileName() + " already has it";
+            log.error("plugin rejected: {}", reason);
+            rejections.put(jar, new Rejection(jar, reason, Instant.now()));
+            return;
+        }
+        log.info("plugin {}: new version {} in {}; starting it beside version {}", descriptor.id(),
+                descriptor.version(), jar.getFileName(), existing.descriptor().version());
+        PluginState state = existing.state();
+        boolean serving = state == PluginState.RUNNING;
+        starts.execute(() -> {
+            if (!serving) {
+                existing.cancelRestart();
+                existing.forgetCrashes();
+            }
+            launch(existing, descriptor, serving);
+        });
+    }
+
+    /** A jar was removed from the plugins folder: its plugin is stopped and uninstalled. */
+    private void jarRemoved(Path jar) {
+        rejections.remove(jar);
+        for (PluginInstance instance : plugins.values()) {
+            if (instance.descriptor().jar().equals(jar)) {
+                log.info("plugin {}: {} was removed; stopping and uninstalling it", instance.id(), jar.getFileName());
+                starts.execute(() -> {
+                    stop(instance.id());
+                    plugins.remove(instance.id(), instance);
+                    metrics.unregisterPlugin(instance.id());
+                });
+            }
+        }
+    }
+
+    /** A round trip over each running plugin's session; a plugin that fails several in a row is killed. */
+    private void checkHealth() {
+        PluginHostProperties.Supervision supervision = properties.getSupervision();
+        for (PluginInstance instance : plugins.values()) {
+            Launch launch = instance.active();
+            if (instance.state() != PluginState.RUNNING || launch == null || launch.connection == null) {
+                continue;
+            }
+            CompletableFuture<InvocationResult> check;
+            try {
+                check = launch.connection.invoke(HEALTH_OPERATION, new byte[0], "application/octet-stream",
+                        supervision.getHealthTimeout());
+            } catch (PluginConnection.DrainingException e) {
+                continue; // being replaced: the new launch is checked next time
+            }
+            check.whenComplete((result, error) -> {
+                        if (error == null) {
+                            instance.healthCheckPassed();
+                            return;
+                        }
+                        int failures = instance.healthCheckFailed();
+                        log.warn("plugin {} failed health check {} of {}: {}", instance.id(), failures,
+                                supervision.getHealthFailures(), error.toString());
+                        if (failures >= supervision.getHealthFailures() && launch.process != null) {
+                            launch.process.kill(); // its exit is handled as a crash: restart or quarantine
+                        }
+                    });
         }
     }
 
     private static String lastOutput(PluginInstance instance) {
-        String tail = instance.outputTail().last(5);
+        String tail = instance.logs().last(5);
         return tail.isEmpty() ? "" : "; last output: " + tail;
-    }
-
-    private void fail(PluginInstance instance, String reason) {
-        log.error("plugin {} failed: {}", instance.id(), reason);
-        instance.transition(PluginState.FAILED, reason);
-        instance.ready().completeExceptionally(new IllegalStateException(reason));
-        release(instance);
-    }
-
-    /** Kills what is left of a plugin's JVM and closes its socket. */
-    private static void release(PluginInstance instance) {
-        SandboxedProcess process = instance.process();
-        if (process != null && process.isAlive()) {
-            process.kill();
-        }
-        PluginServer server = instance.server();
-        if (server != null) {
-            server.close();
-        }
     }
 
     /** Stops every plugin: a shutdown request, the grace period, then SIGKILL. */
     @Override
     public synchronized void close() {
-        Duration grace = properties.getStopGrace();
-        List<CompletableFuture<?>> exits = new ArrayList<>();
-        for (PluginInstance instance : plugins.values()) {
-            PluginState state = instance.state();
-            if (state == PluginState.RUNNING || state == PluginState.STARTING) {
-                instance.transition(PluginState.STOPPING, null);
-                PluginConnection connection = instance.connection();
-                if (connection != null) {
-                    connection.requestShutdown(grace);
-                }
-            }
-            SandboxedProcess process = instance.process();
-            if (process != null) {
-                exits.add(process.onExit());
-            }
+        closed = true;
+        if (watcher != null) {
+            watcher.close();
         }
+        timers.shutdownNow();
+        List<CompletableFuture<Void>> stops = plugins.values().stream().map(instance -> {
+            instance.cancelRestart();
+            Launch active = instance.active();
+            instance.transition(PluginState.STOPPING, null);
+            return active == null ? CompletableFuture.<Void>completedFuture(null)
+                    : CompletableFuture.runAsync(() -> retire(active), starts);
+        }).toList();
         try {
-            CompletableFuture.allOf(exits.toArray(CompletableFuture[]::new))
-                    .get(grace.toMillis(), TimeUnit.MILLISECONDS);
+            CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new))
+                    .get(properties.getStopGrace().toMillis() + 2000, TimeUnit.MILLISECONDS);
         } catch (Exception e) {
-            log.warn("plugins still running after plugins.stop-grace ({}): killing them", grace);
+            log.warn("plugins still running after plugins.stop-grace: killing them");
         }
         for (PluginInstance instance : plugins.values()) {
-            release(instance);
-            if (instance.state() == PluginState.STOPPING) {
-                instance.transition(PluginState.STOPPED, null);
+            Launch active = instance.active();
+            if (active != null) {
+                active.release();
             }
+            instance.transition(PluginState.STOPPED, null);
         }
         starts.shutdownNow();
         boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -247,81 +481,79 @@ public final class PluginManager implements AutoCloseable {
         }
     }
 
-    private void pump(PluginInstance instance, InputStream stream, boolean stderr) {
+    private void pump(PluginInstance instance, InputStream stream, String source, Level level) {
         Thread thread = new Thread(() -> {
-            Logger out = LoggerFactory.getLogger("plugin." + instance.id() + (stderr ? ".stderr" : ".stdout"));
             try (BufferedReader reader = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = reader.readLine()) != null) {
-                    instance.outputTail().add(line);
-                    try (MDC.MDCCloseable ignored = MDC.putCloseable("plugin", instance.id())) {
-                        if (stderr) {
-                            out.warn("{}", line);
-                        } else {
-                            out.info("{}", line);
-                        }
-                    }
+                    instance.logs().write(level, source, line);
                 }
             } catch (IOException e) {
                 // the process is gone; its exit is reported by the launcher
             }
-        }, "plugin-output-" + instance.id());
+        }, "plugin-" + source + "-" + instance.id());
         thread.setDaemon(true);
         thread.start();
     }
 
-    private final class ChannelEvents implements PluginConnection.Events {
-        private final PluginInstance instance;
+    private static final class ChannelEvents implements PluginConnection.Events {
+        private final Launch launch;
 
-        ChannelEvents(PluginInstance instance) {
-            this.instance = instance;
+        ChannelEvents(Launch launch) {
+            this.launch = launch;
+        }
+
+        /** Ends the launcher's boot phase before the runtime learns it is authenticated and loads the plugin. */
+        @Override
+        public void authenticated() throws Exception {
+            launch.launched.get(10, TimeUnit.SECONDS).endBootPhase();
         }
 
         @Override
         public void ready(List<String> operations) {
-            instance.ready().complete(operations);
+            launch.ready.complete(operations);
         }
 
         @Override
         public void sessionEnded(String reason) {
-            log.debug("plugin {}: {}", instance.id(), reason);
+            log.debug("plugin {}: {}", launch.descriptor.id(), reason);
         }
     }
 
     private final class ProcessEvents implements SandboxListener {
         private final PluginInstance instance;
+        private final Launch launch;
 
-        ProcessEvents(PluginInstance instance) {
+        ProcessEvents(PluginInstance instance, Launch launch) {
             this.instance = instance;
+            this.launch = launch;
         }
 
         @Override
         public void onViolation(Violation violation) {
             instance.record(violation);
+            if (violation.boot()) {
+                // The JDK's and the runtime's own start-up probes, before any plugin code ran: refused, and counted
+                // apart so that they never look like the plugin's doing.
+                metrics.bootProbe(instance.id(), violation.syscall());
+                log.debug("plugin {} start-up probe refused: {}", instance.id(), violation);
+                return;
+            }
             metrics.syscallDenied(instance.id(), violation.syscall());
             try (MDC.MDCCloseable ignored = MDC.putCloseable("plugin", instance.id())) {
-                log.warn("plugin {} violated its sandbox: {} ({}), {}", instance.id(), violation.syscall(),
-                        violation.action(), violation);
+                log.warn("plugin {} violated its sandbox: {} ({})", instance.id(), violation,
+                        violation.action().cliName());
             }
         }
 
         @Override
         public void onExit(ExitStatus exit) {
-            PluginState state = instance.state();
-            if (state == PluginState.STOPPING || state == PluginState.STOPPED) {
-                instance.transition(PluginState.STOPPED, null);
-                return;
-            }
+            launch.exited.complete(null);
             String reason = (exit.signalled() ? "plugin JVM was killed by signal " + exit.signal()
                     : "plugin JVM exited with status " + exit.exitCode()) + lastOutput(instance);
-            if (state != PluginState.FAILED) {
-                log.error("plugin {} died: {}", instance.id(), reason);
-                instance.transition(PluginState.FAILED, reason);
-                instance.ready().completeExceptionally(new IllegalStateException(reason));
-                PluginServer server = instance.server();
-                if (server != null) {
-                    server.close();
-                }
+            launch.ready.completeExceptionally(new IllegalStateException(reason));
+            if (!launch.stopping) {
+                crashed(instance, launch, reason);
             }
         }
 
@@ -331,7 +563,7 @@ public final class PluginManager implements AutoCloseable {
         }
     }
 
-    private static java.util.concurrent.ThreadFactory daemons(String prefix) {
+    private static ThreadFactory daemons(String prefix) {
         AtomicInteger count = new AtomicInteger();
         return task -> {
             Thread thread = new Thread(task, prefix + "-" + count.incrementAndGet());

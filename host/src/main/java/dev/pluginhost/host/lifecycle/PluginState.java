@@ -12,6 +12,8 @@ public enum PluginState {
     STOPPING,
     /** Stopped on request. */
     STOPPED,
-    /** Failed to start, or died; {@code lastError} says why. */
-    FAILED
+    /** Failed to start, or died; {@code lastError} says why and when it will be restarted. */
+    FAILED,
+    /** Crashed too often within the window; not restarted until an operator starts it. */
+    QUARANTINED
 }

@@ -1,6 +1,8 @@
 package dev.pluginhost.host.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +16,11 @@ public final class PluginMetrics {
 
     /** A system call the sandbox refused (or, in audit mode, reported). Labels: plugin, syscall. */
     public static final String SYSCALL_DENIED = "plugin.syscall.denied";
+    /**
+     * A system call the JDK or the plugin runtime made while the JVM started, before any plugin code ran (the
+     * launcher's boot phase): refused like any other, counted apart. Labels: plugin, syscall.
+     */
+    public static final String BOOT_PROBES = "plugin.syscall.boot.probes";
     /** A capability call outside the plugin's grants. Labels: plugin, capability, method. */
     public static final String CAPABILITY_DENIED = "plugin.capability.denied";
     /** A call on a plugin's socket without a valid launch secret or session token. Labels: plugin, reason. */
@@ -22,6 +29,16 @@ public final class PluginMetrics {
     public static final String CAPABILITY_CALLS = "plugin.capability.calls";
     /** Capability calls refused by a limit. Labels: plugin, limit (rate, concurrency). */
     public static final String CALLS_REJECTED = "plugin.capability.rejected";
+    /** The plugin's lifecycle state. Labels: plugin, state. */
+    public static final String STATE = "plugin.state";
+    /** Restarts by the supervisor. Labels: plugin. */
+    public static final String RESTARTS = "plugin.restarts";
+    /** Resident memory of the plugin JVM, bytes. Labels: plugin. */
+    public static final String MEMORY = "plugin.memory.rss";
+    /** Threads of the plugin JVM. Labels: plugin. */
+    public static final String THREADS = "plugin.threads";
+    /** CPU time of the current plugin JVM, seconds. Labels: plugin. */
+    public static final String CPU = "plugin.cpu.time";
     /** Events a subscribed plugin could not take in time. Labels: plugin. */
     public static final String EVENTS_DROPPED = "plugin.events.dropped";
 
@@ -34,6 +51,15 @@ public final class PluginMetrics {
     public void syscallDenied(String plugin, String syscall) {
         Counter.builder(SYSCALL_DENIED)
                 .description("System calls a plugin attempted that its sandbox policy forbids")
+                .tag("plugin", plugin)
+                .tag("syscall", syscall)
+                .register(registry)
+                .increment();
+    }
+
+    public void bootProbe(String plugin, String syscall) {
+        Counter.builder(BOOT_PROBES)
+                .description("System calls refused while the plugin JVM started, before plugin code ran")
                 .tag("plugin", plugin)
                 .tag("syscall", syscall)
                 .register(registry)
@@ -92,5 +118,38 @@ public final class PluginMetrics {
 
     public MeterRegistry registry() {
         return registry;
+    }
+
+    /**
+     * Registers a plugin's gauges: its state (one series per state, 1 for the current one), restarts, and the
+     * resident memory, CPU time and threads of its JVM (NaN while it is not running).
+     */
+    public void registerPlugin(dev.pluginhost.host.lifecycle.PluginInstance plugin) {
+        String id = plugin.id();
+        for (dev.pluginhost.host.lifecycle.PluginState state : dev.pluginhost.host.lifecycle.PluginState.values()) {
+            Gauge.builder(STATE, plugin, p -> p.state() == state ? 1 : 0)
+                    .description("1 for the plugin's current lifecycle state, 0 for the others")
+                    .tag("plugin", id).tag("state", state.name().toLowerCase())
+                    .register(registry);
+        }
+        FunctionCounter.builder(RESTARTS, plugin, p -> p.restarts())
+                .description("Restarts of a crashed plugin by the supervisor")
+                .tag("plugin", id).register(registry);
+        Gauge.builder(MEMORY, plugin, p -> ProcessStats.of(p.pid()).rssBytes())
+                .description("Resident memory of the plugin's JVM").baseUnit("bytes")
+                .tag("plugin", id).register(registry);
+        Gauge.builder(THREADS, plugin, p -> ProcessStats.of(p.pid()).threads())
+                .description("Threads of the plugin's JVM").tag("plugin", id).register(registry);
+        Gauge.builder(CPU, plugin, p -> ProcessStats.of(p.pid()).cpuSeconds())
+                .description("CPU time (user + system) of the plugin's current JVM").baseUnit("seconds")
+                .tag("plugin", id).register(registry);
+    }
+
+    /** Removes an uninstalled plugin's gauges, so that they do not report a plugin that is gone. */
+    public void unregisterPlugin(String id) {
+        registry.getMeters().stream()
+                .filter(m -> id.equals(m.getId().getTag("plugin")) && m.getId().getName().startsWith("plugin."))
+                .filter(m -> m instanceof Gauge || m instanceof FunctionCounter)
+                .toList().forEach(registry::remove);
     }
 }

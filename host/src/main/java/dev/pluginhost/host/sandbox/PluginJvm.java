@@ -62,6 +62,9 @@ public final class PluginJvm {
                 .workingDirectory(dataDir)
                 .policy(SyscallPolicy.jvmDefault())
                 .mode(mode(properties))
+                // Until the host has authenticated the runtime, only the JDK and our runtime run: their start-up
+                // probes (libnet, Netty) are refused and reported as boot probes, not as the plugin's violations.
+                .bootPhase(true)
                 .build();
     }
 

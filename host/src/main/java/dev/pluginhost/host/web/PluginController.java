@@ -3,7 +3,9 @@ package dev.pluginhost.host.web;
 import dev.pluginhost.contract.v1.Failure;
 import dev.pluginhost.contract.v1.InvocationResult;
 import dev.pluginhost.host.discovery.Rejection;
+import dev.pluginhost.host.lifecycle.IllegalPluginStateException;
 import dev.pluginhost.host.lifecycle.PluginManager;
+import dev.pluginhost.host.logs.PluginLogSink;
 import dev.pluginhost.host.lifecycle.PluginNotFoundException;
 import dev.pluginhost.host.lifecycle.PluginNotRunningException;
 import dev.pluginhost.sandbox.Violation;
@@ -55,6 +57,30 @@ public class PluginController {
                 .map(ViolationView::of).toList();
     }
 
+    /** The plugin's latest output lines (SDK log, stdout, stderr), oldest first. */
+    @GetMapping("/plugins/{id}/logs")
+    public List<PluginLogSink.Line> logs(@PathVariable String id) {
+        return plugins.plugin(id).orElseThrow(() -> new PluginNotFoundException(id)).logs().tail();
+    }
+
+    @PostMapping("/plugins/{id}/start")
+    public ResponseEntity<PluginView> start(@PathVariable String id) {
+        plugins.start(id);
+        return ResponseEntity.accepted().body(get(id));
+    }
+
+    @PostMapping("/plugins/{id}/stop")
+    public PluginView stop(@PathVariable String id) {
+        plugins.stop(id);
+        return get(id);
+    }
+
+    @PostMapping("/plugins/{id}/restart")
+    public ResponseEntity<PluginView> restart(@PathVariable String id) {
+        plugins.restart(id);
+        return ResponseEntity.accepted().body(get(id));
+    }
+
     /** Jars in the plugins folder that were not started, and why. */
     @GetMapping("/rejections")
     public List<RejectionView> rejections() {
@@ -97,6 +123,11 @@ public class PluginController {
         return problem(HttpStatus.NOT_FOUND, "Unknown plugin", e.getMessage());
     }
 
+    @ExceptionHandler(IllegalPluginStateException.class)
+    public ProblemDetail illegalState(IllegalPluginStateException e) {
+        return problem(HttpStatus.CONFLICT, "Plugin state conflict", e.getMessage());
+    }
+
     @ExceptionHandler(PluginNotRunningException.class)
     public ProblemDetail notRunning(PluginNotRunningException e) {
         return problem(HttpStatus.CONFLICT, "Plugin not running", e.getMessage());
@@ -126,12 +157,14 @@ public class PluginController {
      * @param syscall the system call's name
      * @param args its six raw arguments, in hex
      * @param action what the supervisor did: deny, kill or audit
+     * @param phase boot (the JVM's own start-up, before plugin code ran) or run
      */
-    public record ViolationView(Instant time, long pid, String syscall, List<String> args, String action) {
+    public record ViolationView(Instant time, long pid, String syscall, List<String> args, String action,
+                                String phase) {
         static ViolationView of(Violation v) {
             return new ViolationView(v.time(), v.pid(), v.syscall(),
                     java.util.Arrays.stream(v.args()).mapToObj(a -> "0x" + Long.toHexString(a)).toList(),
-                    v.action().cliName());
+                    v.action().cliName(), v.boot() ? "boot" : "run");
         }
     }
 

@@ -1,0 +1,43 @@
+package dev.pluginhost.host.lifecycle;
+
+import dev.pluginhost.host.capability.PluginConnection;
+import dev.pluginhost.host.capability.PluginServer;
+import dev.pluginhost.host.discovery.PluginDescriptor;
+import dev.pluginhost.sandbox.SandboxedProcess;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One run of a plugin: its JVM, socket and session, from launch to exit. A restart or a new version is a new launch;
+ * during a replace, two launches of one plugin live side by side.
+ */
+final class Launch {
+
+    final PluginDescriptor descriptor;
+    final CompletableFuture<List<String>> ready = new CompletableFuture<>();
+    final CompletableFuture<Void> exited = new CompletableFuture<>();
+    volatile PluginConnection connection;
+    volatile PluginServer server;
+    volatile SandboxedProcess process;
+    /** Completed once the launcher runs; the handshake may arrive before {@link #process} is assigned. */
+    final CompletableFuture<SandboxedProcess> launched = new CompletableFuture<>();
+    volatile long pid = -1;
+    /** Set when the host asked this launch to end, so its exit is not a crash. */
+    volatile boolean stopping;
+
+    Launch(PluginDescriptor descriptor) {
+        this.descriptor = descriptor;
+    }
+
+    /** Kills what is left of the JVM and closes the socket. */
+    void release() {
+        SandboxedProcess p = process;
+        if (p != null && p.isAlive()) {
+            p.kill();
+        }
+        PluginServer s = server;
+        if (s != null) {
+            s.close();
+        }
+    }
+}
