@@ -6,6 +6,8 @@
  *                   [--unshare user,pid,net,ipc,uts,mount] [--namespaces auto] [--uid N] [--gid N]
  *   --unshare: these namespaces or no launch; --namespaces auto: the default set where available (namespaces.c).
  *   --uid/--gid: what a root launcher drops the child to (default 65534 when namespaces are on).
+ *                   [--landlock auto|required] [--ro PATH]... [--rw PATH]...
+ *   --landlock: path rules (landlock.c); --ro/--rw imply "required" unless --landlock auto is given.
  *   --rlimit: NAME is core, nofile, fsize, as or cpu; VALUE a number or "unlimited" (defaults in rlimits.c).
  *   --boot-phase: until one byte arrives on --host-fd, every notified call is refused with EPERM and reported with
  *                 "phase":"boot" whatever --mode says (only trusted code runs then; see supervisor.c).
@@ -27,6 +29,7 @@ static _Noreturn void usage(const char *problem)
             "       [--keep-fd N]... [--env NAME=VALUE]... [--chdir DIR] [--boot-phase]\n"
             "       [--rlimit core|nofile|fsize|as|cpu=VALUE]... [--rlimit-as BYTES]\n"
             "       [--unshare user,pid,net,ipc,uts,mount] [--namespaces auto] [--uid N] [--gid N]\n"
+            "       [--landlock auto|required] [--ro PATH]... [--rw PATH]...\n"
             "       -- /abs/path/to/program [ARGS...]\n",
             problem);
     exit(EXIT_USAGE);
@@ -122,6 +125,23 @@ void parse_args(int argc, char **argv, struct config *cfg)
             cfg->uid = parse_fd(value); /* same shape: a non-negative int */
         } else if (strcmp(opt, "--gid") == 0) {
             cfg->gid = parse_fd(value);
+        } else if (strcmp(opt, "--landlock") == 0) {
+            if (strcmp(value, "auto") == 0)
+                cfg->landlock = LAYER_AUTO;
+            else if (strcmp(value, "required") == 0)
+                cfg->landlock = LAYER_REQUIRED;
+            else
+                usage("--landlock wants auto or required");
+        } else if (strcmp(opt, "--ro") == 0 || strcmp(opt, "--rw") == 0) {
+            bool ro = opt[3] == 'o';
+            size_t *count = ro ? &cfg->ro_count : &cfg->rw_count;
+            if (*count == MAX_PATHS)
+                usage("too many --ro/--rw");
+            if (value[0] != '/')
+                usage("--ro/--rw want absolute paths");
+            (ro ? cfg->ro_paths : cfg->rw_paths)[(*count)++] = value;
+            if (cfg->landlock == LAYER_OFF)
+                cfg->landlock = LAYER_REQUIRED;
         } else if (strcmp(opt, "--chdir") == 0) {
             cfg->chdir_path = value;
         } else {

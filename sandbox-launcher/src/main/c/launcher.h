@@ -26,6 +26,7 @@
 #define EXIT_EXEC_OTHER 126
 
 #define MAX_KEEP_FDS 64
+#define MAX_PATHS 512
 #define MAX_ENV 4096
 #define EVENTS_OPEN_TIMEOUT_MS 30000 /* how long to wait for the host to open the events FIFO */
 #define LAYER_PREFIX "layer\t" /* setup-socket messages that report a layer rather than an error */
@@ -34,6 +35,8 @@
 enum violation_mode { MODE_DENY, MODE_KILL, MODE_AUDIT };
 
 enum rlimit_index { RLIM_CORE, RLIM_NOFILE, RLIM_FSIZE, RLIM_AS, RLIM_CPU, RLIM_COUNT };
+
+enum layer_mode { LAYER_OFF, LAYER_AUTO, LAYER_REQUIRED }; /* AUTO: reported inactive when unavailable */
 
 enum namespace_index { NS_USER, NS_PID, NS_NET, NS_IPC, NS_UTS, NS_MOUNT, NS_COUNT };
 
@@ -57,6 +60,11 @@ struct config {
     unsigned ns_required;         /* bit per namespace_index: --unshare, abort the launch if unavailable */
     unsigned ns_optional;         /* bit per namespace_index: --namespaces auto, reported inactive if unavailable */
     long uid, gid;                /* --uid/--gid: -1 for the default (65534 when root and namespaces are on) */
+    enum layer_mode landlock;
+    const char *ro_paths[MAX_PATHS]; /* --ro: read and execute */
+    size_t ro_count;
+    const char *rw_paths[MAX_PATHS]; /* --rw: read and write */
+    size_t rw_count;
     char **argv;                  /* program (absolute path) and its arguments, NULL-terminated */
 };
 
@@ -111,6 +119,10 @@ void namespaces_auto(struct config *cfg);
 bool namespaces_wanted(const struct config *cfg);
 pid_t namespaces_spawn(const struct config *cfg);  /* fork, or clone into a new pid (and user) namespace */
 void namespaces_enter(const struct config *cfg);   /* child: the other namespaces, /proc, uid drop, reports */
+
+/* landlock.c: the path-access layer. */
+int landlock_abi(void);                            /* the kernel's ABI version, or -errno */
+void landlock_restrict(const struct config *cfg);  /* child: last before seccomp */
 
 /* supervisor.c */
 void supervisor_block_signals(void);

@@ -5,7 +5,7 @@
  *   parse arguments -> load the filter -> open the events sink -> prepare signals -> socketpair
  *           -> fork (clone into new pid/user namespaces when asked)
  *   child:  new session -> die with parent -> stdin -> close fds -> chdir -> rlimits -> namespaces + uid drop
- *           -> [later layers] -> reset signals
+ *           -> landlock -> reset signals
  *           -> no_new_privs + seccomp with listener -> send listener -> execve
  *   parent: receive listener -> "started" -> supervise until the child exits -> exit with its status
  *
@@ -52,7 +52,7 @@ static _Noreturn void run_child(const struct config *cfg, struct sock_fprog *pro
     child_chdir(cfg);
     rlimits_apply(cfg);           /* before the uid drop: lowering is always allowed, raising needs root */
     namespaces_enter(cfg);        /* net, ipc, uts, mount + /proc, then the uid drop */
-    /* Later layers go here: cgroup_join(), landlock_restrict(). */
+    landlock_restrict(cfg);       /* last before seccomp: the plugin cannot loosen it, seccomp refuses landlock_* */
     child_reset_signals();
     int listener = filter_install(prog);
     if (listener < 0)

@@ -37,6 +37,9 @@ public final class LaunchSpec {
     private final int uid;
     private final int gid;
     private final List<Path> writablePaths;
+    private final LayerMode landlock;
+    private final List<Path> readOnly;
+    private final List<Path> readWrite;
 
     private LaunchSpec(Builder b) {
         this.command = List.copyOf(b.command);
@@ -52,6 +55,30 @@ public final class LaunchSpec {
         this.uid = b.uid;
         this.gid = b.gid;
         this.writablePaths = List.copyOf(b.writablePaths);
+        this.landlock = b.landlock;
+        this.readOnly = List.copyOf(b.readOnly);
+        this.readWrite = List.copyOf(b.readWrite);
+    }
+
+    /**
+     * Whether Landlock confines the program's file access (and, on kernels that can, TCP, abstract Unix sockets and
+     * signals). When on, the program may read and execute {@link SandboxLauncher#defaultReadOnlyPaths()}, its JDK,
+     * its class path entries and {@link #readOnly()}, and read and write {@link #writablePaths()},
+     * {@link #readWrite()} and /dev/null; nothing else. {@link LayerMode#OFF} by default; {@link Builder#readOnly} and
+     * {@link Builder#readWrite} turn it to {@link LayerMode#REQUIRED} unless set explicitly.
+     */
+    public LayerMode landlock() {
+        return landlock;
+    }
+
+    /** Extra read-and-execute paths under Landlock (the plugin jar, for instance). */
+    public List<Path> readOnly() {
+        return readOnly;
+    }
+
+    /** Extra read-write paths under Landlock, besides {@link #writablePaths()}. */
+    public List<Path> readWrite() {
+        return readWrite;
     }
 
     /**
@@ -163,8 +190,42 @@ public final class LaunchSpec {
         private int uid = -1;
         private int gid = -1;
         private final List<Path> writablePaths = new ArrayList<>();
+        private LayerMode landlock = LayerMode.OFF;
+        private boolean landlockSet;
+        private final List<Path> readOnly = new ArrayList<>();
+        private final List<Path> readWrite = new ArrayList<>();
 
         private Builder() {
+        }
+
+        /** See {@link LaunchSpec#landlock()}. */
+        public Builder landlock(LayerMode mode) {
+            this.landlock = Objects.requireNonNull(mode, "mode");
+            this.landlockSet = true;
+            return this;
+        }
+
+        /** Adds read-and-execute paths; turns Landlock on (required) unless {@link #landlock} was set. */
+        public Builder readOnly(Path... paths) {
+            for (Path p : paths) {
+                readOnly.add(p.toAbsolutePath().normalize());
+            }
+            return landlockImplied();
+        }
+
+        /** Adds read-write paths; turns Landlock on (required) unless {@link #landlock} was set. */
+        public Builder readWrite(Path... paths) {
+            for (Path p : paths) {
+                readWrite.add(p.toAbsolutePath().normalize());
+            }
+            return landlockImplied();
+        }
+
+        private Builder landlockImplied() {
+            if (!landlockSet) {
+                landlock = LayerMode.REQUIRED;
+            }
+            return this;
         }
 
         /** Requires these namespaces; see {@link LaunchSpec#namespaces()}. */

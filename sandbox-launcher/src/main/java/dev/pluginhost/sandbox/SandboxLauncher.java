@@ -97,6 +97,98 @@ public final class SandboxLauncher {
         return -1;
     }
 
+    /**
+     * What every program under Landlock may read and execute: this JVM's java.home (and what its symlinks point to,
+     * such as Debian's /etc/java-17-openjdk and the cacerts file), the system libraries (/lib, /lib64, /usr/lib,
+     * /usr/lib64), the few /etc files the JVM and glibc read (ld.so.cache, localtime, timezone, nsswitch.conf,
+     * passwd, group, hosts, host.conf, gai.conf; not all of /etc, which holds host secrets when the program keeps
+     * root's uid), /usr/share/zoneinfo, /proc (the JVM reads its own /proc/self entries; with a pid namespace it
+     * sees only itself, and Landlock forbids ptrace-level access to processes outside the sandbox anyway), the
+     * cgroup and CPU files the JVM sizes itself from (/sys/fs/cgroup, /sys/devices/system/cpu), and /dev/random,
+     * /dev/urandom. Only paths that exist here are listed. A launch adds its own program's JDK, its class path
+     * entries, {@link LaunchSpec#readOnly()}, and read-write /dev/null, {@link LaunchSpec#writablePaths()} and
+     * {@link LaunchSpec#readWrite()}.
+     */
+    public static List<Path> defaultReadOnlyPaths() {
+        List<Path> paths = new ArrayList<>(jdkPaths(Path.of(System.getProperty("java.home"))));
+        for (String p : List.of("/lib", "/lib64", "/usr/lib", "/usr/lib64", "/etc/ld.so.cache", "/etc/localtime",
+                "/etc/timezone", "/etc/nsswitch.conf", "/etc/passwd", "/etc/group", "/etc/hosts", "/etc/host.conf",
+                "/etc/gai.conf", "/usr/share/zoneinfo", "/proc", "/sys/fs/cgroup", "/sys/devices/system/cpu",
+                "/dev/random", "/dev/urandom")) {
+            if (Files.exists(Path.of(p))) {
+                paths.add(Path.of(p));
+            }
+        }
+        return List.copyOf(paths);
+    }
+
+    private static final Map<Path, List<Path>> JDK_PATHS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A JDK's home and the targets of its symlinks that lie outside it (Debian links conf/ and cacerts to /etc). */
+    static List<Path> jdkPaths(Path home) {
+        return JDK_PATHS.computeIfAbsent(home, h -> {
+            List<Path> paths = new ArrayList<>();
+            try {
+                Path real = h.toRealPath();
+                paths.add(real);
+                try (var walk = Files.walk(real)) {
+                    walk.filter(Files::isSymbolicLink).forEach(link -> {
+                        try {
+                            Path target = link.toRealPath();
+                            if (!target.startsWith(real) && !paths.contains(target)) {
+                                paths.add(target);
+                            }
+                        } catch (IOException e) {
+                            // dangling link: nothing to allow
+                        }
+                    });
+                }
+            } catch (IOException e) {
+                // not a directory we can read: nothing to allow
+            }
+            return List.copyOf(paths);
+        });
+    }
+
+    /** The read-only paths of a Landlock launch: defaults, the program's JDK, class path, then the spec's own. */
+    static List<Path> landlockReadOnly(LaunchSpec spec) {
+        java.util.LinkedHashSet<Path> paths = new java.util.LinkedHashSet<>(defaultReadOnlyPaths());
+        Path program = Path.of(spec.command().get(0));
+        try {
+            Path real = program.toRealPath();
+            paths.add(real);
+            if (real.getParent() != null && real.getParent().getFileName().toString().equals("bin")
+                    && real.getParent().getParent() != null) {
+                paths.addAll(jdkPaths(real.getParent().getParent()));
+            }
+        } catch (IOException e) {
+            // the launch will fail at execve and say so
+        }
+        List<String> args = spec.command();
+        for (int i = 1; i + 1 < args.size(); i++) {
+            String a = args.get(i);
+            if (a.equals("-cp") || a.equals("-classpath") || a.equals("--class-path") || a.equals("-jar")) {
+                for (String entry : args.get(i + 1).split(":")) {
+                    if (!entry.isEmpty()) {
+                        paths.add(Path.of(entry.endsWith("/*") ? entry.substring(0, entry.length() - 2) : entry)
+                                .toAbsolutePath().normalize());
+                    }
+                }
+            }
+        }
+        paths.addAll(spec.readOnly());
+        return List.copyOf(paths);
+    }
+
+    /** The read-write paths of a Landlock launch: /dev/null, the writable paths, the spec's read-write ones. */
+    static List<Path> landlockReadWrite(LaunchSpec spec) {
+        java.util.LinkedHashSet<Path> paths = new java.util.LinkedHashSet<>();
+        paths.add(Path.of("/dev/null"));
+        paths.addAll(spec.writablePaths());
+        paths.addAll(spec.readWrite());
+        return List.copyOf(paths);
+    }
+
     /** The extracted launcher binary. */
     public Path binary() {
         return binary;
@@ -150,6 +242,15 @@ public final class SandboxLauncher {
         }
         if (spec.uid() >= 0) {
             cmd.addAll(List.of("--uid", Integer.toString(spec.uid()), "--gid", Integer.toString(spec.gid())));
+        }
+        if (spec.landlock() != LayerMode.OFF) {
+            cmd.addAll(List.of("--landlock", spec.landlock() == LayerMode.REQUIRED ? "required" : "auto"));
+            for (Path p : landlockReadOnly(spec)) {
+                cmd.addAll(List.of("--ro", p.toString()));
+            }
+            for (Path p : landlockReadWrite(spec)) {
+                cmd.addAll(List.of("--rw", p.toString()));
+            }
         }
         if (spec.bootPhase()) {
             cmd.add("--boot-phase");

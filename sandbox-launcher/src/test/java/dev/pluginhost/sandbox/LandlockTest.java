@@ -1,0 +1,128 @@
+package dev.pluginhost.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pluginhost.sandbox.TestJvm.Lines;
+import dev.pluginhost.sandbox.TestJvm.Recorder;
+import dev.pluginhost.sandbox.programs.HonestProgram;
+import dev.pluginhost.sandbox.programs.ProbeProgram;
+import dev.pluginhost.sandbox.programs.SleeperProgram;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Landlock layer (this machine: ABI 7), each attack first shown to work without it. REQUIRED mode: on a kernel
+ * without Landlock these fail loudly (launch exit 125) instead of skipping.
+ */
+class LandlockTest {
+    private static final Duration RUN = Duration.ofSeconds(30);
+    private final List<SandboxedProcess> started = new ArrayList<>();
+
+    @AfterEach
+    void cleanUp() {
+        started.forEach(SandboxedProcess::kill);
+    }
+
+    private record Run(SandboxedProcess process, Recorder events, Lines out, Lines err) {
+        Run finish() throws Exception {
+            process.onExit().get(RUN.toSeconds(), TimeUnit.SECONDS);
+            out.closed.get(5, TimeUnit.SECONDS);
+            return this;
+        }
+    }
+
+    private Run launch(LaunchSpec.Builder spec) throws Exception {
+        Recorder events = new Recorder();
+        SandboxedProcess process = TestJvm.launcher().launch(spec.build(), events);
+        started.add(process);
+        return new Run(process, events, new Lines(process.stdout()), new Lines(process.stderr()));
+    }
+
+    private static LaunchSpec.Builder probe(String... args) {
+        return LaunchSpec.builder().command(TestJvm.command(ProbeProgram.class, args)).user(65534, 65534);
+    }
+
+    @Test
+    void filesOutsideTheAllowedPathsCannotBeReadOrWritten() throws Exception {
+        Path dir = TestJvm.worldDir();
+        Path other = Files.writeString(dir.resolve("other-plugins-data.txt"), "not yours"); // world-readable
+        Path data = Files.createDirectories(dir.resolve("data"));
+        Files.setAttribute(data, "unix:uid", 65534);
+        String[] attack = {"read", other.toString(), "write", dir.resolve("planted").toString(), "write",
+            data.resolve("mine").toString(), "read", "/etc/hostname"};
+
+        Run control = launch(probe(attack)).finish();
+        assertThat(control.out.lines).contains("read ok not yours").containsSubsequence("write ok", "write ok")
+                .anyMatch(l -> l.startsWith("read ok ")); // /etc/hostname
+        Files.delete(dir.resolve("planted"));
+        Files.delete(data.resolve("mine"));
+
+        Run confined = launch(probe(attack).landlock(LayerMode.REQUIRED).writablePaths(List.of(data))).finish();
+        assertThat(confined.out.lines).as(confined.err.text()).containsExactly(
+                "read failed java.nio.file.AccessDeniedException: " + other,
+                "write failed java.nio.file.AccessDeniedException: " + dir.resolve("planted"),
+                "write ok",
+                "read failed java.nio.file.AccessDeniedException: /etc/hostname");
+        assertThat(dir.resolve("planted")).doesNotExist();
+        assertThat(confined.process.layers()).filteredOn(l -> l.name().equals("landlock")).singleElement()
+                .satisfies(l -> {
+                    assertThat(l.active()).isTrue();
+                    assertThat(l.reason()).startsWith("ABI ").contains("TCP bind/connect denied")
+                            .contains("abstract Unix sockets and signals scoped");
+                });
+    }
+
+    @Test
+    void tcpConnectIsDeniedByLandlockEvenWithoutANetNamespace() throws Exception {
+        SyscallPolicy inet = SyscallPolicy.jvmDefault().toBuilder().allow("socket").build();
+        try (ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            String port = Integer.toString(server.getLocalPort());
+            Run control = launch(probe("connect", port).policy(inet)).finish();
+            assertThat(control.out.lines).contains("connect ok");
+
+            Run confined = launch(probe("connect", port).policy(inet).landlock(LayerMode.REQUIRED)).finish();
+            assertThat(confined.out.lines).singleElement().asString().startsWith("connect failed")
+                    .contains("Permission denied");
+        }
+    }
+
+    @Test
+    void signalsToASiblingOutsideTheSandboxAreDenied() throws Exception {
+        Run victim = launch(LaunchSpec.builder().command(TestJvm.command(SleeperProgram.class)).user(65534, 65534));
+        victim.out.await("ready"::equals, RUN);
+        long pid = victim.process.pid();
+        // (That the same kill works without Landlock: NamespacesTest.pidNamespaceStopsAPlugin..., control part.)
+        Run confined = launch(probe("kill", Long.toString(pid)).landlock(LayerMode.REQUIRED)).finish();
+        assertThat(confined.out.lines).contains("kill-sent false");
+        assertThat(TestJvm.running(pid)).isTrue();
+    }
+
+    @Test
+    void anHonestJvmRunsUnderEveryLayerWithOnlyBootProbesReported() throws Exception {
+        Path dir = TestJvm.worldDir();
+        Path data = Files.createDirectories(dir.resolve("data"));
+        Files.setAttribute(data, "unix:uid", 65534);
+        Path go = dir.resolve("go");
+        Run run = launch(LaunchSpec.builder().command(TestJvm.command(HonestProgram.class, data.toString(),
+                go.toString())).namespacesAuto(true).landlock(LayerMode.IF_AVAILABLE).writablePaths(List.of(data))
+                .mode(ViolationMode.KILL).bootPhase(true));
+        run.out.await(l -> l.startsWith("ready "), RUN);
+        run.process.endBootPhase();
+        Files.createFile(go);
+        ExitStatus exit = run.finish().process.onExit().get();
+        assertThat(exit.exitCode()).as(run.out.text() + run.err.text()).isZero();
+        assertThat(run.out.lines).contains("done");
+        assertThat(run.err.text()).isEmpty();
+        assertThat(run.events.violations).allMatch(Violation::boot);
+        assertThat(run.process.layers()).filteredOn(l -> !l.active()).extracting(Layer::name)
+                .containsExactly("user-namespace");
+    }
+}
