@@ -61,6 +61,10 @@ final class HostProcess implements AutoCloseable {
         }
     }
 
+    int port() {
+        return port;
+    }
+
     long pid() {
         return process.pid();
     }
