@@ -8,6 +8,8 @@
  *   --uid/--gid: what a root launcher drops the child to (default 65534 when namespaces are on).
  *                   [--landlock auto|required] [--ro PATH]... [--rw PATH]...
  *   --landlock: path rules (landlock.c); --ro/--rw imply "required" unless --landlock auto is given.
+ *                   [--memory BYTES] [--pids N] [--cgroups auto|required]
+ *   --memory/--pids: cgroup limits (cgroups.c), required unless --cgroups auto.
  *   --rlimit: NAME is core, nofile, fsize, as or cpu; VALUE a number or "unlimited" (defaults in rlimits.c).
  *   --boot-phase: until one byte arrives on --host-fd, every notified call is refused with EPERM and reported with
  *                 "phase":"boot" whatever --mode says (only trusted code runs then; see supervisor.c).
@@ -30,6 +32,7 @@ static _Noreturn void usage(const char *problem)
             "       [--rlimit core|nofile|fsize|as|cpu=VALUE]... [--rlimit-as BYTES]\n"
             "       [--unshare user,pid,net,ipc,uts,mount] [--namespaces auto] [--uid N] [--gid N]\n"
             "       [--landlock auto|required] [--ro PATH]... [--rw PATH]...\n"
+            "       [--memory BYTES] [--pids N] [--cgroups auto|required]\n"
             "       -- /abs/path/to/program [ARGS...]\n",
             problem);
     exit(EXIT_USAGE);
@@ -142,6 +145,22 @@ void parse_args(int argc, char **argv, struct config *cfg)
             (ro ? cfg->ro_paths : cfg->rw_paths)[(*count)++] = value;
             if (cfg->landlock == LAYER_OFF)
                 cfg->landlock = LAYER_REQUIRED;
+        } else if (strcmp(opt, "--memory") == 0 || strcmp(opt, "--pids") == 0) {
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(value, &end, 10);
+            if (errno != 0 || end == value || *end != '\0' || value[0] == '-' || v == 0)
+                usage("--memory/--pids want a positive number");
+            *(opt[2] == 'm' ? &cfg->memory_limit : &cfg->pids_limit) = v;
+            if (cfg->cgroups == LAYER_OFF)
+                cfg->cgroups = LAYER_REQUIRED;
+        } else if (strcmp(opt, "--cgroups") == 0) {
+            if (strcmp(value, "auto") == 0)
+                cfg->cgroups = LAYER_AUTO;
+            else if (strcmp(value, "required") == 0)
+                cfg->cgroups = LAYER_REQUIRED;
+            else
+                usage("--cgroups wants auto or required");
         } else if (strcmp(opt, "--chdir") == 0) {
             cfg->chdir_path = value;
         } else {

@@ -61,6 +61,9 @@ struct config {
     unsigned ns_optional;         /* bit per namespace_index: --namespaces auto, reported inactive if unavailable */
     long uid, gid;                /* --uid/--gid: -1 for the default (65534 when root and namespaces are on) */
     enum layer_mode landlock;
+    enum layer_mode cgroups;      /* REQUIRED once --memory or --pids is given, unless --cgroups auto */
+    unsigned long long memory_limit; /* --memory BYTES, 0: none */
+    unsigned long long pids_limit;   /* --pids N, 0: none */
     const char *ro_paths[MAX_PATHS]; /* --ro: read and execute */
     size_t ro_count;
     const char *rw_paths[MAX_PATHS]; /* --rw: read and write */
@@ -123,6 +126,10 @@ void namespaces_enter(const struct config *cfg);   /* child: the other namespace
 /* landlock.c: the path-access layer. */
 int landlock_abi(void);                            /* the kernel's ABI version, or -errno */
 void landlock_restrict(const struct config *cfg);  /* child: last before seccomp */
+
+/* cgroups.c: memory and task limits. */
+void cgroups_prepare(const struct config *cfg);    /* supervisor, before fork: create, limit, report */
+void cgroups_join(void);                           /* child: move itself in */
 
 /* supervisor.c */
 void supervisor_block_signals(void);

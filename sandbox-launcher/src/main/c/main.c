@@ -4,7 +4,9 @@
  * The flow, top to bottom:
  *   parse arguments -> load the filter -> open the events sink -> prepare signals -> socketpair
  *           -> fork (clone into new pid/user namespaces when asked)
- *   child:  new session -> die with parent -> stdin -> close fds -> chdir -> rlimits -> namespaces + uid drop
+ *           -> cgroups (created by the supervisor, removed after the child exits)
+ *   child:  new session -> die with parent -> stdin -> close fds -> chdir -> rlimits -> join cgroups
+ *           -> namespaces + uid drop
  *           -> landlock -> reset signals
  *           -> no_new_privs + seccomp with listener -> send listener -> execve
  *   parent: receive listener -> "started" -> supervise until the child exits -> exit with its status
@@ -51,6 +53,7 @@ static _Noreturn void run_child(const struct config *cfg, struct sock_fprog *pro
     child_close_fds(cfg, sock);
     child_chdir(cfg);
     rlimits_apply(cfg);           /* before the uid drop: lowering is always allowed, raising needs root */
+    cgroups_join();               /* before the uid drop: cgroup.procs belongs to root */
     namespaces_enter(cfg);        /* net, ipc, uts, mount + /proc, then the uid drop */
     landlock_restrict(cfg);       /* last before seccomp: the plugin cannot loosen it, seccomp refuses landlock_* */
     child_reset_signals();
@@ -108,6 +111,8 @@ int main(int argc, char **argv)
     struct sock_fprog prog = filter_load(cfg.filter_path);
     events_open(cfg.events_path, cfg.host_fd);
     supervisor_block_signals();
+
+    cgroups_prepare(&cfg);
 
     int sv[2];
     make_setup_socket(sv);

@@ -40,6 +40,9 @@ public final class LaunchSpec {
     private final LayerMode landlock;
     private final List<Path> readOnly;
     private final List<Path> readWrite;
+    private final long memoryLimit;
+    private final int pidsLimit;
+    private final LayerMode cgroups;
 
     private LaunchSpec(Builder b) {
         this.command = List.copyOf(b.command);
@@ -58,6 +61,28 @@ public final class LaunchSpec {
         this.landlock = b.landlock;
         this.readOnly = List.copyOf(b.readOnly);
         this.readWrite = List.copyOf(b.readWrite);
+        this.memoryLimit = b.memoryLimit;
+        this.pidsLimit = b.pidsLimit;
+        this.cgroups = b.cgroups;
+    }
+
+    /** The cgroup memory limit in bytes (the OOM killer ends the program beyond it), or 0 for none. */
+    public long memoryLimit() {
+        return memoryLimit;
+    }
+
+    /** The cgroup limit on tasks (threads count), or 0 for none. */
+    public int pidsLimit() {
+        return pidsLimit;
+    }
+
+    /**
+     * Whether the cgroup limits must apply ({@link LayerMode#REQUIRED}, the default once a limit is set) or only
+     * where this machine offers a writable cgroup v2 subtree or v1 memory/pids hierarchy ({@link
+     * LayerMode#IF_AVAILABLE}, reported inactive otherwise).
+     */
+    public LayerMode cgroups() {
+        return cgroups;
     }
 
     /**
@@ -194,8 +219,35 @@ public final class LaunchSpec {
         private boolean landlockSet;
         private final List<Path> readOnly = new ArrayList<>();
         private final List<Path> readWrite = new ArrayList<>();
+        private long memoryLimit;
+        private int pidsLimit;
+        private LayerMode cgroups = LayerMode.REQUIRED;
 
         private Builder() {
+        }
+
+        /** See {@link LaunchSpec#memoryLimit()}; 0 for none. */
+        public Builder memoryLimit(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("negative memory limit: " + bytes);
+            }
+            this.memoryLimit = bytes;
+            return this;
+        }
+
+        /** See {@link LaunchSpec#pidsLimit()}; 0 for none. */
+        public Builder pidsLimit(int tasks) {
+            if (tasks < 0) {
+                throw new IllegalArgumentException("negative pids limit: " + tasks);
+            }
+            this.pidsLimit = tasks;
+            return this;
+        }
+
+        /** See {@link LaunchSpec#cgroups()}; {@link LayerMode#OFF} ignores the limits. */
+        public Builder cgroups(LayerMode mode) {
+            this.cgroups = Objects.requireNonNull(mode, "mode");
+            return this;
         }
 
         /** See {@link LaunchSpec#landlock()}. */

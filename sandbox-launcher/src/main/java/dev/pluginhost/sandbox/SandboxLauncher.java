@@ -252,6 +252,15 @@ public final class SandboxLauncher {
                 cmd.addAll(List.of("--rw", p.toString()));
             }
         }
+        if (spec.cgroups() != LayerMode.OFF && (spec.memoryLimit() > 0 || spec.pidsLimit() > 0)) {
+            if (spec.memoryLimit() > 0) {
+                cmd.addAll(List.of("--memory", Long.toString(spec.memoryLimit())));
+            }
+            if (spec.pidsLimit() > 0) {
+                cmd.addAll(List.of("--pids", Integer.toString(spec.pidsLimit())));
+            }
+            cmd.addAll(List.of("--cgroups", spec.cgroups() == LayerMode.REQUIRED ? "required" : "auto"));
+        }
         if (spec.bootPhase()) {
             cmd.add("--boot-phase");
         }

@@ -113,7 +113,7 @@ class LandlockTest {
         Path go = dir.resolve("go");
         Run run = launch(LaunchSpec.builder().command(TestJvm.command(HonestProgram.class, data.toString(),
                 go.toString())).namespacesAuto(true).landlock(LayerMode.IF_AVAILABLE).writablePaths(List.of(data))
-                .mode(ViolationMode.KILL).bootPhase(true));
+                .memoryLimit(512L << 20).pidsLimit(256).mode(ViolationMode.KILL).bootPhase(true));
         run.out.await(l -> l.startsWith("ready "), RUN);
         run.process.endBootPhase();
         Files.createFile(go);
