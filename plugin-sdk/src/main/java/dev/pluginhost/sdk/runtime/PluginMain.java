@@ -1,6 +1,8 @@
 package dev.pluginhost.sdk.runtime;
 
 import dev.pluginhost.sdk.Plugin;
+import io.grpc.netty.shaded.io.netty.util.internal.logging.InternalLoggerFactory;
+import io.grpc.netty.shaded.io.netty.util.internal.logging.JdkLoggerFactory;
 
 /**
  * Entry point of a plugin JVM. The host's launcher execs {@code java ... dev.pluginhost.sdk.runtime.PluginMain} inside
@@ -32,6 +34,10 @@ public final class PluginMain {
     }
 
     static int run(RuntimeEnvironment env) {
+        // Netty prefers SLF4J when it is on the class path, and the runtime's SLF4J provider sends records over the
+        // very connection Netty logs about (its DEBUG frame logger would feed itself). Keep the transport on
+        // java.util.logging, as gRPC itself is.
+        InternalLoggerFactory.setDefaultFactory(JdkLoggerFactory.INSTANCE);
         NETTY_INTERFACES.setLevel(java.util.logging.Level.SEVERE);
         PluginRuntime runtime;
         try {

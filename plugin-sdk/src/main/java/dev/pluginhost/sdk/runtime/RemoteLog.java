@@ -19,6 +19,9 @@ final class RemoteLog {
     /** The log SLF4J writes to: the most recently opened one in this JVM (a plugin JVM has exactly one). */
     private static volatile RemoteLog current;
 
+    /** Set while this thread is sending a record: anything logged meanwhile (by the transport) is dropped. */
+    private static final ThreadLocal<Boolean> SENDING = new ThreadLocal<>();
+
     private final String pluginId;
     private final StreamObserver<LogRecord> stream;
     private volatile boolean broken;
@@ -67,6 +70,9 @@ final class RemoteLog {
 
     /** Writes one record; {@code message} is already formatted. */
     void write(LogRecord.Level level, String logger, String message, Throwable thrown) {
+        if (SENDING.get() != null) {
+            return;
+        }
         LogRecord.Builder record = LogRecord.newBuilder()
                 .setLevel(level)
                 .setLogger(logger == null ? pluginId : logger)
@@ -77,7 +83,12 @@ final class RemoteLog {
         }
         synchronized (stream) { // StreamObserver is not thread-safe; plugin threads log concurrently
             if (!broken) {
-                stream.onNext(record.build());
+                SENDING.set(Boolean.TRUE);
+                try {
+                    stream.onNext(record.build());
+                } finally {
+                    SENDING.remove();
+                }
                 return;
             }
         }

@@ -22,8 +22,10 @@ import org.slf4j.spi.SLF4JServiceProvider;
  * <p>SLF4J finds it with {@link java.util.ServiceLoader}: the runtime jar (and the SDK's test kit) list it in
  * {@code META-INF/services/org.slf4j.spi.SLF4JServiceProvider}; the plain {@code plugin-sdk} jar does not, so an
  * application that has the SDK on its class path keeps its own SLF4J binding. TRACE is dropped in the plugin; DEBUG
- * and above are sent, and the host's logging configuration for {@code plugin.<id>} decides what is printed. Before
- * the runtime has connected to the host, records go to stderr.
+ * and above are sent, and the host's logging configuration for {@code plugin.<id>} decides what is printed. Loggers
+ * of the runtime's own transport ({@code io.grpc.*}, which includes its shaded Netty) send WARN and ERROR only, and a
+ * record logged while a record is being sent is dropped, so the log can never feed on itself. Before the runtime has
+ * connected to the host, records go to stderr.
  */
 public final class RuntimeSlf4jProvider implements SLF4JServiceProvider {
 
@@ -73,8 +75,12 @@ public final class RuntimeSlf4jProvider implements SLF4JServiceProvider {
 
         private static final long serialVersionUID = 1L;
 
+        /** Whether this is one of the runtime's transport loggers, which send WARN and ERROR only. */
+        private final boolean transport;
+
         RemoteLogger(String name) {
             this.name = name;
+            this.transport = name.startsWith("io.grpc.");
         }
 
         @Override
@@ -84,12 +90,12 @@ public final class RuntimeSlf4jProvider implements SLF4JServiceProvider {
 
         @Override
         public boolean isDebugEnabled() {
-            return true;
+            return !transport;
         }
 
         @Override
         public boolean isInfoEnabled() {
-            return true;
+            return !transport;
         }
 
         @Override
@@ -110,6 +116,9 @@ public final class RuntimeSlf4jProvider implements SLF4JServiceProvider {
         @Override
         protected void handleNormalizedLoggingCall(Level level, Marker marker, String pattern, Object[] arguments,
                                                    Throwable throwable) {
+            if (level == Level.TRACE || transport && (level == Level.DEBUG || level == Level.INFO)) {
+                return; // the fluent API (atDebug()...) reaches here without asking isDebugEnabled()
+            }
             String message = MessageFormatter.basicArrayFormat(pattern, arguments);
             LogRecord.Level to = switch (level) {
                 case TRACE -> LogRecord.Level.TRACE;

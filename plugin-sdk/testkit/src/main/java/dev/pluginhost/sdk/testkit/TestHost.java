@@ -302,6 +302,7 @@ public final class TestHost implements AutoCloseable {
         private final Set<String> grants = new LinkedHashSet<>();
         private final Map<String, String> config = new LinkedHashMap<>();
         private final Map<String, BindableService> capabilities = new LinkedHashMap<>();
+        private final Map<String, String> kv = new LinkedHashMap<>();
         private boolean echoLogs = true;
 
         private Builder(Class<? extends Plugin> type) {
@@ -353,6 +354,18 @@ public final class TestHost implements AutoCloseable {
         }
 
         /**
+         * Seeds the key-value store before the plugin starts, as state left by an earlier run would be.
+         *
+         * @param key the key
+         * @param value the value, stored as UTF-8
+         * @return this
+         */
+        public Builder kv(String key, String value) {
+            kv.put(key, value);
+            return this;
+        }
+
+        /**
          * Serves an application-defined capability from the start, so the plugin may call it in its {@code start}.
          *
          * @param capability the capability's name (grant it too)
@@ -382,6 +395,7 @@ public final class TestHost implements AutoCloseable {
         public TestHost start() throws Exception {
             InMemoryHost state = new InMemoryHost(id, grants, config, echoLogs);
             capabilities.forEach(state::addCapability);
+            kv.forEach((key, value) -> state.kv.put(key, value.getBytes(StandardCharsets.UTF_8)));
             String name = InProcessServerBuilder.generateName();
             Server server = InProcessServerBuilder.forName(name)
                     .fallbackHandlerRegistry(state.registry)
