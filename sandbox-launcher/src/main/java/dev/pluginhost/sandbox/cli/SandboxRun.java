@@ -68,6 +68,10 @@ final class SandboxRun {
                 : Files.newBufferedWriter(options.events, StandardCharsets.UTF_8);
         try {
             SandboxLauncher launcher = new SandboxLauncher(workRoot);
+            if (launcher.childUid() >= 0) { // a root launcher drops the program to this uid: it must own its tmp
+                Files.setAttribute(tmp, "unix:uid", launcher.childUid());
+                Files.setAttribute(tmp, "unix:gid", launcher.childGid());
+            }
             LaunchSpec spec = LaunchSpec.builder()
                     .command(options.command)
                     .env("TMPDIR", tmp.toString())
@@ -75,6 +79,8 @@ final class SandboxRun {
                     .workingDirectory(Path.of("").toAbsolutePath())
                     .policy(options.policy)
                     .mode(options.mode)
+                    .namespacesAuto(true)
+                    .writablePaths(List.of(tmp))
                     .build();
             Listener listener = new Listener(events);
             SandboxedProcess process = launcher.launch(spec, listener);
@@ -127,6 +133,13 @@ final class SandboxRun {
                 return;
             }
             write(violationJson(v));
+        }
+
+        @Override
+        public void onLayer(String name, boolean active, String reason) {
+            if (!active) { // a weaker sandbox is never silent
+                err.println("plugin-sandbox: layer " + name + " is OFF: " + reason);
+            }
         }
 
         @Override

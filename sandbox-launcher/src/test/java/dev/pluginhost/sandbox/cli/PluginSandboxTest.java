@@ -26,6 +26,17 @@ class PluginSandboxTest {
     @TempDir
     Path tmp;
 
+    /** The CLI's java.io.tmpdir: traversable by uid 65534, to which a root launcher drops the program. */
+    private Path world;
+
+    @org.junit.jupiter.api.BeforeEach
+    void worldDir() throws IOException {
+        Path base = Files.createDirectories(Path.of("target", "cli-world").toAbsolutePath());
+        Files.setPosixFilePermissions(base, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        world = Files.createTempDirectory(base, "t");
+        Files.setPosixFilePermissions(world, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
     private record Result(int code, String out, String err) {
     }
 
@@ -47,7 +58,7 @@ class PluginSandboxTest {
 
     /** The CLI in its own JVM, as {@code java -jar plugin-sandbox.jar} would run (same main class, test classpath). */
     private Result cli(List<String> args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(java(), "-XX:TieredStopAtLevel=1", "-Djava.io.tmpdir=" + tmp,
+        List<String> cmd = new ArrayList<>(List.of(java(), "-XX:TieredStopAtLevel=1", "-Djava.io.tmpdir=" + world,
                 "-cp", classpath(), PluginSandbox.class.getName()));
         cmd.addAll(args);
         Path out = tmp.resolve("cli-out.txt");
@@ -139,7 +150,7 @@ class PluginSandboxTest {
         assertThat(r.code).as(r.err).isZero();
         List<String> env = r.out.lines().filter(l -> l.startsWith("env ")).toList();
         assertThat(env).hasSize(2).anyMatch(l -> l.equals("env LANG=C.UTF-8"))
-                .anyMatch(l -> l.startsWith("env TMPDIR=" + tmp.resolve("plugin-sandbox-")));
+                .anyMatch(l -> l.startsWith("env TMPDIR=" + world.resolve("plugin-sandbox-")));
         assertThat(r.out).contains("tmp-writable written");
         String tmpdir = env.stream().filter(l -> l.startsWith("env TMPDIR=")).findFirst().orElseThrow()
                 .substring("env TMPDIR=".length());
@@ -163,15 +174,16 @@ class PluginSandboxTest {
 
     @Test
     void aSignalFromOutsideIsForwardedAs128PlusSignal() throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(java(), "-Djava.io.tmpdir=" + tmp, "-cp", classpath(),
+        List<String> cmd = new ArrayList<>(List.of(java(), "-Djava.io.tmpdir=" + world, "-cp", classpath(),
                 PluginSandbox.class.getName()));
         cmd.addAll(run(List.of(), program("sleep")));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         try (InputStream in = p.getInputStream()) {
             String first = new String(readLine(in), StandardCharsets.UTF_8);
-            assertThat(first).startsWith("pid ");
-            long pid = Long.parseLong(first.substring(4).strip());
-            assertThat(ProcessHandle.of(pid).orElseThrow().destroyForcibly()).isTrue(); // SIGKILL
+            assertThat(first).startsWith("pid "); // its pid in its own pid namespace: find it from here
+            ProcessHandle launcher = p.toHandle().children().findFirst().orElseThrow();
+            ProcessHandle program = launcher.children().findFirst().orElseThrow();
+            assertThat(program.destroyForcibly()).isTrue(); // SIGKILL
             assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
             assertThat(p.exitValue()).isEqualTo(128 + 9);
         } finally {
