@@ -2,6 +2,7 @@ package dev.pluginhost.sandbox.cli;
 
 import dev.pluginhost.sandbox.ExitStatus;
 import dev.pluginhost.sandbox.LaunchSpec;
+import dev.pluginhost.sandbox.LayerMode;
 import dev.pluginhost.sandbox.SandboxLauncher;
 import dev.pluginhost.sandbox.SandboxListener;
 import dev.pluginhost.sandbox.SandboxedProcess;
@@ -45,6 +46,10 @@ final class SandboxRun {
         List<String> command;
     }
 
+    /** The host's defaults for a plugin (PluginHostProperties): 512 MB of memory, 256 tasks. */
+    static final long MEMORY_LIMIT = 512L << 20;
+    static final int PIDS_LIMIT = 256;
+
     private final Options options;
     private final PrintStream err;
 
@@ -54,13 +59,6 @@ final class SandboxRun {
     }
 
     int run() throws IOException {
-        if (!options.readOnly.isEmpty() || !options.readWrite.isEmpty()) {
-            // Landlock paths: LaunchSpec does not offer them in this build. Refuse rather than run with less
-            // isolation than the caller asked for.
-            err.println("plugin-sandbox: --ro/--rw need Landlock support in LaunchSpec, which this build lacks;"
-                    + " refusing to run with less isolation than asked");
-            return ExitStatus.SETUP_FAILED;
-        }
         Path workRoot = Path.of(System.getProperty("java.io.tmpdir"));
         Path tmp = Files.createTempDirectory(workRoot, "plugin-sandbox-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
@@ -81,6 +79,12 @@ final class SandboxRun {
                     .mode(options.mode)
                     .namespacesAuto(true)
                     .writablePaths(List.of(tmp))
+                    .landlock(LayerMode.IF_AVAILABLE)
+                    .readOnly(options.readOnly.toArray(Path[]::new))
+                    .readWrite(options.readWrite.toArray(Path[]::new))
+                    .memoryLimit(MEMORY_LIMIT)
+                    .pidsLimit(PIDS_LIMIT)
+                    .cgroups(LayerMode.IF_AVAILABLE)
                     .build();
             Listener listener = new Listener(events);
             SandboxedProcess process = launcher.launch(spec, listener);

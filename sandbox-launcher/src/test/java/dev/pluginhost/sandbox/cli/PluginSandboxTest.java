@@ -52,6 +52,14 @@ class PluginSandboxTest {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
+    static String testClasses() {
+        try {
+            return Path.of(CliProgram.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static String classpath() {
         return System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     }
@@ -75,8 +83,9 @@ class PluginSandboxTest {
         return cmd;
     }
 
+    /** Landlock: the program's classes must be granted read access (--ro). */
     private static List<String> run(List<String> options, List<String> program) {
-        List<String> args = new ArrayList<>(List.of("run"));
+        List<String> args = new ArrayList<>(List.of("run", "--ro", testClasses()));
         args.addAll(options);
         args.add("--");
         args.addAll(program);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.jna.Native;
 import dev.pluginhost.sandbox.ExitStatus;
 import dev.pluginhost.sandbox.LaunchSpec;
+import dev.pluginhost.sandbox.LayerMode;
 import dev.pluginhost.sandbox.SandboxLauncher;
 import dev.pluginhost.sandbox.SandboxListener;
 import dev.pluginhost.sandbox.SandboxedProcess;
@@ -105,6 +106,8 @@ class FalseAlarmMatrixTest {
         List<Violation> violations = new CopyOnWriteArrayList<>();
         LaunchSpec spec = LaunchSpec.builder().command(cmd).env("LANG", "C.UTF-8").workingDirectory(scratch)
                 .policy(SyscallPolicy.jvmDefault()).namespacesAuto(true).writablePaths(List.of(scratch))
+                .landlock(LayerMode.IF_AVAILABLE).readOnly(Path.of(classpath.split(":")[0]), jar)
+                .memoryLimit(512L << 20).pidsLimit(256).cgroups(LayerMode.IF_AVAILABLE)
                 .bootPhase(true).build();
         SandboxedProcess p = launcher.launch(spec, new SandboxListener() {
             @Override

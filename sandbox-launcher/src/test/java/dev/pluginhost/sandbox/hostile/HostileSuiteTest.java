@@ -6,6 +6,7 @@ import com.sun.jna.Native;
 import dev.pluginhost.sandbox.ExitStatus;
 import dev.pluginhost.sandbox.LaunchSpec;
 import dev.pluginhost.sandbox.Layer;
+import dev.pluginhost.sandbox.LayerMode;
 import dev.pluginhost.sandbox.PolicyCompiler;
 import dev.pluginhost.sandbox.SandboxLauncher;
 import dev.pluginhost.sandbox.SandboxListener;
@@ -45,8 +46,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The hostile-plugin suite: every attack class of the sandbox notes, run as a real JVM twice — once plain (the
  * control: it must work, or be reported "not available here" with the reason) and once under the sandbox exactly as
- * a plugin gets it (SandboxLauncher, {@link SyscallPolicy#jvmDefault()}, namespaces, uid drop, rlimits, clean
- * environment). Whatever worked outside must fail inside, or be listed in {@link #KNOWN_GAPS} with the layer that
+ * a plugin gets it (SandboxLauncher, {@link SyscallPolicy#jvmDefault()}, namespaces, uid drop, rlimits, Landlock,
+ * cgroup memory and pids limits as the host sets them, clean environment). Whatever worked outside must fail inside, or be listed in {@link #KNOWN_GAPS} with the layer that
  * is still missing; a known gap that starts being stopped fails the test too, so that the list cannot rot. The
  * table (attack | outside | inside | stopped by) is printed and written to target/hostile/report.txt.
  */
@@ -60,11 +61,8 @@ class HostileSuiteTest {
      * attack listed here that is stopped fails the suite (remove it from this list).
      */
     static final Map<String, String> KNOWN_GAPS = Map.of(
-            "read-host-file", "Landlock (read-only paths) not in LaunchSpec yet",
-            "write-outside", "Landlock (writable paths) not enforced yet; uid 65534 stops it only where DAC does",
-            "unix-connect-host", "Landlock/mount namespace do not hide a world-connectable pathname socket",
-            "thread-bomb", "cgroup pids.max not in LaunchSpec yet",
-            "memory-bomb", "cgroup memory.max not in LaunchSpec yet (rlimit as is off by default)");
+            "unix-connect-host", "Landlock (ABI <= 7) does not mediate connect() to a pathname Unix socket, and the"
+                    + " mount namespace still shows the host's tree: a socket uid 65534 may open stays reachable");
 
     enum Verdict { STOPPED, NOT_AVAILABLE, KNOWN_GAP, NOT_STOPPED }
 
@@ -290,6 +288,15 @@ class HostileSuiteTest {
         if (attack.equals("clone3-namespaces") && d.contains("ENOSYS")) {
             return "seccomp: clone3 -> ENOSYS in the filter (glibc falls back to clone)";
         }
+        if (d.contains("AccessDeniedException")) {
+            return "Landlock (path not granted) (" + d + ")";
+        }
+        if (attack.equals("thread-bomb")) {
+            return "cgroup pids.max 256 (" + d + ")";
+        }
+        if (attack.equals("memory-bomb") && run.exit() != null && run.exit().signal() == 9) {
+            return "cgroup memory.max 512 MB: the kernel's OOM killer ended the JVM (SIGKILL)";
+        }
         if (d.contains("EFBIG")) {
             return "rlimit fsize (launcher default 1 GiB)";
         }
@@ -415,7 +422,12 @@ class HostileSuiteTest {
                 .workingDirectory(scratch)
                 .policy(SyscallPolicy.jvmDefault())
                 .namespacesAuto(true)
+                .landlock(LayerMode.IF_AVAILABLE)
+                .readOnly(readOnlyClasspath())
                 .writablePaths(List.of(scratch))
+                .memoryLimit(512L << 20) // the host's defaults (PluginHostProperties: 512 MB, 256 tasks)
+                .pidsLimit(256)
+                .cgroups(LayerMode.IF_AVAILABLE)
                 .build();
     }
 
@@ -547,6 +559,10 @@ class HostileSuiteTest {
         uds.setDaemon(true);
         uds.start();
         SETUP.add("host services: TCP 127.0.0.1:" + tcpServer.getLocalPort() + ", Unix socket " + udsPath);
+    }
+
+    private static Path[] readOnlyClasspath() {
+        return java.util.Arrays.stream(classpath.split(":")).map(Path::of).toArray(Path[]::new);
     }
 
     /** test-classes, classes and JNA, copied where uid 65534 can read them (~/.m2 is root's). */
