@@ -283,11 +283,12 @@ public final class HostileProgram {
             };
             case "tiocsti-upper-garbage" -> () -> {
                 Ret fd = sys(257, -100, addr(cstr("/dev/ptmx")), 2 | 0x100 | 0x80000); // O_RDWR|O_NOCTTY|CLOEXEC
-                if (!fd.ok()) {
-                    return fail("open /dev/ptmx " + fd);
-                }
                 Memory ch = new Memory(1);
                 ch.setByte(0, (byte) 'x');
+                if (!fd.ok()) { // still make the call, on stdin, so that the filter's 64-bit compare is exercised
+                    return fail("open /dev/ptmx " + fd + "; ioctl(0, 0x123<<32|TIOCSTI) "
+                            + sys(16, 0, (0x123L << 32) | 0x5412, addr(ch)));
+                }
                 Ret r = sys(16, fd.value(), (0x123L << 32) | 0x5412 /* TIOCSTI */, addr(ch));
                 sys(3, fd.value());
                 return of(r, "ioctl(pty, 0x123<<32|TIOCSTI)");
