@@ -20,6 +20,12 @@ public final class PluginMain {
      */
     private static final java.util.logging.Logger NETTY_INTERFACES =
             java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.netty.util.NetUtilInitializations");
+    /** Same cause: "Failed to find a usable hardware address", then Netty uses a random machine id, as it should. */
+    private static final java.util.logging.Logger NETTY_MAC_ADDRESS =
+            java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.netty.util.internal.MacAddressUtil");
+    /** "Unknown channel option 'SO_KEEPALIVE'": gRPC sets it on every channel; a Unix socket has no such option. */
+    private static final java.util.logging.Logger NETTY_CHANNEL_OPTIONS =
+            java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap.AbstractBootstrap");
 
     private PluginMain() {
     }
@@ -39,6 +45,8 @@ public final class PluginMain {
         // java.util.logging, as gRPC itself is.
         InternalLoggerFactory.setDefaultFactory(JdkLoggerFactory.INSTANCE);
         NETTY_INTERFACES.setLevel(java.util.logging.Level.SEVERE);
+        NETTY_MAC_ADDRESS.setLevel(java.util.logging.Level.SEVERE);
+        NETTY_CHANNEL_OPTIONS.setLevel(java.util.logging.Level.SEVERE);
         PluginRuntime runtime;
         try {
             runtime = PluginRuntime.connect(env);
