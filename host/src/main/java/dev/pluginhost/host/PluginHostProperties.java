@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Everything an operator can set under {@code plugins.*}.
@@ -31,7 +32,9 @@ public class PluginHostProperties {
 
     /** JVM options for every plugin JVM. */
     private List<String> jvmOptions = new ArrayList<>(List.of(
-            "-Xmx128m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto"));
+            "-Xmx128m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
+            // No shared hsperfdata file: plugins share one uid, and the file would be a channel between them.
+            "-XX:-UsePerfData"));
 
     /** How long a plugin may take from launch to ready before it is marked failed. */
     private Duration startTimeout = Duration.ofSeconds(30);
@@ -316,6 +319,28 @@ public class PluginHostProperties {
          * the call proceeds and is reported (for writing a policy, never in production).
          */
         private String mode = "deny";
+
+        /** Memory (RSS plus page cache) of one plugin JVM, enforced by its cgroup where the machine offers one. */
+        private DataSize memory = DataSize.ofMegabytes(512);
+
+        /** Threads of one plugin JVM, enforced by its pids cgroup where the machine offers one. */
+        private int pids = 256;
+
+        public DataSize getMemory() {
+            return memory;
+        }
+
+        public void setMemory(DataSize memory) {
+            this.memory = memory;
+        }
+
+        public int getPids() {
+            return pids;
+        }
+
+        public void setPids(int pids) {
+            this.pids = pids;
+        }
 
         public String getMode() {
             return mode;

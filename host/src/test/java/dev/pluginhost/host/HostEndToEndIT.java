@@ -84,6 +84,21 @@ class HostEndToEndIT {
         long launcherParent = Long.parseLong(field(Files.readString(Path.of("/proc", Long.toString(launcherPid),
                 "status")), "PPid"));
         assertThat(launcherParent).as("the launcher's parent is the host").isEqualTo(host.pid());
+
+        // Every isolation layer is reported, active or with the reason it is not available on this machine.
+        JsonNode layers = hello.get("isolation");
+        assertThat(layers.findValuesAsString("name")).as("reported layers: %s", layers)
+                .contains("rlimits", "seccomp", "landlock");
+        for (JsonNode layer : layers) {
+            if (!layer.get("active").asBoolean()) {
+                System.out.println("not available here: " + layer.get("name").asString() + ": "
+                        + layer.get("reason").asString());
+            }
+        }
+        if ("root".equals(System.getProperty("user.name"))) {
+            assertThat(field(status, "Uid")).as("a root host drops plugins to an unprivileged uid")
+                    .startsWith("65534");
+        }
     }
 
     @Test

@@ -39,6 +39,10 @@ final class HostProcess implements AutoCloseable {
         Path jar = Path.of(System.getProperty("host.jar", "target/pluginhost.jar")).toAbsolutePath();
         assertThat(jar).as("the packaged host (run 'mvn verify', not only 'mvn test')").exists();
         int port = freePort();
+        // JUnit makes temporary folders private (0700); plugin JVMs run as another uid and must reach their data
+        // folder below this one, as they would below any operator-chosen plugins.data-dir.
+        java.nio.file.Files.setPosixFilePermissions(workDir,
+                java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         Path log = workDir.resolve("host.log");
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),

@@ -105,11 +105,13 @@ public final class PluginManager implements AutoCloseable {
         if (properties.getRunDir() != null) {
             runDir = Files.createDirectories(properties.getRunDir()).toAbsolutePath();
         } else {
-            runDir = Files.createTempDirectory(Path.of("/tmp"), "pluginhost-",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            runDir = Files.createTempDirectory(Path.of("/tmp"), "pluginhost-");
             ownRunDir = true;
         }
+        // Traversable, not listable: a plugin JVM (another uid) reaches the runtime jar and its own launch folder.
+        Files.setPosixFilePermissions(runDir, PosixFilePermissions.fromString("rwx--x--x"));
         runtimeJar = RuntimeJar.extract(runDir);
+        Files.setPosixFilePermissions(runtimeJar, PosixFilePermissions.fromString("rw-r--r--"));
         try {
             launcher = new SandboxLauncher(runDir);
         } catch (SandboxUnavailableException e) {
@@ -239,27 +241,25 @@ public final class PluginManager implements AutoCloseable {
                 log.warn("plugin {} requests {} but is not granted them; grant with {}", id, withheld,
                         Grants.howToGrant(id, String.join(",", withheld)));
             }
-            Path dataDir = Files.createDirectories(properties.getDataDir().resolve(id)).toAbsolutePath();
-            Path pluginRun = Files.createDirectories(runDir.resolve(id));
-            Path launchDir = Files.createTempDirectory(pluginRun, "l");
-            Path tmpDir = Files.createDirectories(launchDir.resolve("tmp"));
+            PluginFiles files = PluginFiles.prepare(properties.getDataDir(), runDir, descriptor,
+                    launcher.childUid(), launcher.childGid());
             PluginConnection connection = new PluginConnection(descriptor, grants, metrics, instance.logs(),
                     new ChannelEvents(launch));
             launch.connection = connection;
-            launch.server = PluginServer.start(connection, launchDir.resolve("host.sock"), services, boss, workers,
-                    calls);
-            LaunchSpec spec = PluginJvm.spec(descriptor, properties, runtimeJar, launch.server.socket(),
-                    connection.launchSecret(), dataDir, tmpDir);
+            launch.server = PluginServer.start(connection, files.socket(), services, boss, workers, calls);
+            files.handOver(files.socket());
+            LaunchSpec spec = PluginJvm.spec(descriptor, properties, runtimeJar, files.jar(), files.socket(),
+                    connection.launchSecret(), files.dataDir(), files.tmpDir());
             SandboxedProcess process = launcher.launch(spec, new ProcessEvents(instance, launch));
             launch.process = process;
             launch.launched.complete(process);
+            pump(instance, process.stdout(), "stdout", Level.INFO);
+            pump(instance, process.stderr(), "stderr", Level.WARN);
+            launch.pid = process.pid(); // waits for the launcher's "started", which follows every layer report
             instance.layers(process.layers());
             process.layers().stream().filter(l -> !l.active()).forEach(l ->
                     log.warn("plugin {}: isolation layer {} is not active on this machine: {}", id, l.name(),
                             l.reason()));
-            pump(instance, process.stdout(), "stdout", Level.INFO);
-            pump(instance, process.stderr(), "stderr", Level.WARN);
-            launch.pid = process.pid();
             List<String> operations = launch.ready.get(properties.getStartTimeout().toMillis(),
                     TimeUnit.MILLISECONDS);
             Launch previous = instance.promote(launch, operations);

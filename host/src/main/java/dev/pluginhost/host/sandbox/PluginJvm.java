@@ -3,6 +3,7 @@ package dev.pluginhost.host.sandbox;
 import dev.pluginhost.host.PluginHostProperties;
 import dev.pluginhost.host.discovery.PluginDescriptor;
 import dev.pluginhost.sandbox.LaunchSpec;
+import dev.pluginhost.sandbox.LayerMode;
 import dev.pluginhost.sandbox.SyscallPolicy;
 import dev.pluginhost.sandbox.ViolationMode;
 import dev.pluginhost.sdk.runtime.RuntimeEnvironment;
@@ -27,21 +28,25 @@ public final class PluginJvm {
 
     /**
      * @param plugin the plugin to run
-     * @param properties the host's settings (java, JVM options, sandbox mode)
+     * @param properties the host's settings (java, JVM options, sandbox mode and limits)
      * @param runtimeJar the plugin runtime jar
+     * @param pluginJar the launch's own copy of the plugin's jar
      * @param socket the plugin's private socket
      * @param secret the plugin's one-time launch secret
      * @param dataDir the plugin's persistent folder (also its working directory)
      * @param tmpDir the plugin's private temporary folder (also Netty's and JNA's native-library folder)
      */
     public static LaunchSpec spec(PluginDescriptor plugin, PluginHostProperties properties, Path runtimeJar,
-                                  Path socket, String secret, Path dataDir, Path tmpDir) {
+                                  Path pluginJar, Path socket, String secret, Path dataDir, Path tmpDir) {
         List<String> command = new ArrayList<>();
         command.add(java(properties).toString());
         command.addAll(properties.getJvmOptions());
         command.add("-Djava.io.tmpdir=" + tmpDir);
         command.add("-Dio.netty.native.workdir=" + tmpDir);
         command.add("-Djna.tmpdir=" + tmpDir);
+        // Any value stops JNA's static initialiser from exec'ing /sbin/ldconfig (a fork the sandbox would refuse and
+        // count against a plugin that merely uses JNA).
+        command.add("-Djna.platform.library.path=/usr/lib/x86_64-linux-gnu:/lib/x86_64-linux-gnu:/usr/lib:/lib");
         command.add("-cp");
         command.add(runtimeJar.toString());
         command.add(MAIN);
@@ -50,7 +55,7 @@ public final class PluginJvm {
         env.put(RuntimeEnvironment.ID, plugin.id());
         env.put(RuntimeEnvironment.VERSION, plugin.version());
         env.put(RuntimeEnvironment.CLASS, plugin.pluginClass());
-        env.put(RuntimeEnvironment.JAR, plugin.jar().toAbsolutePath().toString());
+        env.put(RuntimeEnvironment.JAR, pluginJar.toString());
         env.put(RuntimeEnvironment.SOCKET, socket.toString());
         env.put(RuntimeEnvironment.SECRET, secret);
         env.put(RuntimeEnvironment.DATA_DIR, dataDir.toString());
@@ -65,6 +70,14 @@ public final class PluginJvm {
                 // Until the host has authenticated the runtime, only the JDK and our runtime run: their start-up
                 // probes (libnet, Netty) are refused and reported as boot probes, not as the plugin's violations.
                 .bootPhase(true)
+                // Every layer the machine offers; each one it lacks is reported, never silently skipped.
+                .namespacesAuto(true)
+                .landlock(LayerMode.IF_AVAILABLE)
+                .readOnly(runtimeJar, pluginJar)
+                .writablePaths(List.of(dataDir, tmpDir))
+                .memoryLimit(properties.getSandbox().getMemory().toBytes())
+                .pidsLimit(properties.getSandbox().getPids())
+                .cgroups(LayerMode.IF_AVAILABLE)
                 .build();
     }
 
