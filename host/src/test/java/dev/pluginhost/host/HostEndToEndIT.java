@@ -111,6 +111,18 @@ class HostEndToEndIT {
                 assertThat(host.log()).containsPattern("\\[hello\\].*greeting Ada"));
     }
 
+    /** The README's tour, to the letter: curl -d sends a form content type, and the plugin still gets the JSON. */
+    @Test
+    @Order(2)
+    void greetAnswersTheReadmeCurlCommand() throws Exception {
+        Process curl = new ProcessBuilder("curl", "-s", "-XPOST",
+                "localhost:" + host.port() + "/api/plugins/hello/invoke/greet", "-d", "{\"name\":\"Ada\"}")
+                .redirectErrorStream(true).start();
+        String answer = new String(curl.getInputStream().readAllBytes());
+        assertThat(curl.waitFor()).as(answer).isZero();
+        assertThat(answer).isEqualTo("{\"greeting\":\"Hello, Ada!\"}");
+    }
+
     @Test
     @Order(3)
     void probeMovesBothViolationCounters() throws Exception {

@@ -9,13 +9,14 @@ import dev.pluginhost.host.logs.PluginLogSink;
 import dev.pluginhost.host.lifecycle.PluginNotFoundException;
 import dev.pluginhost.host.lifecycle.PluginNotRunningException;
 import dev.pluginhost.sandbox.Violation;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
 import java.net.URI;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -24,8 +25,6 @@ import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RequestBody;
-import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -87,13 +86,39 @@ public class PluginController {
         return plugins.rejections().stream().map(RejectionView::of).toList();
     }
 
+    /**
+     * The body goes to the plugin exactly as sent, whatever its declared type: read from the raw stream, because
+     * Spring would rebuild a form-encoded body (curl's default for {@code -d}) from parsed parameters.
+     */
     @PostMapping("/plugins/{id}/invoke/{operation}")
     public CompletableFuture<ResponseEntity<?>> invoke(@PathVariable String id, @PathVariable String operation,
-            @RequestBody(required = false) byte[] body,
-            @RequestHeader(value = HttpHeaders.CONTENT_TYPE, required = false) String contentType) {
-        return plugins.invoke(id, operation, body == null ? new byte[0] : body,
-                        contentType == null ? MediaType.APPLICATION_JSON_VALUE : contentType)
+            HttpServletRequest request) throws IOException {
+        byte[] body = request.getInputStream().readNBytes(MAX_BODY + 1);
+        if (body.length > MAX_BODY) {
+            throw new PayloadTooLargeException(MAX_BODY);
+        }
+        String contentType = request.getContentType();
+        return plugins.invoke(id, operation, body,
+                        contentType == null || contentType.startsWith(MediaType.APPLICATION_FORM_URLENCODED_VALUE)
+                                ? MediaType.APPLICATION_JSON_VALUE : contentType)
                 .thenApply(result -> answer(id, operation, result));
+    }
+
+    /** Largest invocation body: what fits one message on the plugin's channel, with room for the envelope. */
+    static final int MAX_BODY = 4 * 1024 * 1024 - 64 * 1024;
+
+    /** The request body is larger than an invocation may carry. */
+    static final class PayloadTooLargeException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        PayloadTooLargeException(int max) {
+            super("the request body is larger than " + max + " bytes, the most an invocation carries");
+        }
+    }
+
+    @ExceptionHandler(PayloadTooLargeException.class)
+    public ProblemDetail tooLarge(PayloadTooLargeException e) {
+        return problem(HttpStatus.CONTENT_TOO_LARGE, "Payload too large", e.getMessage());
     }
 
     private static ResponseEntity<?> answer(String id, String operation, InvocationResult result) {
