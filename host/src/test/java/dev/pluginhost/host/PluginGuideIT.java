@@ -41,6 +41,9 @@ class PluginGuideIT {
         String expected = block.group(1).lines().filter(l -> l.startsWith("# {")).findFirst()
                 .orElseThrow(() -> new AssertionError("the guide shows no expected answer")).substring(2).trim();
         copyRepository(repo, copy);
+        // A checkout is normally world-traversable; JUnit's temporary folder is not, and plugin JVMs run as another
+        // uid that must reach its data folder below the working directory.
+        Files.setPosixFilePermissions(copy, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         run(copy, "rm -rf /tmp/my-plugin /tmp/my-plugins");
 
         int port = freePort();
@@ -52,9 +55,12 @@ class PluginGuideIT {
                             .directory(copy.toFile()).redirectErrorStream(true)
                             .redirectOutput(copy.resolve("host.log").toFile()).start();
                     Process started = host;
-                    await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).until(() -> {
+                    await().atMost(Duration.ofSeconds(90)).alias("the guide's plugin running; host log: "
+                            + copy.resolve("host.log")).pollInterval(Duration.ofMillis(500)).until(() -> {
                         assertThat(started.isAlive()).as("host died: %s", log(copy)).isTrue();
-                        return run(copy, "curl -s localhost:" + port + "/api/plugins").contains("\"running\"");
+                        Process curl = new ProcessBuilder("curl", "-s", "localhost:" + port + "/api/plugins").start();
+                        String plugins = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                        return curl.waitFor() == 0 && plugins.contains("\"running\"");
                     });
                 } else if (command.startsWith("curl ")) {
                     String answer = run(copy, command.replace("localhost:8080", "localhost:" + port));
