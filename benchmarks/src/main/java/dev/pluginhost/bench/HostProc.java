@@ -1,0 +1,149 @@
+package dev.pluginhost.bench;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** The packaged host (pluginhost.jar) as a real process, as an operator starts it, driven over its HTTP API. */
+final class HostProc implements AutoCloseable {
+
+    final Process process;
+    final int port;
+    final Path log;
+    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private HostProc(Process process, int port, Path log) {
+        this.process = process;
+        this.port = port;
+        this.log = log;
+    }
+
+    static HostProc start(Ctx ctx, Path work, Path plugins, String... extra) throws IOException {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path log = work.resolve("host.log");
+        List<String> cmd = new ArrayList<>(List.of(ctx.java.toString(), "-Xmx512m", "-jar", ctx.hostJar().toString(),
+                "--server.port=" + port, "--plugins.dir=" + plugins, "--plugins.data-dir=" + work.resolve("data"),
+                "--plugins.watch=false"));
+        cmd.addAll(List.of(extra));
+        Process p = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
+        return new HostProc(p, port, log);
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    URI uri(String path) {
+        return URI.create("http://localhost:" + port + path);
+    }
+
+    HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(120))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    JsonObject postJson(String path, String body) throws IOException, InterruptedException {
+        HttpResponse<String> r = post(path, body);
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("POST " + path + ": " + r.statusCode() + " " + r.body());
+        }
+        return JsonParser.parseString(r.body()).getAsJsonObject();
+    }
+
+    /** id → plugin entry of GET /api/plugins, or null while the API is not up. */
+    Map<String, JsonObject> plugins() {
+        try {
+            HttpResponse<String> r = get("/api/plugins");
+            if (r.statusCode() != 200) {
+                return null;
+            }
+            Map<String, JsonObject> out = new HashMap<>();
+            JsonArray a = JsonParser.parseString(r.body()).getAsJsonArray();
+            for (JsonElement e : a) {
+                JsonObject o = e.getAsJsonObject();
+                out.put(o.get("id").getAsString(), o);
+            }
+            return out;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    static String state(JsonObject plugin) {
+        return plugin == null ? null : plugin.get("state").getAsString();
+    }
+
+    static Instant since(JsonObject plugin) {
+        return Instant.parse(plugin.get("since").getAsString());
+    }
+
+    /** Waits until {@code count} plugins are listed and every one is running. */
+    void awaitRunning(int count, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("host died: " + tail());
+            }
+            Map<String, JsonObject> p = plugins();
+            if (p != null && p.size() >= count && p.values().stream().allMatch(o -> "running".equals(state(o)))) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("plugins not running within " + timeout + ": " + plugins() + "\n" + tail());
+    }
+
+    String tail() throws IOException {
+        List<String> lines = Files.readAllLines(log);
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+    }
+
+    /** Host JVM RSS, and the summed RSS of its descendants (launchers and plugin JVMs), in MiB. */
+    double[] rss() {
+        double host = Procs.rssMiB(pid());
+        double children = 0;
+        for (long d : Procs.descendants(pid())) {
+            double r = Procs.rssMiB(d);
+            if (!Double.isNaN(r)) {
+                children += r;
+            }
+        }
+        return new double[] {host, children};
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package dev.pluginhost.bench;
+
+/** The fixed part of docs/benchmarks.md: how each figure is measured, and how to read the misses. */
+final class Method {
+    private Method() {
+    }
+
+    static final String TEXT = """
+
+            ## How each figure is measured
+
+            1. **Plugin start** (`StartBench`). `launch → READY` is from just before the launch until the plugin's
+               `Ready` message arrives on its session (the handshake is done and the plugin registered its
+               operations). A minimal host half (`FakeHost`: handshake that ends the launcher's boot phase first, as the
+               host does; session; log sink) serves the plugin's private Unix socket, so Spring plays no part.
+               *Sandboxed* is `SandboxLauncher.launch` with the LaunchSpec `PluginJvm.spec` builds (copied in
+               `PluginLaunch`: default policy, boot phase, namespaces, uid drop, Landlock, cgroup memory/pids limits,
+               the host's default `plugins.jvm-options`); the filter is compiled per launch, as the host does.
+               *Unsandboxed* is the same java command, environment and working directory started with
+               `ProcessBuilder`. *Bare* is `java <same options> Hello` until its one line is read. Variants are
+               interleaved, after one untimed round. *+AppCDS* adds `-XX:SharedArchiveFile` of a dynamic archive
+               dumped in the same run (`-XX:ArchiveClassesAtExit`, one unsandboxed start ended by the host's Shutdown
+               message). The *real host* row stops and starts `h01` on the 32-plugin host of figure 5 and takes the
+               host's own `since` timestamp of state `running`.
+            2. **Capability call** (`CallBench`). The real host (`pluginhost.jar`, its own process) runs the bench
+               plugin (`dev.pluginhost.bench.plugin.BenchPlugin`, built by this module as a plugin jar); its `bench`
+               operation loops `config().all()` (Config/Get) or `kv().get` for a fixed time on 1 or 8 threads inside
+               the sandboxed plugin JVM and returns calls/s and per-call percentiles. *Bare UDS* is the same Config
+               service, with nothing around it, served by the benchmark JVM over a Unix socket (grpc-netty-shaded
+               epoll, directExecutor) to `work.EchoClient` in its own JVM with the plugin JVM options and the same
+               loop. *In process* is the same stub and service over gRPC's in-process transport, directExecutor.
+            3. **Filter overhead** (`FilterBench`). `work.SyscallWork` (small file write/open/pread/fstat/close/unlink
+               on 2 threads, park/unpark hand-offs on 4 thread pairs) times its own measured part, after a warm-up
+               round. *No filter* is plain java; *default policy* and *Docker's profile* run under the launcher with
+               no other layer, so the difference is the seccomp filter (the launcher's rlimits do not bind this
+               workload). Docker's profile is `/work/shared/data/docker-default-seccomp.json` through
+               `OciProfile.importProfile` (its default action becomes the supervisor's notification, as for ours).
+            4. **Memory** (`StartBench`, `HostBench`). VmRSS from /proc 3 s after READY (plugins) or after the line
+               (bare JVM). Host rows: a real host with 1, 8, 32 copies of hello (`Plugin-Id` h01..h32, same classes),
+               3 s after all are running; the host JVM's RSS, and the sum over its descendants (launchers + plugin
+               JVMs). RSS counts shared file pages (the JDK's CDS archive, libjvm) once per process, so sums
+               overstate the machine's real use.
+            5. **Scale** (`HostBench`). On the 32-plugin host: all 32 stopped, then 32 `POST /start` at once (8 client
+               threads); time from the first POST to the latest `since` of state `running`. Compared with 32 × one
+               start (median, same host) / cores. `GET /api/plugins` is polled every 25 ms meanwhile; its latency
+               percentiles are compared with 100 requests on the idle host.
+            6. **Violation → metric** (`CallBench`). hello's `probe` makes one `socket(AF_INET)`, refused and reported
+               by the supervisor. `/actuator/prometheus` is scraped back to back until
+               `plugin_syscall_denied_total{plugin="hello",syscall="socket"}` moves; latency is from the violation's
+               timestamp (`GET /api/plugins/hello/violations`, taken by the supervisor's reader) to the end of the
+               first scrape showing it.
+
+            ## Reading the misses
+
+            - **READY ≤ 2× the bare JVM** cannot be met by tuning: the floor is a JVM that loads a few hundred JDK
+              classes and prints a line (~40–60 ms here), while READY needs the plugin runtime's gRPC, Netty (epoll
+              native library extracted and loaded), protobuf and the handshake and session round trips, several
+              thousand classes, interpreted or C1-compiled. The unsandboxed plugin misses it by the same factor, so
+              the sandbox is not the cause (the sandboxed/unsandboxed ratio is the sandbox's share). AppCDS is the
+              lever that works on JDK 17 (see the +AppCDS rows); closing the rest needs a lighter runtime (a
+              hand-written HTTP/2-free protocol on the socket instead of grpc-netty), JDK 24+'s AOT cache with
+              linked classes (JEP 483/514, JDK 25 is on this machine), or keeping a pre-started plugin JVM warm
+              (a zygote), none of which is a flag.
+            - **Sandboxed vs unsandboxed start**: the sandbox's share is the launcher (fork, namespaces, Landlock,
+              cgroup setup, filter compilation in the host through libseccomp) plus the boot-phase notifications of the
+              JDK's start-up probes, each a round trip to the supervisor. With AppCDS the JVM part shrinks while this
+              fixed part stays, so the *ratio* grows even though the sandboxed start gets faster.
+            - **Filter overhead** on this workload is within the run-to-run noise of a shared 2-core machine: the
+              kernel's constant-action cache (5.11+) answers the hot, argument-free allowed calls without running the
+              filter. Where a run shows the default policy above 1.03×, compare the min–max ranges before reading it
+              as a regression.
+            - **kv get** is dominated by the host's H2 store: `JdbcDataSource` is not pooled, so every call opens
+              (and, as the last connection closes, closes) the database file. That is the host's, not the sandbox's;
+              a pool or `;DB_CLOSE_DELAY=-1` on the URL would close it.
+            """;
+}
