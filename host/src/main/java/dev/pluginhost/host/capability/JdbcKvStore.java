@@ -17,6 +17,9 @@ import javax.sql.DataSource;
  */
 public final class JdbcKvStore implements KvStore {
 
+    /** A kv call never waits on the database longer than this: host-side handlers must not block forever. */
+    static final int QUERY_TIMEOUT_SECONDS = 10;
+
     private final DataSource dataSource;
 
     public JdbcKvStore(DataSource dataSource) {
@@ -32,7 +35,7 @@ public final class JdbcKvStore implements KvStore {
     @Override
     public Optional<byte[]> get(String plugin, String key) {
         try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement("SELECT v FROM plugin_kv WHERE plugin = ? AND k = ?")) {
+             PreparedStatement s = prepare(c, "SELECT v FROM plugin_kv WHERE plugin = ? AND k = ?")) {
             s.setString(1, plugin);
             s.setString(2, key);
             try (ResultSet r = s.executeQuery()) {
@@ -46,7 +49,7 @@ public final class JdbcKvStore implements KvStore {
     @Override
     public void put(String plugin, String key, byte[] value) {
         try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement("MERGE INTO plugin_kv (plugin, k, v) KEY (plugin, k) "
+             PreparedStatement s = prepare(c, "MERGE INTO plugin_kv (plugin, k, v) KEY (plugin, k) "
                      + "VALUES (?, ?, ?)")) {
             s.setString(1, plugin);
             s.setString(2, key);
@@ -60,7 +63,7 @@ public final class JdbcKvStore implements KvStore {
     @Override
     public boolean delete(String plugin, String key) {
         try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement("DELETE FROM plugin_kv WHERE plugin = ? AND k = ?")) {
+             PreparedStatement s = prepare(c, "DELETE FROM plugin_kv WHERE plugin = ? AND k = ?")) {
             s.setString(1, plugin);
             s.setString(2, key);
             return s.executeUpdate() > 0;
@@ -72,7 +75,7 @@ public final class JdbcKvStore implements KvStore {
     @Override
     public List<String> list(String plugin, String prefix, int limit) {
         try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement("SELECT k FROM plugin_kv WHERE plugin = ? AND k >= ? "
+             PreparedStatement s = prepare(c, "SELECT k FROM plugin_kv WHERE plugin = ? AND k >= ? "
                      + "ORDER BY k LIMIT ?")) {
             s.setString(1, plugin);
             s.setString(2, prefix);
@@ -95,7 +98,7 @@ public final class JdbcKvStore implements KvStore {
             c.setAutoCommit(false);
             try {
                 Optional<byte[]> current;
-                try (PreparedStatement s = c.prepareStatement(
+                try (PreparedStatement s = prepare(c, 
                         "SELECT v FROM plugin_kv WHERE plugin = ? AND k = ? FOR UPDATE")) {
                     s.setString(1, plugin);
                     s.setString(2, key);
@@ -109,7 +112,7 @@ public final class JdbcKvStore implements KvStore {
                     c.rollback();
                     return false;
                 }
-                try (PreparedStatement s = c.prepareStatement("MERGE INTO plugin_kv (plugin, k, v) KEY (plugin, k) "
+                try (PreparedStatement s = prepare(c, "MERGE INTO plugin_kv (plugin, k, v) KEY (plugin, k) "
                         + "VALUES (?, ?, ?)")) {
                     s.setString(1, plugin);
                     s.setString(2, key);
@@ -125,6 +128,12 @@ public final class JdbcKvStore implements KvStore {
         } catch (SQLException e) {
             throw failure("compareAndSet", e);
         }
+    }
+
+    private static PreparedStatement prepare(Connection c, String sql) throws SQLException {
+        PreparedStatement s = c.prepareStatement(sql);
+        s.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
+        return s;
     }
 
     private static IllegalStateException failure(String operation, SQLException e) {

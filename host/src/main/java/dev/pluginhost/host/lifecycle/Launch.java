@@ -24,6 +24,8 @@ final class Launch {
     volatile long pid = -1;
     /** Set when the host asked this launch to end, so its exit is not a crash. */
     volatile boolean stopping;
+    /** A launch ends once: its process exit and its failed start may both report it, only the first counts. */
+    final java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
 
     Launch(PluginDescriptor descriptor) {
         this.descriptor = descriptor;

@@ -291,7 +291,7 @@ public final class PluginManager implements AutoCloseable {
 
     /** An unplanned end of the current launch: restart with backoff, or quarantine after too many. */
     private void crashed(PluginInstance instance, Launch launch, String reason) {
-        if (closed || instance.active() != launch) {
+        if (closed || instance.active() != launch || !launch.ended.compareAndSet(false, true)) {
             return;
         }
         launch.release();

@@ -1,0 +1,82 @@
+package dev.pluginhost.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Every sample plugin, built as the samples build them and started the way the README starts them (its
+ * samples.properties), runs under the real sandbox and is exercised with zero violations after start-up. The hostile
+ * sample is installed too, idle: installed, it must not disturb the others.
+ */
+class SamplesIT {
+
+    static final List<String> HONEST = List.of("hello", "markdown", "listener", "weather");
+
+    @TempDir
+    static Path work;
+
+    static HostProcess host;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path plugins = Files.createDirectories(work.resolve("plugins"));
+        Path samples = Path.of(System.getProperty("samples.dir", "../sample-plugins/target/plugins"));
+        try (Stream<Path> jars = Files.list(samples)) {
+            for (Path jar : jars.filter(p -> p.toString().endsWith(".jar")).toList()) {
+                Files.copy(jar, plugins.resolve(jar.getFileName()));
+            }
+        }
+        Path settings = Path.of(System.getProperty("repo.dir", "..")).resolve("sample-plugins/samples.properties")
+                .toAbsolutePath().normalize();
+        host = HostProcess.start(work, plugins, "--spring.config.additional-location=file:" + settings);
+        await().atMost(Duration.ofSeconds(120)).ignoreExceptions().until(() -> HONEST.stream()
+                .allMatch(id -> host.plugin(id).get("state").asString().equals("running")));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (host != null) {
+            host.close();
+        }
+    }
+
+    @Test
+    void everySampleWorksUnderTheSandboxWithoutAViolation() throws Exception {
+        assertThat(post("hello", "greet", "{\"name\":\"Ada\"}").body()).contains("Hello, Ada!");
+        assertThat(post("hello", "count", "").statusCode()).as("count needs kv, not granted here").isEqualTo(403);
+        assertThat(post("markdown", "render", "{\"markdown\":\"# Title\\n\\n*hi*\"}").body())
+                .contains("<h1>Title</h1>").contains("<em>hi</em>");
+        assertThat(post("listener", "recent", "").statusCode()).isEqualTo(200);
+        HttpResponse<String> weather = post("weather", "current", "{\"city\":\"Oslo\"}");
+        assertThat(weather.body()).as("the host has no route to api.example.com here; the plugin says so")
+                .contains("unreachable");
+
+        for (String id : HONEST) {
+            JsonNode violations = host.json("/api/plugins/" + id + "/violations");
+            for (JsonNode violation : violations) {
+                assertThat(violation.get("phase").asString()).as("%s: %s", id, violation).isEqualTo("boot");
+            }
+            assertThat(host.plugin(id).get("state").asString()).isEqualTo("running");
+        }
+        String metrics = host.get("/actuator/prometheus").body();
+        assertThat(metrics.lines().filter(l -> l.startsWith("plugin_syscall_denied_total")).toList())
+                .as("no run-phase violation from any sample").isEmpty();
+        assertThat(host.plugin("hostile").get("state").asString()).isEqualTo("running");
+    }
+
+    private static HttpResponse<String> post(String id, String operation, String body) throws Exception {
+        return host.post("/api/plugins/" + id + "/invoke/" + operation, body);
+    }
+}
