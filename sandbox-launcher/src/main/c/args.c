@@ -6,8 +6,10 @@
  *                   [--unshare user,pid,net,ipc,uts,mount] [--namespaces auto] [--uid N] [--gid N]
  *   --unshare: these namespaces or no launch; --namespaces auto: the default set where available (namespaces.c).
  *   --uid/--gid: what a root launcher drops the child to (default 65534 when namespaces are on).
- *                   [--landlock auto|required] [--ro PATH]... [--rw PATH]...
- *   --landlock: path rules (landlock.c); --ro/--rw imply "required" unless --landlock auto is given.
+ *                   [--landlock off|auto|required] [--ro PATH]... [--rw PATH]... [--minimal-root auto|required]
+ *   --landlock: path rules (landlock.c); --ro/--rw imply "required" unless --landlock is given.
+ *   --minimal-root: a fresh root holding only the --ro/--rw paths (rootfs.c); needs a mount namespace.
+ *   --rw PATH may name a socket (the plugin's own host socket): bound onto an empty file in the minimal root.
  *                   [--memory BYTES] [--pids N] [--cgroups auto|required]
  *   --memory/--pids: cgroup limits (cgroups.c), required unless --cgroups auto.
  *   --rlimit: NAME is core, nofile, fsize, as or cpu; VALUE a number or "unlimited" (defaults in rlimits.c).
@@ -31,7 +33,7 @@ static _Noreturn void usage(const char *problem)
             "       [--keep-fd N]... [--env NAME=VALUE]... [--chdir DIR] [--boot-phase]\n"
             "       [--rlimit core|nofile|fsize|as|cpu=VALUE]... [--rlimit-as BYTES]\n"
             "       [--unshare user,pid,net,ipc,uts,mount] [--namespaces auto] [--uid N] [--gid N]\n"
-            "       [--landlock auto|required] [--ro PATH]... [--rw PATH]...\n"
+            "       [--landlock off|auto|required] [--ro PATH]... [--rw PATH]... [--minimal-root auto|required]\n"
             "       [--memory BYTES] [--pids N] [--cgroups auto|required]\n"
             "       -- /abs/path/to/program [ARGS...]\n",
             problem);
@@ -129,12 +131,22 @@ void parse_args(int argc, char **argv, struct config *cfg)
         } else if (strcmp(opt, "--gid") == 0) {
             cfg->gid = parse_fd(value);
         } else if (strcmp(opt, "--landlock") == 0) {
-            if (strcmp(value, "auto") == 0)
+            if (strcmp(value, "off") == 0)
+                cfg->landlock = LAYER_OFF;
+            else if (strcmp(value, "auto") == 0)
                 cfg->landlock = LAYER_AUTO;
             else if (strcmp(value, "required") == 0)
                 cfg->landlock = LAYER_REQUIRED;
             else
-                usage("--landlock wants auto or required");
+                usage("--landlock wants off, auto or required");
+            cfg->landlock_set = true;
+        } else if (strcmp(opt, "--minimal-root") == 0) {
+            if (strcmp(value, "auto") == 0)
+                cfg->minimal_root = LAYER_AUTO;
+            else if (strcmp(value, "required") == 0)
+                cfg->minimal_root = LAYER_REQUIRED;
+            else
+                usage("--minimal-root wants auto or required");
         } else if (strcmp(opt, "--ro") == 0 || strcmp(opt, "--rw") == 0) {
             bool ro = opt[3] == 'o';
             size_t *count = ro ? &cfg->ro_count : &cfg->rw_count;
@@ -143,7 +155,7 @@ void parse_args(int argc, char **argv, struct config *cfg)
             if (value[0] != '/')
                 usage("--ro/--rw want absolute paths");
             (ro ? cfg->ro_paths : cfg->rw_paths)[(*count)++] = value;
-            if (cfg->landlock == LAYER_OFF)
+            if (!cfg->landlock_set)
                 cfg->landlock = LAYER_REQUIRED;
         } else if (strcmp(opt, "--memory") == 0 || strcmp(opt, "--pids") == 0) {
             char *end;

@@ -61,6 +61,8 @@ struct config {
     unsigned ns_optional;         /* bit per namespace_index: --namespaces auto, reported inactive if unavailable */
     long uid, gid;                /* --uid/--gid: -1 for the default (65534 when root and namespaces are on) */
     enum layer_mode landlock;
+    bool landlock_set;            /* --landlock given: --ro/--rw no longer imply "required" */
+    enum layer_mode minimal_root; /* --minimal-root: a fresh root holding only the --ro/--rw paths (rootfs.c) */
     enum layer_mode cgroups;      /* REQUIRED once --memory or --pids is given, unless --cgroups auto */
     unsigned long long memory_limit; /* --memory BYTES, 0: none */
     unsigned long long pids_limit;   /* --pids N, 0: none */
@@ -121,7 +123,12 @@ int namespaces_parse(struct config *cfg, const char *list, bool required); /* -1
 void namespaces_auto(struct config *cfg);
 bool namespaces_wanted(const struct config *cfg);
 pid_t namespaces_spawn(const struct config *cfg);  /* fork, or clone into a new pid (and user) namespace */
-void namespaces_enter(const struct config *cfg);   /* child: the other namespaces, /proc, uid drop, reports */
+void namespaces_enter(const struct config *cfg);   /* child: the other namespaces, private mounts, /proc */
+bool namespaces_active(enum namespace_index ns);   /* child, after namespaces_enter */
+void namespaces_drop(const struct config *cfg);    /* child: uid drop (and root's user namespace), reports */
+
+/* rootfs.c: the minimal-root layer. */
+void rootfs_build(const struct config *cfg);       /* child: after namespaces_enter, before namespaces_drop */
 
 /* landlock.c: the path-access layer. */
 int landlock_abi(void);                            /* the kernel's ABI version, or -errno */

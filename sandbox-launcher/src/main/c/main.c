@@ -6,7 +6,7 @@
  *           -> fork (clone into new pid/user namespaces when asked)
  *           -> cgroups (created by the supervisor, removed after the child exits)
  *   child:  new session -> die with parent -> stdin -> close fds -> chdir -> rlimits -> join cgroups
- *           -> namespaces + uid drop
+ *           -> namespaces -> minimal root -> uid drop
  *           -> landlock -> reset signals
  *           -> no_new_privs + seccomp with listener -> send listener -> execve
  *   parent: receive listener -> "started" -> supervise until the child exits -> exit with its status
@@ -54,7 +54,9 @@ static _Noreturn void run_child(const struct config *cfg, struct sock_fprog *pro
     child_chdir(cfg);
     rlimits_apply(cfg);           /* before the uid drop: lowering is always allowed, raising needs root */
     cgroups_join();               /* before the uid drop: cgroup.procs belongs to root */
-    namespaces_enter(cfg);        /* net, ipc, uts, mount + /proc, then the uid drop */
+    namespaces_enter(cfg);        /* net, ipc, uts, mount + /proc */
+    rootfs_build(cfg);            /* in the mount namespace, while still privileged: pivot into a minimal root */
+    namespaces_drop(cfg);         /* the uid drop (root launcher), namespace reports */
     landlock_restrict(cfg);       /* last before seccomp: the plugin cannot loosen it, seccomp refuses landlock_* */
     child_reset_signals();
     int listener = filter_install(prog);

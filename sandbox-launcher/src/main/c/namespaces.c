@@ -266,7 +266,6 @@ static void drop_uid(const struct config *cfg)
 
 void namespaces_enter(const struct config *cfg)
 {
-    bool root = geteuid() == 0;
     if (state[NS_USER].active) /* created by the clone (non-root launcher) */
         map_identity(geteuid(), getegid());
     unshare_one(cfg, NS_NET);
@@ -274,6 +273,16 @@ void namespaces_enter(const struct config *cfg)
     unshare_one(cfg, NS_UTS);
     unshare_one(cfg, NS_MOUNT);
     setup_mounts(cfg);
+}
+
+bool namespaces_active(enum namespace_index ns)
+{
+    return state[ns].active;
+}
+
+void namespaces_drop(const struct config *cfg)
+{
+    bool root = geteuid() == 0;
     drop_uid(cfg);
     if (root && wanted(cfg, NS_USER)) {
         /* Root asked for a user namespace too: after the drop, mapping the new uid to itself. Changing uid made

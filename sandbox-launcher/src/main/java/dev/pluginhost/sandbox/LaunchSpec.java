@@ -43,6 +43,7 @@ public final class LaunchSpec {
     private final long memoryLimit;
     private final int pidsLimit;
     private final LayerMode cgroups;
+    private final LayerMode minimalRoot;
 
     private LaunchSpec(Builder b) {
         this.command = List.copyOf(b.command);
@@ -64,6 +65,21 @@ public final class LaunchSpec {
         this.memoryLimit = b.memoryLimit;
         this.pidsLimit = b.pidsLimit;
         this.cgroups = b.cgroups;
+        this.minimalRoot = b.minimalRoot;
+    }
+
+    /**
+     * Whether the program runs in a minimal root: inside its mount namespace the launcher builds a fresh root on a
+     * tmpfs holding only the paths it may use, at their own absolute paths (read-only: {@link
+     * SandboxLauncher#defaultReadOnlyPaths()}, its JDK, its class path entries, {@link #readOnly()}; read-write:
+     * {@link #writablePaths()} and {@link #readWrite()}, which may name a socket file), a fresh /proc and /dev null,
+     * zero, random and urandom, then pivots into it and detaches the host's tree. Everything else, pathname Unix
+     * sockets included (which Landlock does not mediate), does not exist for the program. Needs a mount namespace
+     * ({@link #namespacesAuto()} or {@code unshare("mount")}). {@link LayerMode#OFF} by default; {@link
+     * LayerMode#IF_AVAILABLE} reports the layer inactive with the reason when it cannot be built.
+     */
+    public LayerMode minimalRoot() {
+        return minimalRoot;
     }
 
     /** The cgroup memory limit in bytes (the OOM killer ends the program beyond it), or 0 for none. */
@@ -222,8 +238,15 @@ public final class LaunchSpec {
         private long memoryLimit;
         private int pidsLimit;
         private LayerMode cgroups = LayerMode.REQUIRED;
+        private LayerMode minimalRoot = LayerMode.OFF;
 
         private Builder() {
+        }
+
+        /** See {@link LaunchSpec#minimalRoot()}. */
+        public Builder minimalRoot(LayerMode mode) {
+            this.minimalRoot = Objects.requireNonNull(mode, "mode");
+            return this;
         }
 
         /** See {@link LaunchSpec#memoryLimit()}; 0 for none. */

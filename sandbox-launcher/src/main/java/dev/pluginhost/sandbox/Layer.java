@@ -8,7 +8,7 @@ import java.util.Objects;
  * "if available" is reported inactive with the reason, so a weaker sandbox is never silent.
  *
  * @param name {@code seccomp}, {@code rlimits}, {@code user-namespace}, {@code pid-namespace}, {@code net-namespace},
- *     {@code ipc-namespace}, {@code uts-namespace}, {@code mount-namespace}, {@code uid-drop}, {@code landlock},
+ *     {@code ipc-namespace}, {@code uts-namespace}, {@code mount-namespace}, {@code uid-drop}, {@code minimal-root}, {@code landlock},
  *     {@code cgroup-memory}, {@code cgroup-pids}
  * @param active whether the layer is in force for the program
  * @param reason what it does when active (its settings), why not otherwise

@@ -243,8 +243,13 @@ public final class SandboxLauncher {
         if (spec.uid() >= 0) {
             cmd.addAll(List.of("--uid", Integer.toString(spec.uid()), "--gid", Integer.toString(spec.gid())));
         }
-        if (spec.landlock() != LayerMode.OFF) {
-            cmd.addAll(List.of("--landlock", spec.landlock() == LayerMode.REQUIRED ? "required" : "auto"));
+        if (spec.landlock() != LayerMode.OFF || spec.minimalRoot() != LayerMode.OFF) {
+            // The same path lists feed Landlock and the minimal root; --landlock off keeps them from implying it.
+            cmd.addAll(List.of("--landlock", spec.landlock() == LayerMode.REQUIRED ? "required"
+                    : spec.landlock() == LayerMode.IF_AVAILABLE ? "auto" : "off"));
+            if (spec.minimalRoot() != LayerMode.OFF) {
+                cmd.addAll(List.of("--minimal-root", spec.minimalRoot() == LayerMode.REQUIRED ? "required" : "auto"));
+            }
             for (Path p : landlockReadOnly(spec)) {
                 cmd.addAll(List.of("--ro", p.toString()));
             }

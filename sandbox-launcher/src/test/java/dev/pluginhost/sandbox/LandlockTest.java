@@ -112,7 +112,8 @@ class LandlockTest {
         Files.setAttribute(data, "unix:uid", 65534);
         Path go = dir.resolve("go");
         Run run = launch(LaunchSpec.builder().command(TestJvm.command(HonestProgram.class, data.toString(),
-                go.toString())).namespacesAuto(true).landlock(LayerMode.IF_AVAILABLE).writablePaths(List.of(data))
+                go.toString())).namespacesAuto(true).landlock(LayerMode.IF_AVAILABLE).minimalRoot(LayerMode.IF_AVAILABLE)
+                .writablePaths(List.of(data)).readOnly(dir) // the go file appears in dir, data (rw) lies inside it
                 .memoryLimit(512L << 20).pidsLimit(256).mode(ViolationMode.KILL).bootPhase(true));
         run.out.await(l -> l.startsWith("ready "), RUN);
         run.process.endBootPhase();

@@ -80,6 +80,7 @@ final class SandboxRun {
                     .namespacesAuto(true)
                     .writablePaths(List.of(tmp))
                     .landlock(LayerMode.IF_AVAILABLE)
+                    .minimalRoot(LayerMode.IF_AVAILABLE)
                     .readOnly(options.readOnly.toArray(Path[]::new))
                     .readWrite(options.readWrite.toArray(Path[]::new))
                     .memoryLimit(MEMORY_LIMIT)

@@ -106,7 +106,8 @@ class FalseAlarmMatrixTest {
         List<Violation> violations = new CopyOnWriteArrayList<>();
         LaunchSpec spec = LaunchSpec.builder().command(cmd).env("LANG", "C.UTF-8").workingDirectory(scratch)
                 .policy(SyscallPolicy.jvmDefault()).namespacesAuto(true).writablePaths(List.of(scratch))
-                .landlock(LayerMode.IF_AVAILABLE).readOnly(Path.of(classpath.split(":")[0]), jar)
+                .landlock(LayerMode.IF_AVAILABLE).minimalRoot(LayerMode.IF_AVAILABLE)
+                .readOnly(Path.of(classpath.split(":")[0]), jar)
                 .memoryLimit(512L << 20).pidsLimit(256).cgroups(LayerMode.IF_AVAILABLE)
                 .bootPhase(true).build();
         SandboxedProcess p = launcher.launch(spec, new SandboxListener() {
@@ -144,6 +145,9 @@ class FalseAlarmMatrixTest {
         assertThat(exit.exitCode()).as(out + stderr).isZero();
         assertThat(out).anyMatch(l -> l.startsWith("DONE "));
         assertThat(run).as("run-phase violations").isEmpty();
+        // Under the minimal root (this machine has a mount namespace): what the JVM needs is bound.
+        assertThat(p.layers()).filteredOn(l -> l.name().equals("minimal-root")).singleElement()
+                .satisfies(l -> assertThat(l.active()).as(l.reason()).isTrue());
         // Boot probes: only the JDK's documented address-family probes; JNA's ldconfig clone is gone.
         assertThat(boot).allSatisfy(v -> {
             assertThat(v.syscall()).isEqualTo("socket");

@@ -46,7 +46,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The hostile-plugin suite: every attack class of the sandbox notes, run as a real JVM twice — once plain (the
  * control: it must work, or be reported "not available here" with the reason) and once under the sandbox exactly as
- * a plugin gets it (SandboxLauncher, {@link SyscallPolicy#jvmDefault()}, namespaces, uid drop, rlimits, Landlock,
+ * a plugin gets it (SandboxLauncher, {@link SyscallPolicy#jvmDefault()}, namespaces, minimal root, uid drop, rlimits, Landlock,
  * cgroup memory and pids limits as the host sets them, clean environment). Whatever worked outside must fail inside, or be listed in {@link #KNOWN_GAPS} with the layer that
  * is still missing; a known gap that starts being stopped fails the test too, so that the list cannot rot. The
  * table (attack | outside | inside | stopped by) is printed and written to target/hostile/report.txt.
@@ -60,9 +60,7 @@ class HostileSuiteTest {
      * Attacks the sandbox does not stop yet, each with the missing layer. Only for layers that are planned; an
      * attack listed here that is stopped fails the suite (remove it from this list).
      */
-    static final Map<String, String> KNOWN_GAPS = Map.of(
-            "unix-connect-host", "Landlock (ABI <= 7) does not mediate connect() to a pathname Unix socket, and the"
-                    + " mount namespace still shows the host's tree: a socket uid 65534 may open stays reachable");
+    static final Map<String, String> KNOWN_GAPS = Map.of();
 
     enum Verdict { STOPPED, NOT_AVAILABLE, KNOWN_GAP, NOT_STOPPED }
 
@@ -288,6 +286,9 @@ class HostileSuiteTest {
         if (attack.equals("clone3-namespaces") && d.contains("ENOSYS")) {
             return "seccomp: clone3 -> ENOSYS in the filter (glibc falls back to clone)";
         }
+        if (d.contains("NoSuchFileException") || d.contains("No such file or directory")) {
+            return "minimal root (the path is not bound: it does not exist inside) (" + d + ")";
+        }
         if (d.contains("AccessDeniedException")) {
             return "Landlock (path not granted) (" + d + ")";
         }
@@ -423,6 +424,7 @@ class HostileSuiteTest {
                 .policy(SyscallPolicy.jvmDefault())
                 .namespacesAuto(true)
                 .landlock(LayerMode.IF_AVAILABLE)
+                .minimalRoot(LayerMode.IF_AVAILABLE)
                 .readOnly(readOnlyClasspath())
                 .writablePaths(List.of(scratch))
                 .memoryLimit(512L << 20) // the host's defaults (PluginHostProperties: 512 MB, 256 tasks)

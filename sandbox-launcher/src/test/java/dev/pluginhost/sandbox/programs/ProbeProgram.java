@@ -17,6 +17,8 @@ import java.util.Optional;
  *   <li>{@code read FILE}: "read ok CONTENT" or "read failed EXCEPTION"</li>
  *   <li>{@code write FILE}: "write ok" or "write failed EXCEPTION"</li>
  *   <li>{@code connect PORT}: TCP to 127.0.0.1:PORT: "connect ok" or "connect failed EXCEPTION"</li>
+ *   <li>{@code unix PATH}: connects to a pathname Unix socket and reads a line: "unix ok LINE" or "unix failed
+ *   EXCEPTION"</li>
  *   <li>{@code wait FILE}: prints "waiting", then waits until FILE exists</li>
  * </ul>
  */
@@ -64,6 +66,17 @@ public final class ProbeProgram {
                         System.out.println("connect ok");
                     } catch (Exception e) {
                         System.out.println("connect failed " + e);
+                    }
+                }
+                case "unix" -> {
+                    try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                        ch.connect(java.net.UnixDomainSocketAddress.of(args[++i]));
+                        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(256);
+                        ch.read(buf);
+                        System.out.println("unix ok " + new String(buf.array(), 0, buf.position(),
+                                java.nio.charset.StandardCharsets.UTF_8).strip());
+                    } catch (Exception e) {
+                        System.out.println("unix failed " + e);
                     }
                 }
                 case "wait" -> {
