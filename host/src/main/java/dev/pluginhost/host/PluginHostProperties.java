@@ -326,6 +326,31 @@ public class PluginHostProperties {
         /** Threads of one plugin JVM, enforced by its pids cgroup where the machine offers one. */
         private int pids = 256;
 
+        /**
+         * Run-phase violations within {@code violation-window} after which the host kills the plugin, whatever the
+         * mode: a flood is an attack or a broken plugin, and the kill counts as a crash (restart, then quarantine).
+         */
+        private int violationLimit = 200;
+
+        /** The window of {@code violation-limit}. */
+        private Duration violationWindow = Duration.ofSeconds(10);
+
+        public int getViolationLimit() {
+            return violationLimit;
+        }
+
+        public void setViolationLimit(int violationLimit) {
+            this.violationLimit = violationLimit;
+        }
+
+        public Duration getViolationWindow() {
+            return violationWindow;
+        }
+
+        public void setViolationWindow(Duration violationWindow) {
+            this.violationWindow = violationWindow;
+        }
+
         public DataSize getMemory() {
             return memory;
         }

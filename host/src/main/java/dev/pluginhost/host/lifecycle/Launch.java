@@ -27,8 +27,25 @@ final class Launch {
     /** A launch ends once: its process exit and its failed start may both report it, only the first counts. */
     final java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
 
+    /** Run-phase violations of this launch in the current window, for the flood limit. */
+    private final java.util.ArrayDeque<Long> violations = new java.util.ArrayDeque<>();
+
     Launch(PluginDescriptor descriptor) {
         this.descriptor = descriptor;
+    }
+
+    /**
+     * Records a run-phase violation now.
+     *
+     * @return how many fell within the window, this one included
+     */
+    synchronized int violation(java.time.Duration window) {
+        long now = System.nanoTime();
+        violations.addLast(now);
+        while (!violations.isEmpty() && now - violations.peekFirst() > window.toNanos()) {
+            violations.removeFirst();
+        }
+        return violations.size();
     }
 
     /** Kills what is left of the JVM and closes the socket. */

@@ -68,6 +68,9 @@ public final class PluginManager implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(PluginManager.class);
 
+    /** Violations of one launch logged one by one within the window; the rest are only counted. */
+    private static final int LOGGED_VIOLATIONS = 20;
+
     /** Reserved operation for health checks: never a valid plugin operation name, so the runtime answers it itself. */
     static final String HEALTH_OPERATION = ".health";
 
@@ -540,9 +543,23 @@ public final class PluginManager implements AutoCloseable {
                 return;
             }
             metrics.syscallDenied(instance.id(), violation.syscall());
+            PluginHostProperties.Sandbox sandbox = properties.getSandbox();
+            int recent = launch.violation(sandbox.getViolationWindow());
             try (MDC.MDCCloseable ignored = MDC.putCloseable("plugin", instance.id())) {
-                log.warn("plugin {} violated its sandbox: {} ({})", instance.id(), violation,
-                        violation.action().cliName());
+                // Every violation is counted; only the first ones of a flood are logged one by one.
+                if (recent <= LOGGED_VIOLATIONS) {
+                    log.warn("plugin {} violated its sandbox: {} ({})", instance.id(), violation,
+                            violation.action().cliName());
+                }
+                if (recent == sandbox.getViolationLimit() + 1 && !launch.stopping) {
+                    log.error("plugin {} made {} forbidden system calls within {} "
+                            + "(plugins.sandbox.violation-limit): killing it", instance.id(), recent,
+                            sandbox.getViolationWindow());
+                    SandboxedProcess process = launch.process;
+                    if (process != null) {
+                        process.kill(); // its exit is handled as a crash: restart with backoff, then quarantine
+                    }
+                }
             }
         }
 
