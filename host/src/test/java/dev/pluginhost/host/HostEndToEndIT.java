@@ -88,7 +88,7 @@ class HostEndToEndIT {
         // Every isolation layer is reported, active or with the reason it is not available on this machine.
         JsonNode layers = hello.get("isolation");
         assertThat(layers.findValuesAsString("name")).as("reported layers: %s", layers)
-                .contains("rlimits", "seccomp", "landlock");
+                .contains("rlimits", "seccomp", "landlock", "minimal-root", "pid-namespace", "net-namespace");
         for (JsonNode layer : layers) {
             if (!layer.get("active").asBoolean()) {
                 System.out.println("not available here: " + layer.get("name").asString() + ": "

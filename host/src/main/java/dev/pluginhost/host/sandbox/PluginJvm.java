@@ -75,6 +75,9 @@ public final class PluginJvm {
                 .landlock(LayerMode.IF_AVAILABLE)
                 .readOnly(runtimeJar, pluginJar)
                 .writablePaths(List.of(dataDir, tmpDir))
+                // Its own socket, bound into a root that holds nothing else of the host: no other socket is there.
+                .readWrite(socket)
+                .minimalRoot(LayerMode.IF_AVAILABLE)
                 .memoryLimit(properties.getSandbox().getMemory().toBytes())
                 .pidsLimit(properties.getSandbox().getPids())
                 .cgroups(LayerMode.IF_AVAILABLE)
