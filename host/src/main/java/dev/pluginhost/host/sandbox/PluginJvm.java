@@ -3,8 +3,7 @@ package dev.pluginhost.host.sandbox;
 import dev.pluginhost.host.PluginHostProperties;
 import dev.pluginhost.host.discovery.PluginDescriptor;
 import dev.pluginhost.sandbox.LaunchSpec;
-import dev.pluginhost.sandbox.LayerMode;
-import dev.pluginhost.sandbox.SyscallPolicy;
+import dev.pluginhost.sandbox.PluginIsolation;
 import dev.pluginhost.sandbox.ViolationMode;
 import dev.pluginhost.sdk.runtime.RuntimeEnvironment;
 import java.nio.file.Path;
@@ -59,29 +58,20 @@ public final class PluginJvm {
         env.put(RuntimeEnvironment.SOCKET, socket.toString());
         env.put(RuntimeEnvironment.SECRET, secret);
         env.put(RuntimeEnvironment.DATA_DIR, dataDir.toString());
-        env.put("LANG", "C.UTF-8");
 
-        return LaunchSpec.builder()
+        LaunchSpec.Builder spec = PluginIsolation.builder(List.of(dataDir, tmpDir),
+                        properties.getSandbox().getMemory().toBytes(), properties.getSandbox().getPids())
                 .command(command)
-                .environment(env)
                 .workingDirectory(dataDir)
-                .policy(SyscallPolicy.jvmDefault())
                 .mode(mode(properties))
                 // Until the host has authenticated the runtime, only the JDK and our runtime run: their start-up
                 // probes (libnet, Netty) are refused and reported as boot probes, not as the plugin's violations.
                 .bootPhase(true)
-                // Every layer the machine offers; each one it lacks is reported, never silently skipped.
-                .namespacesAuto(true)
-                .landlock(LayerMode.IF_AVAILABLE)
                 .readOnly(runtimeJar, pluginJar)
-                .writablePaths(List.of(dataDir, tmpDir))
                 // Its own socket, bound into a root that holds nothing else of the host: no other socket is there.
-                .readWrite(socket)
-                .minimalRoot(LayerMode.IF_AVAILABLE)
-                .memoryLimit(properties.getSandbox().getMemory().toBytes())
-                .pidsLimit(properties.getSandbox().getPids())
-                .cgroups(LayerMode.IF_AVAILABLE)
-                .build();
+                .readWrite(socket);
+        env.forEach(spec::env); // added to the isolation's own (LANG), never replacing it
+        return spec.build();
     }
 
     static Path java(PluginHostProperties properties) {

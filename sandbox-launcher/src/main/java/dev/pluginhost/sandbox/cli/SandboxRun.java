@@ -2,7 +2,7 @@ package dev.pluginhost.sandbox.cli;
 
 import dev.pluginhost.sandbox.ExitStatus;
 import dev.pluginhost.sandbox.LaunchSpec;
-import dev.pluginhost.sandbox.LayerMode;
+import dev.pluginhost.sandbox.PluginIsolation;
 import dev.pluginhost.sandbox.SandboxLauncher;
 import dev.pluginhost.sandbox.SandboxListener;
 import dev.pluginhost.sandbox.SandboxedProcess;
@@ -47,8 +47,8 @@ final class SandboxRun {
     }
 
     /** The host's defaults for a plugin (PluginHostProperties): 512 MB of memory, 256 tasks. */
-    static final long MEMORY_LIMIT = 512L << 20;
-    static final int PIDS_LIMIT = 256;
+    static final long MEMORY_LIMIT = PluginIsolation.DEFAULT_MEMORY;
+    static final int PIDS_LIMIT = PluginIsolation.DEFAULT_PIDS;
 
     private final Options options;
     private final PrintStream err;
@@ -70,22 +70,14 @@ final class SandboxRun {
                 Files.setAttribute(tmp, "unix:uid", launcher.childUid());
                 Files.setAttribute(tmp, "unix:gid", launcher.childGid());
             }
-            LaunchSpec spec = LaunchSpec.builder()
+            LaunchSpec spec = PluginIsolation.builder(List.of(tmp))
                     .command(options.command)
                     .env("TMPDIR", tmp.toString())
-                    .env("LANG", "C.UTF-8")
                     .workingDirectory(Path.of("").toAbsolutePath())
                     .policy(options.policy)
                     .mode(options.mode)
-                    .namespacesAuto(true)
-                    .writablePaths(List.of(tmp))
-                    .landlock(LayerMode.IF_AVAILABLE)
-                    .minimalRoot(LayerMode.IF_AVAILABLE)
                     .readOnly(options.readOnly.toArray(Path[]::new))
                     .readWrite(options.readWrite.toArray(Path[]::new))
-                    .memoryLimit(MEMORY_LIMIT)
-                    .pidsLimit(PIDS_LIMIT)
-                    .cgroups(LayerMode.IF_AVAILABLE)
                     .build();
             Listener listener = new Listener(events);
             SandboxedProcess process = launcher.launch(spec, listener);

@@ -5,11 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.jna.Native;
 import dev.pluginhost.sandbox.ExitStatus;
 import dev.pluginhost.sandbox.LaunchSpec;
-import dev.pluginhost.sandbox.LayerMode;
+import dev.pluginhost.sandbox.PluginIsolation;
 import dev.pluginhost.sandbox.SandboxLauncher;
 import dev.pluginhost.sandbox.SandboxListener;
 import dev.pluginhost.sandbox.SandboxedProcess;
-import dev.pluginhost.sandbox.SyscallPolicy;
 import dev.pluginhost.sandbox.Violation;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -104,11 +103,8 @@ class FalseAlarmMatrixTest {
                 "-Djna.tmpdir=" + scratch, "-Djava.io.tmpdir=" + scratch, "-cp", classpath,
                 HonestMatrixProgram.class.getName(), scratch.toString(), go.toString(), jar.toString());
         List<Violation> violations = new CopyOnWriteArrayList<>();
-        LaunchSpec spec = LaunchSpec.builder().command(cmd).env("LANG", "C.UTF-8").workingDirectory(scratch)
-                .policy(SyscallPolicy.jvmDefault()).namespacesAuto(true).writablePaths(List.of(scratch))
-                .landlock(LayerMode.IF_AVAILABLE).minimalRoot(LayerMode.IF_AVAILABLE)
+        LaunchSpec spec = PluginIsolation.builder(List.of(scratch)).command(cmd).workingDirectory(scratch)
                 .readOnly(Path.of(classpath.split(":")[0]), jar)
-                .memoryLimit(512L << 20).pidsLimit(256).cgroups(LayerMode.IF_AVAILABLE)
                 .bootPhase(true).build();
         SandboxedProcess p = launcher.launch(spec, new SandboxListener() {
             @Override

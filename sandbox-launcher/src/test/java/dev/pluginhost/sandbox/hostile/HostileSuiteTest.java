@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.jna.Native;
 import dev.pluginhost.sandbox.ExitStatus;
 import dev.pluginhost.sandbox.LaunchSpec;
+import dev.pluginhost.sandbox.PluginIsolation;
 import dev.pluginhost.sandbox.Layer;
-import dev.pluginhost.sandbox.LayerMode;
 import dev.pluginhost.sandbox.PolicyCompiler;
 import dev.pluginhost.sandbox.SandboxLauncher;
 import dev.pluginhost.sandbox.SandboxListener;
@@ -417,19 +417,10 @@ class HostileSuiteTest {
 
     /** The spec a plugin gets: the default policy, namespaces, uid drop, default rlimits, a clean environment. */
     private static LaunchSpec spec(List<String> command, Path scratch) {
-        return LaunchSpec.builder()
+        return PluginIsolation.builder(List.of(scratch))
                 .command(command)
-                .env("LANG", "C.UTF-8")
                 .workingDirectory(scratch)
-                .policy(SyscallPolicy.jvmDefault())
-                .namespacesAuto(true)
-                .landlock(LayerMode.IF_AVAILABLE)
-                .minimalRoot(LayerMode.IF_AVAILABLE)
                 .readOnly(readOnlyClasspath())
-                .writablePaths(List.of(scratch))
-                .memoryLimit(512L << 20) // the host's defaults (PluginHostProperties: 512 MB, 256 tasks)
-                .pidsLimit(256)
-                .cgroups(LayerMode.IF_AVAILABLE)
                 .build();
     }
 
