@@ -58,6 +58,7 @@ final class JvmDefaultPolicy {
         b.allow("read", "write", "pread64", "pwrite64", "readv", "writev"); // all I/O
         b.allow("openat", "close"); // glibc opens everything with openat
         b.allow("fstat", "newfstatat", "statx"); // stat family (glibc 2.36 and the JDK use all three)
+        b.allow("stat", "lstat"); // the legacy forms: JDK 25's launcher (Temurin) calls stat to find libjvm
         b.allow("lseek", "getdents64"); // jar/modules access, directory listing
         b.allow("fcntl"); // FD_CLOEXEC, O_NONBLOCK, FileChannel.lock
         b.allow("readlink", "readlinkat"); // /proc/self/exe for java.home

@@ -18,6 +18,7 @@ final class PolicyReasons {
                 "read", "write", "pread64", "pwrite64", "readv", "writev");
         reason("glibc opens every file with openat; close releases it", "openat", "close");
         reason("stat family: glibc and the JDK use all three", "fstat", "newfstatat", "statx");
+        reason("legacy stat: JDK 25's launcher calls stat to find libjvm", "stat", "lstat");
         reason("jar and lib/modules access, directory listing", "lseek", "getdents64");
         reason("FD_CLOEXEC, O_NONBLOCK, FileChannel.lock", "fcntl");
         reason("/proc/self/exe to find java.home", "readlink", "readlinkat");
