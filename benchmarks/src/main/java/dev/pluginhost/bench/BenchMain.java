@@ -35,7 +35,7 @@ public final class BenchMain {
         try {
             section(only, "start", failures, () -> new StartBench(ctx).run());
             section(only, "filter", failures, () -> new FilterBench(ctx,
-                    Integer.parseInt(a.getOrDefault("filter-rounds", "3"))).run());
+                    Integer.parseInt(a.getOrDefault("filter-rounds", "5"))).run());
             section(only, "calls", failures, () -> new CallBench(ctx, 1500, 3000,
                     Integer.parseInt(a.getOrDefault("probes", "50"))).run());
             section(only, "hosts", failures, () -> new HostBench(ctx,
@@ -107,10 +107,13 @@ public final class BenchMain {
                 .append("A value reads `median (min–max, n=repetitions)`; a ratio reads `×median (min–max)` of the ")
                 .append("per-repetition ratios.\n\n");
         b.append("## Command\n\n```sh\nmvn -q -Pbench -pl benchmarks -am verify -DskipTests\n```\n\n")
-                .append("(`-am` builds the host, the launcher, the SDK and the sample plugins first; the `bench` profile ")
-                .append("is the only place the `benchmarks` module is listed, so `mvn verify` never runs it.) ")
+                .append("(`-am` builds the host, the launcher, the SDK and the sample plugins first; with them already ")
+                .append("installed by `mvn -q install -DskipTests`, `mvn -q -Pbench -pl benchmarks verify -DskipTests` ")
+                .append("runs the benchmarks alone. The `bench` profile is the only place the `benchmarks` module is ")
+                .append("listed, so `mvn verify` never runs it. Nothing else may run on the machine meanwhile: every ")
+                .append("figure is CPU-bound on 2 cores.) ")
                 .append("Options: `-Dbench.args=\"--reps 7 --only start,filter,calls,hosts --probes 50 ")
-                .append("--filter-rounds 3 --scale-reps 2\"` (defaults shown). Must run as root on Linux with the ")
+                .append("--filter-rounds 5 --scale-reps 2\"` (defaults shown). Must run as root on Linux with the ")
                 .append("launcher's prerequisites, like the end-to-end tests.\n\n");
         b.append("## Machine\n\n").append(machine()).append(". Run of ")
                 .append(Instant.now().truncatedTo(ChronoUnit.SECONDS)).append(", took ").append(took.toSeconds())

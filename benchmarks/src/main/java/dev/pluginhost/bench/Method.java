@@ -72,5 +72,10 @@ final class Method {
             - **kv get** is dominated by the host's H2 store: `JdbcDataSource` is not pooled, so every call opens
               (and, as the last connection closes, closes) the database file. That is the host's, not the sandbox's;
               a pool or `;DB_CLOSE_DELAY=-1` on the URL would close it.
+            - **Idle RSS, unsandboxed above sandboxed**: not the sandbox's doing. Without `-Xms` the JVM sizes its
+              initial heap from the memory it sees: the whole machine outside the sandbox, the 512 MiB cgroup limit
+              inside it, so the unsandboxed plugin JVM starts with a larger young generation and touches more of it
+              (RssAnon in the notes). An explicit `-Xms` in `plugins.jvm-options` makes plugin memory independent of
+              the machine.
             """;
 }
