@@ -47,6 +47,7 @@ public final class PluginMain {
         NETTY_INTERFACES.setLevel(java.util.logging.Level.SEVERE);
         NETTY_MAC_ADDRESS.setLevel(java.util.logging.Level.SEVERE);
         NETTY_CHANNEL_OPTIONS.setLevel(java.util.logging.Level.SEVERE);
+        warmUpProbes();
         PluginRuntime runtime;
         try {
             runtime = PluginRuntime.connect(env);
@@ -65,6 +66,25 @@ public final class PluginMain {
         boolean requested = runtime.ended().join();
         runtime.close();
         return requested ? 0 : 1;
+    }
+
+    /**
+     * Runs the JDK's lazy network probes now, in the launcher's boot phase (before the handshake, so before any plugin
+     * code): otherwise the first socket option or the first DRBG seeding a plugin causes would show up as the plugin's
+     * sandbox violations (`socket(AF_INET)` from jdk.net.ExtendedSocketOptions, `socket(AF_INET, SOCK_DGRAM)` from
+     * the seed generator's interface hashing). Both are refused; the JDK falls back quietly.
+     */
+    static void warmUpProbes() {
+        try {
+            Class.forName("jdk.net.ExtendedSocketOptions");
+        } catch (ClassNotFoundException | LinkageError e) {
+            // not in this JDK: nothing to warm up
+        }
+        try {
+            java.security.SecureRandom.getInstance("DRBG").nextBytes(new byte[1]);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            // no DRBG: its probe cannot happen either
+        }
     }
 
     private static Plugin instantiate(RuntimeEnvironment env) throws Exception {
