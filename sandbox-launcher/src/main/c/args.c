@@ -34,7 +34,7 @@ static _Noreturn void usage(const char *problem)
             "       [--rlimit core|nofile|fsize|as|cpu=VALUE]... [--rlimit-as BYTES]\n"
             "       [--unshare user,pid,net,ipc,uts,mount] [--namespaces auto] [--uid N] [--gid N]\n"
             "       [--landlock off|auto|required] [--ro PATH]... [--rw PATH]... [--minimal-root auto|required]\n"
-            "       [--memory BYTES] [--pids N] [--cgroups auto|required]\n"
+            "       [--tcp-connect PORT] [--memory BYTES] [--pids N] [--cgroups auto|required]\n"
             "       -- /abs/path/to/program [ARGS...]\n",
             problem);
     exit(EXIT_USAGE);
@@ -147,6 +147,12 @@ void parse_args(int argc, char **argv, struct config *cfg)
                 cfg->minimal_root = LAYER_REQUIRED;
             else
                 usage("--minimal-root wants auto or required");
+        } else if (strcmp(opt, "--tcp-connect") == 0) {
+            /* Development only (a debugger the plugin JVM connects out to); Landlock denies every other port. */
+            long port = parse_fd(value);
+            if (port < 1 || port > 65535)
+                usage("--tcp-connect wants a port 1-65535");
+            cfg->tcp_connect_port = (int)port;
         } else if (strcmp(opt, "--ro") == 0 || strcmp(opt, "--rw") == 0) {
             bool ro = opt[3] == 'o';
             size_t *count = ro ? &cfg->ro_count : &cfg->rw_count;

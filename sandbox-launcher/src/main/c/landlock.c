@@ -35,6 +35,7 @@
 
 #define LL_CREATE_RULESET_VERSION (1U << 0)
 #define LL_RULE_PATH_BENEATH 1
+#define LL_RULE_NET_PORT 2
 
 /* Filesystem rights, with the ABI that introduced them. */
 #define LL_FS_EXECUTE (1ULL << 0)
@@ -63,6 +64,19 @@ struct ll_path_beneath_attr {
     uint64_t allowed_access;
     int32_t parent_fd;
 } __attribute__((packed));
+
+struct ll_net_port_attr {
+    uint64_t allowed_access;
+    uint64_t port;
+} __attribute__((packed));
+
+/* The one TCP port the program may connect to (a debugger in the host's dev mode); every other stays denied. */
+static void allow_tcp_connect(int ruleset, int port)
+{
+    struct ll_net_port_attr rule = { .allowed_access = LL_NET_CONNECT_TCP, .port = (uint64_t)port };
+    if (syscall(__NR_landlock_add_rule, ruleset, LL_RULE_NET_PORT, &rule, 0) < 0)
+        child_fail("landlock_add_rule tcp-connect");
+}
 
 int landlock_abi(void)
 {
@@ -136,6 +150,9 @@ void landlock_restrict(const struct config *cfg)
     if (ruleset < 0)
         child_fail("landlock_create_ruleset");
 
+    if (abi >= 4 && cfg->tcp_connect_port > 0)
+        allow_tcp_connect(ruleset, cfg->tcp_connect_port);
+
     const uint64_t read_exec = LL_FS_EXECUTE | LL_FS_READ_FILE | LL_FS_READ_DIR;
     int added = 0, skipped = 0;
     for (size_t i = 0; i < cfg->ro_count; i++) {
@@ -157,7 +174,9 @@ void landlock_restrict(const struct config *cfg)
 
     snprintf(reason, sizeof(reason), "ABI %d: %d path rules (%zu read-only, %zu read-write requested, %d missing or "
              "unreachable, skipped)%s%s", abi, added, cfg->ro_count, cfg->rw_count, skipped,
-             abi >= 4 ? ", TCP bind/connect denied" : ", TCP not covered (ABI < 4)",
+             abi < 4 ? ", TCP not covered (ABI < 4)"
+                     : cfg->tcp_connect_port > 0 ? ", TCP bind denied, connect only to the --tcp-connect port"
+                                                 : ", TCP bind/connect denied",
              abi >= 6 ? ", abstract Unix sockets and signals scoped" : ", signals and abstract sockets not scoped (ABI < 6)");
     child_report_layer("landlock", true, reason);
 }

@@ -63,6 +63,7 @@ struct config {
     enum layer_mode landlock;
     bool landlock_set;            /* --landlock given: --ro/--rw no longer imply "required" */
     enum layer_mode minimal_root; /* --minimal-root: a fresh root holding only the --ro/--rw paths (rootfs.c) */
+    int tcp_connect_port;         /* --tcp-connect PORT: the one TCP port Landlock lets it connect to; 0: none */
     enum layer_mode cgroups;      /* REQUIRED once --memory or --pids is given, unless --cgroups auto */
     unsigned long long memory_limit; /* --memory BYTES, 0: none */
     unsigned long long pids_limit;   /* --pids N, 0: none */

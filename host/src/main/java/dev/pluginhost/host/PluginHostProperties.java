@@ -71,6 +71,82 @@ public class PluginHostProperties {
     /** Restarts, quarantine and health checks. */
     private Supervision supervision = new Supervision();
 
+    /**
+     * Development mode, per plugin id: run a plugin from its build output and attach a debugger. Never in production:
+     * a plugin with a debug port may open one TCP connection, to that port on this machine.
+     */
+    private Map<String, Dev> dev = new LinkedHashMap<>();
+
+    /** Development mode for one plugin. */
+    public static class Dev {
+
+        /** The plugin's build output (e.g. target/classes), run as it is, without packaging. */
+        private Path classes;
+
+        /** The entry class, when running from {@code classes}. */
+        private String pluginClass;
+
+        /** The capabilities it requests, when running from {@code classes} (as Plugin-Capabilities). */
+        private List<String> capabilities = new ArrayList<>(List.of("log"));
+
+        /**
+         * A local port a debugger listens on (IntelliJ: "Listen to remote JVM"; jdb: {@code jdb -listen PORT}); the
+         * plugin JVM connects out to it with JDWP. The sandbox stays on; only that connection is let through.
+         */
+        private Integer debugPort;
+
+        /** Whether the plugin JVM waits for the debugger before running. */
+        private boolean suspend;
+
+        public Path getClasses() {
+            return classes;
+        }
+
+        public void setClasses(Path classes) {
+            this.classes = classes;
+        }
+
+        public String getPluginClass() {
+            return pluginClass;
+        }
+
+        public void setPluginClass(String pluginClass) {
+            this.pluginClass = pluginClass;
+        }
+
+        public List<String> getCapabilities() {
+            return capabilities;
+        }
+
+        public void setCapabilities(List<String> capabilities) {
+            this.capabilities = capabilities;
+        }
+
+        public Integer getDebugPort() {
+            return debugPort;
+        }
+
+        public void setDebugPort(Integer debugPort) {
+            this.debugPort = debugPort;
+        }
+
+        public boolean isSuspend() {
+            return suspend;
+        }
+
+        public void setSuspend(boolean suspend) {
+            this.suspend = suspend;
+        }
+    }
+
+    public Map<String, Dev> getDev() {
+        return dev;
+    }
+
+    public void setDev(Map<String, Dev> dev) {
+        this.dev = dev;
+    }
+
     /** What the host keeps of and writes from each plugin's output. */
     private Logs logs = new Logs();
 

@@ -44,6 +44,7 @@ public final class LaunchSpec {
     private final int pidsLimit;
     private final LayerMode cgroups;
     private final LayerMode minimalRoot;
+    private final int tcpConnectPort;
 
     private LaunchSpec(Builder b) {
         this.command = List.copyOf(b.command);
@@ -66,6 +67,7 @@ public final class LaunchSpec {
         this.pidsLimit = b.pidsLimit;
         this.cgroups = b.cgroups;
         this.minimalRoot = b.minimalRoot;
+        this.tcpConnectPort = b.tcpConnectPort;
     }
 
     /**
@@ -80,6 +82,15 @@ public final class LaunchSpec {
      */
     public LayerMode minimalRoot() {
         return minimalRoot;
+    }
+
+    /**
+     * The one TCP port Landlock lets the program connect to (for a debugger in the host's development mode), or 0
+     * for none. It opens nothing by itself: the policy must allow an internet socket and the program must share a
+     * network namespace with the port's listener.
+     */
+    public int tcpConnectPort() {
+        return tcpConnectPort;
     }
 
     /** The cgroup memory limit in bytes (the OOM killer ends the program beyond it), or 0 for none. */
@@ -239,6 +250,16 @@ public final class LaunchSpec {
         private int pidsLimit;
         private LayerMode cgroups = LayerMode.REQUIRED;
         private LayerMode minimalRoot = LayerMode.OFF;
+        private int tcpConnectPort;
+
+        /** See {@link LaunchSpec#tcpConnectPort()}. */
+        public Builder tcpConnect(int port) {
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("TCP port " + port + " is not 1-65535");
+            }
+            this.tcpConnectPort = port;
+            return this;
+        }
 
         private Builder() {
         }

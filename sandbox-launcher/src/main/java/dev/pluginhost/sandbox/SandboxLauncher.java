@@ -247,6 +247,9 @@ public final class SandboxLauncher {
             // The same path lists feed Landlock and the minimal root; --landlock off keeps them from implying it.
             cmd.addAll(List.of("--landlock", spec.landlock() == LayerMode.REQUIRED ? "required"
                     : spec.landlock() == LayerMode.IF_AVAILABLE ? "auto" : "off"));
+            if (spec.tcpConnectPort() > 0) {
+                cmd.addAll(List.of("--tcp-connect", Integer.toString(spec.tcpConnectPort())));
+            }
             if (spec.minimalRoot() != LayerMode.OFF) {
                 cmd.addAll(List.of("--minimal-root", spec.minimalRoot() == LayerMode.REQUIRED ? "required" : "auto"));
             }

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Enumeration;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.jar.Attributes;
 import java.util.jar.JarFile;
@@ -66,6 +67,36 @@ public final class ManifestReader {
         } catch (IOException e) {
             throw new InvalidPluginException(jar, "cannot read the jar: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Describes a plugin in development mode, run from its build output ({@code plugins.dev.<id>.classes}) with the
+     * settings an operator gave instead of a manifest. Validated like a manifest.
+     *
+     * @throws InvalidPluginException naming the folder and the setting when something is wrong
+     */
+    public PluginDescriptor development(String id, Path classes, String pluginClass, List<String> requested)
+            throws InvalidPluginException {
+        Path where = classes == null ? Path.of("plugins.dev." + id) : classes;
+        if (!ID_PATTERN.matcher(id).matches()) {
+            throw new InvalidPluginException(where, "plugins.dev." + id + ": '" + id + "' is not a plugin id");
+        }
+        if (classes == null || !Files.isDirectory(classes)) {
+            throw new InvalidPluginException(where, "plugins.dev." + id + ".classes is not a folder of classes");
+        }
+        if (pluginClass == null || !CLASS_PATTERN.matcher(pluginClass.trim()).matches()) {
+            throw new InvalidPluginException(where, "plugins.dev." + id + ".plugin-class is missing or malformed");
+        }
+        Set<String> capabilities = new LinkedHashSet<>();
+        for (String capability : requested) {
+            try {
+                capabilities.add(this.capabilities.validate(capability).toString());
+            } catch (IllegalArgumentException e) {
+                throw new InvalidPluginException(where, "plugins.dev." + id + ".capabilities: " + e.getMessage());
+            }
+        }
+        return new PluginDescriptor(id, "dev", pluginClass.trim(), new VersionRange(1, 1),
+                Set.copyOf(capabilities), classes.toAbsolutePath());
     }
 
     /** Entries with '..' or absolute names are how zip-slip attacks start; no honest plugin has them. */

@@ -31,8 +31,17 @@ record PluginFiles(Path launchDir, Path jar, Path socket, Path tmpDir, Path data
         Path pluginRun = Files.createDirectories(runDir.resolve(plugin.id()));
         Files.setPosixFilePermissions(pluginRun, PosixFilePermissions.fromString("rwx--x--x"));
         Path launchDir = Files.createTempDirectory(pluginRun, "l");
-        Path jar = Files.copy(plugin.jar(), launchDir.resolve("plugin.jar"), StandardCopyOption.REPLACE_EXISTING);
-        Files.setPosixFilePermissions(jar, PosixFilePermissions.fromString("r--r--r--"));
+        Path jar;
+        if (Files.isDirectory(plugin.jar())) {
+            // Development mode: the build output, read in place (read-only in the sandbox).
+            jar = plugin.jar().toAbsolutePath();
+            if (uid >= 0) {
+                checkReachable(jar.resolve("."), uid); // its folder and every folder above it
+            }
+        } else {
+            jar = Files.copy(plugin.jar(), launchDir.resolve("plugin.jar"), StandardCopyOption.REPLACE_EXISTING);
+            Files.setPosixFilePermissions(jar, PosixFilePermissions.fromString("r--r--r--"));
+        }
         Path tmpDir = Files.createDirectories(launchDir.resolve("tmp"));
         PluginFiles files = new PluginFiles(launchDir, jar, launchDir.resolve("host.sock"), tmpDir, dataDir, uid, gid);
         files.handOver(launchDir);
@@ -52,13 +61,13 @@ record PluginFiles(Path launchDir, Path jar, Path socket, Path tmpDir, Path data
         }
     }
 
-    /** The plugin's uid must be able to walk down to its data folder; say which folder stops it. */
+    /** The plugin's uid must be able to walk down to a folder it uses; say which folder stops it. */
     private static void checkReachable(Path dataDir, int uid) throws IOException {
         for (Path dir = dataDir.getParent(); dir != null; dir = dir.getParent()) {
             if (!Files.getPosixFilePermissions(dir).contains(PosixFilePermission.OTHERS_EXECUTE)) {
-                throw new IOException("the plugin JVM (uid " + uid + ") cannot reach its data folder " + dataDir
+                throw new IOException("the plugin JVM (uid " + uid + ") cannot reach " + dataDir.normalize()
                         + ": " + dir + " is not traversable by others (chmod o+x " + dir
-                        + ", or set plugins.data-dir elsewhere)");
+                        + ", or use a folder elsewhere)");
             }
         }
     }

@@ -129,6 +129,7 @@ public final class PluginManager implements AutoCloseable {
         log.info("plugins folder {}: {} plugin(s), {} rejected", dir, found.plugins().size(),
                 found.rejections().size());
         found.plugins().forEach(this::install);
+        installDevelopmentPlugins();
         Duration interval = properties.getSupervision().getHealthInterval();
         if (!interval.isZero()) {
             timers.scheduleWithFixedDelay(this::checkHealth, interval.toMillis(), interval.toMillis(),
@@ -209,6 +210,32 @@ public final class PluginManager implements AutoCloseable {
     public void restart(String id) {
         stop(id);
         start(id);
+    }
+
+    /** Plugins run from their build output ({@code plugins.dev.<id>.classes}): development mode only. */
+    private void installDevelopmentPlugins() {
+        properties.getDev().forEach((id, dev) -> {
+            if (dev.getDebugPort() != null) {
+                log.warn("plugin {} runs in DEVELOPMENT MODE: its JVM connects out to a debugger on 127.0.0.1:{} "
+                        + "(one TCP port let through the sandbox); never in production", id, dev.getDebugPort());
+            }
+            if (dev.getClasses() == null) {
+                return; // debugging a plugin installed from a jar
+            }
+            try {
+                PluginDescriptor descriptor = reader.development(id, dev.getClasses(), dev.getPluginClass(),
+                        dev.getCapabilities());
+                if (plugins.containsKey(id)) {
+                    throw new InvalidPluginException(dev.getClasses(), "plugins.dev." + id
+                            + ": a jar in plugins.dir already has this id");
+                }
+                log.warn("plugin {} runs in DEVELOPMENT MODE from {}", id, dev.getClasses());
+                install(descriptor);
+            } catch (InvalidPluginException e) {
+                log.error("plugin rejected: {}", e.getMessage());
+                rejections.put(e.jar(), new Rejection(e.jar(), e.getMessage(), Instant.now()));
+            }
+        });
     }
 
     private void install(PluginDescriptor descriptor) {

@@ -2,8 +2,10 @@ package dev.pluginhost.host.sandbox;
 
 import dev.pluginhost.host.PluginHostProperties;
 import dev.pluginhost.host.discovery.PluginDescriptor;
+import dev.pluginhost.sandbox.ArgRule;
 import dev.pluginhost.sandbox.LaunchSpec;
 import dev.pluginhost.sandbox.PluginIsolation;
+import dev.pluginhost.sandbox.SyscallPolicy;
 import dev.pluginhost.sandbox.ViolationMode;
 import dev.pluginhost.sdk.runtime.RuntimeEnvironment;
 import java.nio.file.Path;
@@ -18,6 +20,9 @@ import java.util.Map;
  * variables (and whatever secrets they hold) never reach a plugin.
  */
 public final class PluginJvm {
+
+    /** Address family of IPv4 sockets, for the debugger's connection in development mode. */
+    static final int AF_INET = 2;
 
     /** The runtime's entry point inside the plugin JVM. */
     static final String MAIN = "dev.pluginhost.sdk.runtime.PluginMain";
@@ -46,6 +51,13 @@ public final class PluginJvm {
         // Any value stops JNA's static initialiser from exec'ing /sbin/ldconfig (a fork the sandbox would refuse and
         // count against a plugin that merely uses JNA).
         command.add("-Djna.platform.library.path=/usr/lib/x86_64-linux-gnu:/lib/x86_64-linux-gnu:/usr/lib:/lib");
+        PluginHostProperties.Dev dev = properties.getDev().get(plugin.id());
+        Integer debugPort = dev == null ? null : dev.getDebugPort();
+        if (debugPort != null) {
+            // JDWP connects out to the developer's debugger: the plugin JVM never listens on anything.
+            command.add("-agentlib:jdwp=transport=dt_socket,server=n,address=127.0.0.1:" + debugPort + ",suspend="
+                    + (dev.isSuspend() ? "y" : "n"));
+        }
         command.add("-cp");
         command.add(runtimeJar.toString());
         command.add(MAIN);
@@ -71,7 +83,24 @@ public final class PluginJvm {
                 // Its own socket, bound into a root that holds nothing else of the host: no other socket is there.
                 .readWrite(socket);
         env.forEach(spec::env); // added to the isolation's own (LANG), never replacing it
+        if (debugPort != null) {
+            debuggable(spec, debugPort);
+        }
         return spec.build();
+    }
+
+    /**
+     * What a debugger's transport needs, and only that, in development mode: an internet socket (seccomp), the host's
+     * network namespace (the debugger listens on this machine's loopback) and one TCP port (Landlock). Every other
+     * layer stays on.
+     */
+    static void debuggable(LaunchSpec.Builder spec, int port) {
+        spec.policy(SyscallPolicy.jvmDefault().toBuilder()
+                        .allowIf("socket", ArgRule.eq(0, AF_INET))
+                        .build())
+                .namespacesAuto(false)
+                .unshare("pid", "ipc", "uts", "mount")
+                .tcpConnect(port);
     }
 
     static Path java(PluginHostProperties properties) {
