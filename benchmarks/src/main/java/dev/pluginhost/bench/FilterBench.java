@@ -79,12 +79,11 @@ final class FilterBench {
     double launched(String name, int i, SyscallPolicy policy, boolean allLayers, Set<String> denied)
             throws Exception {
         Path s = scratch(name, i);
-        LaunchSpec.Builder b = LaunchSpec.builder().command(command(s)).policy(policy).mode(ViolationMode.DENY);
-        if (allLayers) {
-            b.namespacesAuto(true).landlock(dev.pluginhost.sandbox.LayerMode.IF_AVAILABLE)
-                    .writablePaths(List.of(s)).memoryLimit(PluginLaunch.MEMORY_LIMIT)
-                    .pidsLimit(PluginLaunch.PIDS_LIMIT).cgroups(dev.pluginhost.sandbox.LayerMode.IF_AVAILABLE);
-        }
+        LaunchSpec.Builder b = allLayers
+                ? dev.pluginhost.sandbox.PluginIsolation.builder(List.of(s), PluginLaunch.MEMORY_LIMIT,
+                        PluginLaunch.PIDS_LIMIT)
+                : LaunchSpec.builder();
+        b.command(command(s)).policy(policy).mode(ViolationMode.DENY);
         SandboxedProcess p = ctx.launcher.launch(b.build(), new SandboxListener() {
             @Override
             public void onViolation(Violation v) {

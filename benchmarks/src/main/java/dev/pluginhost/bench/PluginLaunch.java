@@ -1,6 +1,7 @@
 package dev.pluginhost.bench;
 
 import dev.pluginhost.sandbox.LaunchSpec;
+import dev.pluginhost.sandbox.PluginIsolation;
 import dev.pluginhost.sandbox.LayerMode;
 import dev.pluginhost.sandbox.SyscallPolicy;
 import dev.pluginhost.sandbox.ViolationMode;
@@ -23,8 +24,8 @@ final class PluginLaunch {
     static final List<String> HOST_JVM_OPTIONS = List.of("-Xmx128m", "-Xss512k", "-XX:+UseSerialGC",
             "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-XX:-UsePerfData");
 
-    static final long MEMORY_LIMIT = 512L * 1024 * 1024;
-    static final int PIDS_LIMIT = 256;
+    static final long MEMORY_LIMIT = PluginIsolation.DEFAULT_MEMORY;
+    static final int PIDS_LIMIT = PluginIsolation.DEFAULT_PIDS;
 
     static List<String> command(Path java, List<String> jvmOptions, Path runtimeJar, Path tmpDir) {
         List<String> command = new ArrayList<>();
@@ -58,20 +59,13 @@ final class PluginLaunch {
                            Path dataDir, Path tmpDir, List<Path> extraReadOnly) {
         List<Path> ro = new ArrayList<>(List.of(runtimeJar, pluginJar));
         ro.addAll(extraReadOnly);
-        return LaunchSpec.builder()
+        LaunchSpec.Builder spec = PluginIsolation.builder(List.of(dataDir, tmpDir), MEMORY_LIMIT, PIDS_LIMIT)
                 .command(command)
-                .environment(env)
                 .workingDirectory(dataDir)
-                .policy(SyscallPolicy.jvmDefault())
                 .mode(ViolationMode.DENY)
                 .bootPhase(true)
-                .namespacesAuto(true)
-                .landlock(LayerMode.IF_AVAILABLE)
-                .readOnly(ro.toArray(Path[]::new))
-                .writablePaths(List.of(dataDir, tmpDir))
-                .memoryLimit(MEMORY_LIMIT)
-                .pidsLimit(PIDS_LIMIT)
-                .cgroups(LayerMode.IF_AVAILABLE)
-                .build();
+                .readOnly(ro.toArray(Path[]::new));
+        env.forEach(spec::env);
+        return spec.build();
     }
 }
