@@ -64,7 +64,8 @@ final class PluginLaunch {
                 .workingDirectory(dataDir)
                 .mode(ViolationMode.DENY)
                 .bootPhase(true)
-                .readOnly(ro.toArray(Path[]::new));
+                .readOnly(ro.toArray(Path[]::new))
+                .readWrite(Path.of(env.get("PLUGIN_SOCKET"))); // its own socket, as the host binds it in
         env.forEach(spec::env);
         return spec.build();
     }

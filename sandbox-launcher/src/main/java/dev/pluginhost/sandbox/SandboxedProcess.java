@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import dev.pluginhost.sandbox.oci.Json;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -156,8 +157,10 @@ public final class SandboxedProcess {
     private void dispatch(String line) {
         Map<String, Object> event;
         try {
-            event = EventLine.parse(line);
-        } catch (IllegalArgumentException e) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> parsed = (Map<String, Object>) Json.parse(line);
+            event = parsed;
+        } catch (IllegalArgumentException | ClassCastException e) {
             safely(() -> listener.onError("bad event line: " + line));
             return;
         }
@@ -204,7 +207,7 @@ public final class SandboxedProcess {
     }
 
     private static long number(Map<String, Object> event, String key) {
-        return event.get(key) instanceof Long l ? l : 0;
+        return event.get(key) instanceof Number n ? n.longValue() : 0; // Json reads integers as BigInteger
     }
 
     private void finish() {

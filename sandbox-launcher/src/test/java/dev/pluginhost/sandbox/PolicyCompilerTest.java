@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.pluginhost.sandbox.oci.Json;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -78,11 +79,15 @@ class PolicyCompilerTest {
 
     @Test
     void eventLinesParse() {
-        Map<String, Object> e = EventLine.parse("{\"event\":\"violation\",\"pid\":12,\"nr\":41,\"arch\":3221225534,"
+        // The launcher's event lines are read with the module's one JSON reader (oci.Json).
+        Object e = Json.parse("{\"event\":\"violation\",\"pid\":12,\"nr\":41,\"arch\":3221225534,"
                 + "\"args\":[\"0x2\",\"0x1\"],\"action\":\"deny\",\"errno\":1,\"time_ms\":1700000000000}");
-        assertThat(e).containsEntry("event", "violation").containsEntry("pid", 12L)
-                .containsEntry("arch", 3221225534L).containsEntry("args", List.of("0x2", "0x1"));
-        assertThat(EventLine.parse("{\"event\":\"error\",\"message\":\"a \\\"b\\\" \\u0001\"}"))
+        assertThat(e).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+                .containsEntry("event", "violation").containsEntry("pid", java.math.BigInteger.valueOf(12))
+                .containsEntry("arch", java.math.BigInteger.valueOf(3221225534L))
+                .containsEntry("args", List.of("0x2", "0x1"));
+        assertThat(Json.parse("{\"event\":\"error\",\"message\":\"a \\\"b\\\" \\u0001\"}"))
+                .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
                 .containsEntry("message", "a \"b\" \u0001");
     }
 }

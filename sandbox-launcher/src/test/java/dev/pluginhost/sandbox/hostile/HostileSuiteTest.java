@@ -6,6 +6,7 @@ import com.sun.jna.Native;
 import dev.pluginhost.sandbox.ExitStatus;
 import dev.pluginhost.sandbox.LaunchSpec;
 import dev.pluginhost.sandbox.PluginIsolation;
+import dev.pluginhost.sandbox.oci.OciProfile;
 import dev.pluginhost.sandbox.Layer;
 import dev.pluginhost.sandbox.PolicyCompiler;
 import dev.pluginhost.sandbox.SandboxLauncher;
@@ -86,6 +87,7 @@ class HostileSuiteTest {
     private static Path udsPath;
     private static String classpath;
     private static List<Layer> insideLayers = List.of();
+    private static RunResult insideBatch;
 
     @BeforeAll
     static void attackOutsideAndInside() throws Exception {
@@ -104,6 +106,7 @@ class HostileSuiteTest {
         RunResult inside = sandboxed("batch", "inside-batch");
         RunResult outside = plain.get(TIMEOUT_S, TimeUnit.SECONDS);
         insideLayers = inside.layers();
+        insideBatch = inside;
         for (String attack : HostileProgram.BATCH) {
             judge(attack, outside, inside);
         }
@@ -183,6 +186,20 @@ class HostileSuiteTest {
         assertThat(ROWS.keySet()).containsExactlyInAnyOrderElementsOf(HostileProgram.all());
         assertThat(ROWS.values()).filteredOn(r -> r.verdict() == Verdict.NOT_AVAILABLE)
                 .allSatisfy(r -> assertThat(r.outside()).startsWith("not available here: ").hasSizeGreaterThan(25));
+    }
+
+    /**
+     * The policy exported as an OCI profile and imported back (what {@code plugin-sandbox export} and
+     * {@code plugin-sandbox run --policy} do) stops exactly the attacks the original stops.
+     */
+    @Test
+    void theExportedProfileImportedBackStopsTheSameAttacks() {
+        SyscallPolicy reimported = OciProfile.importProfile(OciProfile.export(SyscallPolicy.jvmDefault())).policy();
+        RunResult again = sandboxed("batch", "inside-batch-oci", reimported);
+        for (String attack : HostileProgram.BATCH) {
+            assertThat(outcome(attack, again).ok()).as("%s under the re-imported profile", attack)
+                    .isEqualTo(outcome(attack, insideBatch).ok());
+        }
     }
 
     private static void assertStopped(String... attacks) {
@@ -417,7 +434,12 @@ class HostileSuiteTest {
 
     /** The spec a plugin gets: the default policy, namespaces, uid drop, default rlimits, a clean environment. */
     private static LaunchSpec spec(List<String> command, Path scratch) {
+        return spec(command, scratch, SyscallPolicy.jvmDefault());
+    }
+
+    private static LaunchSpec spec(List<String> command, Path scratch, SyscallPolicy policy) {
         return PluginIsolation.builder(List.of(scratch))
+                .policy(policy)
                 .command(command)
                 .workingDirectory(scratch)
                 .readOnly(readOnlyClasspath())
@@ -425,10 +447,14 @@ class HostileSuiteTest {
     }
 
     private static RunResult sandboxed(String attack, String name) {
+        return sandboxed(attack, name, SyscallPolicy.jvmDefault());
+    }
+
+    private static RunResult sandboxed(String attack, String name, SyscallPolicy policy) {
         Path scratch = scratch(name);
         try {
             Events events = new Events();
-            SandboxedProcess p = launcher.launch(spec(command(attack, scratch), scratch), events);
+            SandboxedProcess p = launcher.launch(spec(command(attack, scratch), scratch, policy), events);
             CompletableFuture<String> out = drain(p.stdout());
             CompletableFuture<String> err = drain(p.stderr());
             ExitStatus exit = p.onExit().get(TIMEOUT_S, TimeUnit.SECONDS);
