@@ -1,24 +1,56 @@
 package dev.pluginhost.host;
 
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.config.MeterFilter;
 import java.util.Map;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.context.annotation.Bean;
 
 /** The runnable host: the auto-configuration plus a main class and operator-friendly defaults. */
 @SpringBootApplication
 public class PluginHostApplication {
 
+    /** Help text for the framework's meters that come without one, so the exposition passes promtool's lint. */
+    private static final Map<String, String> FRAMEWORK_DESCRIPTIONS = Map.of(
+            "http.server.requests", "HTTP requests the host served, by method, URI, status and outcome",
+            "http.server.requests.active", "HTTP requests the host is serving now",
+            "tomcat.sessions.active.current", "HTTP sessions active now",
+            "tomcat.sessions.active.max", "Most HTTP sessions active at once",
+            "tomcat.sessions.alive.max", "Longest time an expired HTTP session had been alive",
+            "tomcat.sessions.created", "HTTP sessions created",
+            "tomcat.sessions.expired", "HTTP sessions expired",
+            "tomcat.sessions.rejected", "HTTP sessions refused because the maximum was reached");
+
     public static void main(String[] args) {
         SpringApplication app = new SpringApplication(PluginHostApplication.class);
         // Defaults live here, not in an application.properties, so an application embedding the host keeps its own.
-        app.setDefaultProperties(Map.of(
-                "management.endpoints.web.exposure.include", "health,info,prometheus,metrics",
-                "management.endpoint.health.show-details", "always",
-                "spring.mvc.problemdetails.enabled", "true",
-                "management.info.env.enabled", "true",
+        app.setDefaultProperties(Map.ofEntries(
+                Map.entry("management.endpoints.web.exposure.include", "health,info,prometheus,metrics"),
+                Map.entry("management.endpoint.health.show-details", "always"),
+                Map.entry("spring.mvc.problemdetails.enabled", "true"),
+                Map.entry("management.info.env.enabled", "true"),
                 // A failed plugin degrades the host; it does not take it down.
-                "management.endpoint.health.status.order", "down,out-of-service,degraded,up,unknown",
-                "logging.pattern.level", "%5p [%X{plugin:-host}]"));
+                Map.entry("management.endpoint.health.status.order", "down,out-of-service,degraded,up,unknown"),
+                // Three JVM meters whose names promtool rejects (units "ms"/"ns" in the name, a gauge named
+                // _count); process_cpu_usage, jvm_* and system_cpu_usage carry the same information.
+                Map.entry("management.metrics.enable.jvm.compilation.time", "false"),
+                Map.entry("management.metrics.enable.process.cpu.time", "false"),
+                Map.entry("management.metrics.enable.system.cpu.count", "false"),
+                Map.entry("logging.pattern.level", "%5p [%X{plugin:-host}]")));
         app.run(args);
+    }
+
+    @Bean
+    MeterFilter frameworkMeterDescriptions() {
+        return new MeterFilter() {
+            @Override
+            public Meter.Id map(Meter.Id id) {
+                String description = FRAMEWORK_DESCRIPTIONS.get(id.getName());
+                return description == null || id.getDescription() != null ? id
+                        : new Meter.Id(id.getName(), Tags.of(id.getTags()), id.getBaseUnit(), description, id.getType());
+            }
+        };
     }
 }

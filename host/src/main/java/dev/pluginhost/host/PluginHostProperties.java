@@ -396,6 +396,17 @@ public class PluginHostProperties {
          */
         private String mode = "deny";
 
+        /** The mode for one plugin, overriding {@code mode}: {@code plugins.sandbox.modes.<id>=kill}. */
+        private Map<String, String> modes = new LinkedHashMap<>();
+
+        public Map<String, String> getModes() {
+            return modes;
+        }
+
+        public void setModes(Map<String, String> modes) {
+            this.modes = modes;
+        }
+
         /** Memory (RSS plus page cache) of one plugin JVM, enforced by its cgroup where the machine offers one. */
         private DataSize memory = DataSize.ofMegabytes(512);
 

@@ -26,7 +26,8 @@ class ViolationModesIT {
 
     @Test
     void killModeKillsTheViolatorWithinASecondAndTheSupervisorRestartsIt() throws Exception {
-        try (HostProcess host = start("--plugins.sandbox.mode=kill", "--plugins.supervision.initial-backoff=200ms")) {
+        try (HostProcess host = start("--plugins.sandbox.modes.hello=kill",
+                "--plugins.supervision.initial-backoff=200ms")) {
             long pid = host.plugin("hello").get("pid").asLong();
             long before = System.nanoTime();
             HttpResponse<String> probe = host.post("/api/plugins/hello/invoke/probe", "");

@@ -75,7 +75,7 @@ public final class PluginJvm {
                         properties.getSandbox().getMemory().toBytes(), properties.getSandbox().getPids())
                 .command(command)
                 .workingDirectory(dataDir)
-                .mode(mode(properties))
+                .mode(mode(properties, plugin.id()))
                 // Until the host has authenticated the runtime, only the JDK and our runtime run: their start-up
                 // probes (libnet, Netty) are refused and reported as boot probes, not as the plugin's violations.
                 .bootPhase(true)
@@ -108,13 +108,15 @@ public final class PluginJvm {
                 : Path.of(System.getProperty("java.home"), "bin", "java");
     }
 
-    static ViolationMode mode(PluginHostProperties properties) {
-        String mode = properties.getSandbox().getMode().trim().toUpperCase(Locale.ROOT);
+    /** The plugin's own {@code plugins.sandbox.modes.<id>}, else {@code plugins.sandbox.mode}. */
+    static ViolationMode mode(PluginHostProperties properties, String pluginId) {
+        String own = properties.getSandbox().getModes().get(pluginId);
+        String property = own != null ? "plugins.sandbox.modes." + pluginId : "plugins.sandbox.mode";
+        String mode = own != null ? own : properties.getSandbox().getMode();
         try {
-            return ViolationMode.valueOf(mode);
+            return ViolationMode.valueOf(mode.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("plugins.sandbox.mode '" + properties.getSandbox().getMode()
-                    + "' is not one of deny, kill, audit");
+            throw new IllegalArgumentException(property + " '" + mode + "' is not one of deny, kill, audit");
         }
     }
 }

@@ -59,6 +59,12 @@ public final class PluginsHealth implements CompositeHealthContributor {
             if (plugin.pid() > 0) {
                 health.withDetail("pid", plugin.pid());
             }
+            if (!plugin.layers().isEmpty()) {
+                // Which isolation layers this plugin's JVM has, and why any is missing on this machine.
+                health.withDetail("isolation", plugin.layers().stream().collect(java.util.stream.Collectors.toMap(
+                        dev.pluginhost.sandbox.Layer::name, l -> l.active() ? "active" : "missing: " + l.reason(),
+                        (a, b) -> a, java.util.TreeMap::new)));
+            }
             if (plugin.lastError() != null && state != PluginState.RUNNING) {
                 health.withDetail("lastError", plugin.lastError());
             }
