@@ -1,6 +1,7 @@
 package com.example.shop;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.pluginhost.contract.v1.Event;
@@ -8,6 +9,7 @@ import dev.pluginhost.host.PluginHost;
 import dev.pluginhost.host.fixtures.ShopPlugin;
 import dev.pluginhost.host.fixtures.TestPluginJar;
 import dev.pluginhost.host.lifecycle.PluginState;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -43,18 +45,25 @@ class EmbeddedHostTest {
         }
         TestPluginJar.write(plugins, "shop.jar", "shop", "1", ShopPlugin.class,
                 "inventory, events.subscribe:orders.*, events.publish:audit.*");
+        // The same plugin under another id, requesting the inventory but not granted it.
+        TestPluginJar.write(plugins, "nosy.jar", "nosy", "1", ShopPlugin.class,
+                "inventory, events.subscribe:orders.*, events.publish:audit.*");
         registry.add("plugins.dir", () -> plugins.toString());
         registry.add("plugins.data-dir", () -> work.resolve("data").toString());
         registry.add("plugins.grants.shop", () -> "inventory,events.subscribe:orders.*,events.publish:audit.*");
+        registry.add("plugins.grants.nosy", () -> "events.subscribe:orders.*,events.publish:audit.*");
     }
 
     @Autowired
     PluginHost host;
 
+    @Autowired
+    MeterRegistry meters;
+
     @Test
     void theApplicationInvokesPluginsLendsThemACapabilityAndTradesEvents() throws Exception {
         await().atMost(Duration.ofSeconds(60)).until(() -> host.plugins().stream()
-                .allMatch(p -> p.state() == PluginState.RUNNING) && host.plugins().size() == 2);
+                .allMatch(p -> p.state() == PluginState.RUNNING) && host.plugins().size() == 3);
 
         assertThat(host.invokeJson("hello", "greet", "{\"name\":\"Ada\"}", Duration.ofSeconds(10)))
                 .isEqualTo("{\"greeting\":\"Hello, Ada!\"}");
@@ -62,13 +71,22 @@ class EmbeddedHostTest {
         assertThat(host.invokeJson("shop", "stock", "{\"item\":\"widget\"}", Duration.ofSeconds(10)))
                 .isEqualTo("{\"answer\":\"42 widget (asked by shop)\"}");
 
+        assertThatThrownBy(() -> host.invokeJson("nosy", "stock", "{\"item\":\"widget\"}", Duration.ofSeconds(10)))
+                .isInstanceOfSatisfying(PluginHost.PluginInvocationException.class, e ->
+                        assertThat(e.code()).isEqualTo("CAPABILITY_DENIED"))
+                .hasMessageContaining("may not use capability 'inventory'")
+                .hasMessageContaining("plugins.grants.nosy=inventory");
+        assertThat(meters.find("plugin.capability.denied").tag("plugin", "nosy").tag("capability", "inventory")
+                .counter()).as("the refusal is counted").isNotNull()
+                .satisfies(c -> assertThat(c.count()).isEqualTo(1.0));
+
         List<Event> audits = new CopyOnWriteArrayList<>();
         try (var subscription = host.subscribe("audit.*", audits::add)) {
             host.publish("orders.created", "{\"id\":7}");
-            await().atMost(Duration.ofSeconds(10)).until(() -> !audits.isEmpty());
+            await().atMost(Duration.ofSeconds(10)).until(() -> audits.size() >= 2); // shop and nosy both audit
         }
         assertThat(audits.get(0).getTopic()).isEqualTo("audit.order");
-        assertThat(audits.get(0).getSource()).isEqualTo("shop");
+        assertThat(audits).extracting(Event::getSource).containsExactlyInAnyOrder("shop", "nosy");
         assertThat(audits.get(0).getPayload().toStringUtf8()).contains("\\\"id\\\":7").contains("\"from\":\"host\"");
     }
 }

@@ -68,7 +68,7 @@ public interface PluginContext {
      *
      * @param capability the capability's name, as the application declares it and the manifest requests it
      * @return a channel for generated stubs; calls on it go to the host, over the plugin's private socket
-     * @throws CapabilityDeniedException when the capability was not granted at the handshake
+     * @throws CapabilityDeniedException when the capability is not granted (the host counts the refusal)
      */
     Channel channel(String capability) throws CapabilityDeniedException;
 

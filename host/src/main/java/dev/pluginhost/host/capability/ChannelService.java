@@ -1,5 +1,7 @@
 package dev.pluginhost.host.capability;
 
+import dev.pluginhost.contract.v1.CapabilityCheck;
+import dev.pluginhost.contract.v1.CapabilityVerdict;
 import dev.pluginhost.contract.v1.HandshakeRequest;
 import dev.pluginhost.contract.v1.HandshakeResponse;
 import dev.pluginhost.contract.v1.HostMessage;
@@ -25,6 +27,21 @@ final class ChannelService extends PluginChannelGrpc.PluginChannelImplBase {
         } catch (StatusException e) {
             response.onError(e);
         }
+    }
+
+    /** Refused capabilities are counted here as they would be on a call (method {@code CheckCapability}). */
+    @Override
+    public void checkCapability(CapabilityCheck request, StreamObserver<CapabilityVerdict> response) {
+        String capability = request.getCapability();
+        CapabilityVerdict.Builder verdict = CapabilityVerdict.newBuilder();
+        if (connection.grants().has(capability)) {
+            verdict.setGranted(true);
+        } else {
+            verdict.setMessage(CallGuard.denied(connection, capability, "CheckCapability", "",
+                    PluginChannelGrpc.SERVICE_NAME).getDescription());
+        }
+        response.onNext(verdict.build());
+        response.onCompleted();
     }
 
     @Override

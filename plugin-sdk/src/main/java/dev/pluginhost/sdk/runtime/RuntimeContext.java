@@ -8,6 +8,9 @@ import dev.pluginhost.sdk.PluginContext;
 import dev.pluginhost.sdk.PluginEvents;
 import dev.pluginhost.sdk.PluginHttp;
 import dev.pluginhost.sdk.PluginLog;
+import dev.pluginhost.contract.v1.CapabilityCheck;
+import dev.pluginhost.contract.v1.CapabilityVerdict;
+import dev.pluginhost.contract.v1.PluginChannelGrpc;
 import io.grpc.Channel;
 import java.nio.file.Path;
 import java.util.Map;
@@ -110,11 +113,21 @@ final class RuntimeContext implements PluginContext {
             throw new IllegalArgumentException("name the capability the channel is for");
         }
         if (!grants.contains(capability)) {
-            // No call is made, so the host cannot count this one: say so in the host's log instead.
-            String message = "plugin '" + env.pluginId() + "' was not granted capability '" + capability
-                    + "' (granted: " + grants.stream().sorted().toList() + "); request it in Plugin-Capabilities and "
-                    + "grant it with plugins.grants." + env.pluginId() + "=" + capability;
-            log.warn("{}", message);
+            // Ask the host, which refuses and counts it like any refused call; its message says how to grant it.
+            String message;
+            try {
+                CapabilityVerdict verdict = PluginChannelGrpc.newBlockingStub(channel)
+                        .withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
+                        .checkCapability(CapabilityCheck.newBuilder().setCapability(capability).build());
+                if (verdict.getGranted()) {
+                    return channel;
+                }
+                message = verdict.getMessage();
+            } catch (io.grpc.StatusRuntimeException e) {
+                message = "plugin '" + env.pluginId() + "' was not granted capability '" + capability
+                        + "' (granted: " + grants.stream().sorted().toList() + "); grant it with plugins.grants."
+                        + env.pluginId() + "=" + capability;
+            }
             throw new CapabilityDeniedException(capability, message);
         }
         return channel;

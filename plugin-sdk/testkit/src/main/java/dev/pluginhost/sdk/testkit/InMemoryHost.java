@@ -12,6 +12,8 @@ import dev.pluginhost.contract.v1.Event;
 import dev.pluginhost.contract.v1.EventsGrpc;
 import dev.pluginhost.contract.v1.GetRequest;
 import dev.pluginhost.contract.v1.GetResponse;
+import dev.pluginhost.contract.v1.CapabilityCheck;
+import dev.pluginhost.contract.v1.CapabilityVerdict;
 import dev.pluginhost.contract.v1.HandshakeRequest;
 import dev.pluginhost.contract.v1.HandshakeResponse;
 import dev.pluginhost.contract.v1.HostMessage;
@@ -191,6 +193,16 @@ final class InMemoryHost {
     }
 
     private final class Channel extends PluginChannelGrpc.PluginChannelImplBase {
+
+        /** As the host does: a refusal is recorded like a refused call. */
+        @Override
+        public void checkCapability(CapabilityCheck request, StreamObserver<CapabilityVerdict> response) {
+            String capability = request.getCapability();
+            response.onNext(grants.contains(capability) ? CapabilityVerdict.newBuilder().setGranted(true).build()
+                    : CapabilityVerdict.newBuilder().setMessage(deny(capability, PluginChannelGrpc.SERVICE_NAME,
+                            "CheckCapability").getDescription()).build());
+            response.onCompleted();
+        }
 
         @Override
         public void handshake(HandshakeRequest request, StreamObserver<HandshakeResponse> response) {

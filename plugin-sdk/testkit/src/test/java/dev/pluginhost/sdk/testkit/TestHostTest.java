@@ -113,7 +113,9 @@ class TestHostTest {
         host.capability("inventory", inventory());
         Result result = host.invoke("app", "widget");
         assertThat(result.failureCode()).isEqualTo("CAPABILITY_DENIED");
-        assertThat(result.failureMessage()).contains("was not granted capability 'inventory'");
+        assertThat(result.failureMessage()).contains("may not use capability 'inventory'")
+                .contains("plugins.grants.");
+        assertThat(host.deniedCalls()).anyMatch(d -> d.capability().equals("inventory"));
     }
 
     @Test
