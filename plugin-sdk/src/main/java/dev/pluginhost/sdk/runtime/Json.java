@@ -4,15 +4,25 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
 
-/** JSON for request payloads and replies; Gson is already on the runtime's class path through gRPC. */
-final class Json {
+/**
+ * JSON for request payloads and replies, as the runtime reads and writes them (Gson, already on the runtime's class
+ * path through gRPC; no HTML escaping, nulls kept). Public for the test kit, which must read and write exactly alike.
+ */
+public final class Json {
 
     private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
 
     private Json() {
     }
 
-    static <T> T read(String text, Class<T> type) {
+    /**
+     * @param text JSON, or blank for {@code null}
+     * @param type the class to read into
+     * @param <T> the type read
+     * @return the value, or {@code null} for a blank text
+     * @throws IllegalArgumentException when the text is not JSON of that shape
+     */
+    public static <T> T read(String text, Class<T> type) {
         if (text.isBlank()) {
             return null;
         }
@@ -24,7 +34,11 @@ final class Json {
         }
     }
 
-    static String write(Object value) {
+    /**
+     * @param value any value Gson can write
+     * @return its JSON
+     */
+    public static String write(Object value) {
         return GSON.toJson(value);
     }
 }

@@ -1,5 +1,6 @@
 package dev.pluginhost.sdk.testkit;
 
+import dev.pluginhost.sdk.runtime.Json;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -81,7 +82,7 @@ public final class Result {
      * @throws AssertionError when the invocation failed
      */
     public <T> T json(Class<T> type) {
-        return KitJson.read(text(), type);
+        return Json.read(text(), type);
     }
 
     private void requireOk() {

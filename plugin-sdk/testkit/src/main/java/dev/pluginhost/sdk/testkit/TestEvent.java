@@ -1,5 +1,6 @@
 package dev.pluginhost.sdk.testkit;
 
+import dev.pluginhost.sdk.runtime.Json;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -23,7 +24,7 @@ public record TestEvent(String id, String topic, String contentType, byte[] payl
      * @return the payload read as JSON
      */
     public <T> T json(Class<T> type) {
-        return KitJson.read(text(), type);
+        return Json.read(text(), type);
     }
 
     @Override

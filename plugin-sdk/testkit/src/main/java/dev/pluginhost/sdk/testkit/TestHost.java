@@ -1,5 +1,6 @@
 package dev.pluginhost.sdk.testkit;
 
+import dev.pluginhost.sdk.runtime.Json;
 import com.google.protobuf.ByteString;
 import dev.pluginhost.contract.v1.HostMessage;
 import dev.pluginhost.contract.v1.Invocation;
@@ -137,7 +138,7 @@ public final class TestHost implements AutoCloseable {
             bytes = text.toString().getBytes(StandardCharsets.UTF_8);
             type = "application/json";
         } else {
-            bytes = KitJson.write(payload).getBytes(StandardCharsets.UTF_8);
+            bytes = Json.write(payload).getBytes(StandardCharsets.UTF_8);
             type = "application/json";
         }
         String id = "inv-" + invocationIds.incrementAndGet();
@@ -180,7 +181,7 @@ public final class TestHost implements AutoCloseable {
         }
         byte[] bytes = payload instanceof byte[] raw ? raw.clone()
                 : payload instanceof CharSequence text ? text.toString().getBytes(StandardCharsets.UTF_8)
-                : KitJson.write(payload).getBytes(StandardCharsets.UTF_8);
+                : Json.write(payload).getBytes(StandardCharsets.UTF_8);
         String type = payload instanceof byte[] ? "application/octet-stream" : "application/json";
         int received = state.deliver(state.event(topic, bytes, type, "host"));
         awaitEventsHandled();

@@ -1,5 +1,6 @@
 package dev.pluginhost.sdk.testkit;
 
+import dev.pluginhost.sdk.runtime.Json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
@@ -75,7 +76,7 @@ class RuntimeJarTest {
             assertThat(state.ready.get(30, TimeUnit.SECONDS)).containsExactly("log", "see");
 
             @SuppressWarnings("unchecked")
-            Map<String, String> seen = KitJson.read(invoke(state, "see", "").getReply().getPayload()
+            Map<String, String> seen = Json.read(invoke(state, "see", "").getReply().getPayload()
                     .toStringUtf8(), Map.class);
             assertThat(seen).containsEntry("org.slf4j.Logger", "visible")
                     .containsEntry("io.grpc.Channel", "visible")
