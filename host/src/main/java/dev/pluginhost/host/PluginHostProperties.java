@@ -150,6 +150,20 @@ public class PluginHostProperties {
     /** What the host keeps of and writes from each plugin's output. */
     private Logs logs = new Logs();
 
+    /**
+     * Map the plugin runtime's classes from a class-data-sharing archive made at host start by a trusted training run
+     * (plugin start ×0.6); off: every plugin JVM loads them itself.
+     */
+    private boolean classDataSharing = true;
+
+    public boolean isClassDataSharing() {
+        return classDataSharing;
+    }
+
+    public void setClassDataSharing(boolean classDataSharing) {
+        this.classDataSharing = classDataSharing;
+    }
+
     /** Watch {@code plugins.dir} and add, replace and remove plugins as jars come and go. */
     private boolean watch = true;
 

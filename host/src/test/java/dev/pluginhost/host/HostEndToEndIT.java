@@ -95,6 +95,8 @@ class HostEndToEndIT {
                         + layer.get("reason").asString());
             }
         }
+        assertThat(Files.readString(Path.of("/proc", Long.toString(pluginPid), "maps")))
+                .as("the plugin JVM maps the runtime's class-data-sharing archive").contains("plugin-runtime.jsa");
         if ("root".equals(System.getProperty("user.name"))) {
             assertThat(field(status, "Uid")).as("a root host drops plugins to an unprivileged uid")
                     .startsWith("65534");

@@ -14,6 +14,7 @@ import dev.pluginhost.host.discovery.PluginScanner;
 import dev.pluginhost.host.discovery.Rejection;
 import dev.pluginhost.host.logs.PluginLogSink;
 import dev.pluginhost.host.metrics.PluginMetrics;
+import dev.pluginhost.host.sandbox.ClassDataSharing;
 import dev.pluginhost.host.sandbox.PluginJvm;
 import dev.pluginhost.host.sandbox.RuntimeJar;
 import dev.pluginhost.sandbox.ExitStatus;
@@ -92,6 +93,7 @@ public final class PluginManager implements AutoCloseable {
     private Path runDir;
     private boolean ownRunDir;
     private Path runtimeJar;
+    private Path cdsArchive;
     private volatile boolean closed;
 
     public PluginManager(PluginHostProperties properties, ManifestReader reader, PluginMetrics metrics,
@@ -115,6 +117,7 @@ public final class PluginManager implements AutoCloseable {
         Files.setPosixFilePermissions(runDir, PosixFilePermissions.fromString("rwx--x--x"));
         runtimeJar = RuntimeJar.extract(runDir);
         Files.setPosixFilePermissions(runtimeJar, PosixFilePermissions.fromString("rw-r--r--"));
+        cdsArchive = ClassDataSharing.train(properties, runtimeJar, runDir).orElse(null);
         try {
             launcher = new SandboxLauncher(runDir);
         } catch (SandboxUnavailableException e) {
@@ -279,7 +282,7 @@ public final class PluginManager implements AutoCloseable {
             launch.server = PluginServer.start(connection, files.socket(), services, boss, workers, calls);
             files.handOver(files.socket());
             LaunchSpec spec = PluginJvm.spec(descriptor, properties, runtimeJar, files.jar(), files.socket(),
-                    connection.launchSecret(), files.dataDir(), files.tmpDir());
+                    connection.launchSecret(), files.dataDir(), files.tmpDir(), cdsArchive);
             SandboxedProcess process = launcher.launch(spec, new ProcessEvents(instance, launch));
             launch.process = process;
             launch.launched.complete(process);

@@ -39,12 +39,17 @@ public final class PluginJvm {
      * @param secret the plugin's one-time launch secret
      * @param dataDir the plugin's persistent folder (also its working directory)
      * @param tmpDir the plugin's private temporary folder (also Netty's and JNA's native-library folder)
+     * @param cdsArchive the runtime's class-data-sharing archive, or null
      */
     public static LaunchSpec spec(PluginDescriptor plugin, PluginHostProperties properties, Path runtimeJar,
-                                  Path pluginJar, Path socket, String secret, Path dataDir, Path tmpDir) {
+                                  Path pluginJar, Path socket, String secret, Path dataDir, Path tmpDir,
+                                  Path cdsArchive) {
         List<String> command = new ArrayList<>();
         command.add(java(properties).toString());
         command.addAll(properties.getJvmOptions());
+        if (cdsArchive != null) {
+            command.add("-XX:SharedArchiveFile=" + cdsArchive);
+        }
         command.add("-Djava.io.tmpdir=" + tmpDir);
         command.add("-Dio.netty.native.workdir=" + tmpDir);
         command.add("-Djna.tmpdir=" + tmpDir);
@@ -80,6 +85,7 @@ public final class PluginJvm {
                 // probes (libnet, Netty) are refused and reported as boot probes, not as the plugin's violations.
                 .bootPhase(true)
                 .readOnly(runtimeJar, pluginJar)
+                .readOnly(cdsArchive == null ? new Path[0] : new Path[] {cdsArchive})
                 // Its own socket, bound into a root that holds nothing else of the host: no other socket is there.
                 .readWrite(socket);
         env.forEach(spec::env); // added to the isolation's own (LANG), never replacing it
