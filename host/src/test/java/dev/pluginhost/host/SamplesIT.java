@@ -63,7 +63,19 @@ class SamplesIT {
         assertThat(weather.body()).as("the host has no route to api.example.com here; the plugin says so")
                 .contains("unreachable");
 
-        for (String id : HONEST) {
+        // The hostile sample, under the real sandbox: a world-readable host file does not exist in its root, and its
+        // environment holds nothing of the host's (PATH, HOME, ...), only what the host gave it. Neither attempt is
+        // a system call the filter refuses: the file-system layers and the launcher stop them first.
+        Path secret = Files.writeString(work.resolve("host-secret.txt"), "the host's secret");
+        assertThat(secret.toFile().setReadable(true, false)).isTrue();
+        HttpResponse<String> read = post("hostile", "read-file", secret.toString());
+        assertThat(read.body()).contains("denied").doesNotContain("the host's secret");
+        String environment = HostProcess.JSON.readTree(post("hostile", "environment", "").body())
+                .get("variables").asString();
+        assertThat(List.of(environment.split(","))).allMatch(v -> v.startsWith("PLUGIN_") || v.equals("LANG"))
+                .contains("PLUGIN_ID");
+
+        for (String id : List.of("hello", "markdown", "listener", "weather", "hostile")) {
             JsonNode violations = host.json("/api/plugins/" + id + "/violations");
             for (JsonNode violation : violations) {
                 assertThat(violation.get("phase").asString()).as("%s: %s", id, violation).isEqualTo("boot");
