@@ -1,9 +1,9 @@
 package dev.pluginhost.sandbox;
 
+import dev.pluginhost.sandbox.Launches.Run;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pluginhost.sandbox.TestJvm.Lines;
-import dev.pluginhost.sandbox.TestJvm.Recorder;
 import dev.pluginhost.sandbox.programs.HonestProgram;
 import dev.pluginhost.sandbox.programs.ProbeProgram;
 import dev.pluginhost.sandbox.programs.SleeperProgram;
@@ -12,9 +12,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -23,27 +21,16 @@ import org.junit.jupiter.api.Test;
  * without Landlock these fail loudly (launch exit 125) instead of skipping.
  */
 class LandlockTest {
-    private static final Duration RUN = Duration.ofSeconds(30);
-    private final List<SandboxedProcess> started = new ArrayList<>();
+    private static final Duration RUN = Launches.RUN;
+    private final Launches launches = new Launches();
 
     @AfterEach
     void cleanUp() {
-        started.forEach(SandboxedProcess::kill);
-    }
-
-    private record Run(SandboxedProcess process, Recorder events, Lines out, Lines err) {
-        Run finish() throws Exception {
-            process.onExit().get(RUN.toSeconds(), TimeUnit.SECONDS);
-            out.closed.get(5, TimeUnit.SECONDS);
-            return this;
-        }
+        launches.killAll();
     }
 
     private Run launch(LaunchSpec.Builder spec) throws Exception {
-        Recorder events = new Recorder();
-        SandboxedProcess process = TestJvm.launcher().launch(spec.build(), events);
-        started.add(process);
-        return new Run(process, events, new Lines(process.stdout()), new Lines(process.stderr()));
+        return launches.launch(spec);
     }
 
     private static LaunchSpec.Builder probe(String... args) {
@@ -60,19 +47,19 @@ class LandlockTest {
             data.resolve("mine").toString(), "read", "/etc/hostname"};
 
         Run control = launch(probe(attack)).finish();
-        assertThat(control.out.lines).contains("read ok not yours").containsSubsequence("write ok", "write ok")
+        assertThat(control.out().lines).contains("read ok not yours").containsSubsequence("write ok", "write ok")
                 .anyMatch(l -> l.startsWith("read ok ")); // /etc/hostname
         Files.delete(dir.resolve("planted"));
         Files.delete(data.resolve("mine"));
 
         Run confined = launch(probe(attack).landlock(LayerMode.REQUIRED).writablePaths(List.of(data))).finish();
-        assertThat(confined.out.lines).as(confined.err.text()).containsExactly(
+        assertThat(confined.out().lines).as(confined.err().text()).containsExactly(
                 "read failed java.nio.file.AccessDeniedException: " + other,
                 "write failed java.nio.file.AccessDeniedException: " + dir.resolve("planted"),
                 "write ok",
                 "read failed java.nio.file.AccessDeniedException: /etc/hostname");
         assertThat(dir.resolve("planted")).doesNotExist();
-        assertThat(confined.process.layers()).filteredOn(l -> l.name().equals("landlock")).singleElement()
+        assertThat(confined.process().layers()).filteredOn(l -> l.name().equals("landlock")).singleElement()
                 .satisfies(l -> {
                     assertThat(l.active()).isTrue();
                     assertThat(l.reason()).startsWith("ABI ").contains("TCP bind/connect denied")
@@ -86,10 +73,10 @@ class LandlockTest {
         try (ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
             String port = Integer.toString(server.getLocalPort());
             Run control = launch(probe("connect", port).policy(inet)).finish();
-            assertThat(control.out.lines).contains("connect ok");
+            assertThat(control.out().lines).contains("connect ok");
 
             Run confined = launch(probe("connect", port).policy(inet).landlock(LayerMode.REQUIRED)).finish();
-            assertThat(confined.out.lines).singleElement().asString().startsWith("connect failed")
+            assertThat(confined.out().lines).singleElement().asString().startsWith("connect failed")
                     .contains("Permission denied");
         }
     }
@@ -97,11 +84,11 @@ class LandlockTest {
     @Test
     void signalsToASiblingOutsideTheSandboxAreDenied() throws Exception {
         Run victim = launch(LaunchSpec.builder().command(TestJvm.command(SleeperProgram.class)).user(65534, 65534));
-        victim.out.await("ready"::equals, RUN);
-        long pid = victim.process.pid();
+        victim.out().await("ready"::equals, RUN);
+        long pid = victim.process().pid();
         // (That the same kill works without Landlock: NamespacesTest.pidNamespaceStopsAPlugin..., control part.)
         Run confined = launch(probe("kill", Long.toString(pid)).landlock(LayerMode.REQUIRED)).finish();
-        assertThat(confined.out.lines).contains("kill-sent false");
+        assertThat(confined.out().lines).contains("kill-sent false");
         assertThat(TestJvm.running(pid)).isTrue();
     }
 
@@ -115,15 +102,15 @@ class LandlockTest {
                 go.toString())).namespacesAuto(true).landlock(LayerMode.IF_AVAILABLE).minimalRoot(LayerMode.IF_AVAILABLE)
                 .writablePaths(List.of(data)).readOnly(dir) // the go file appears in dir, data (rw) lies inside it
                 .memoryLimit(512L << 20).pidsLimit(256).mode(ViolationMode.KILL).bootPhase(true));
-        run.out.await(l -> l.startsWith("ready "), RUN);
-        run.process.endBootPhase();
+        run.out().await(l -> l.startsWith("ready "), RUN);
+        run.process().endBootPhase();
         Files.createFile(go);
-        ExitStatus exit = run.finish().process.onExit().get();
-        assertThat(exit.exitCode()).as(run.out.text() + run.err.text()).isZero();
-        assertThat(run.out.lines).contains("done");
-        assertThat(run.err.text()).isEmpty();
-        assertThat(run.events.violations).allMatch(Violation::boot);
-        assertThat(run.process.layers()).filteredOn(l -> !l.active()).extracting(Layer::name)
+        ExitStatus exit = run.finish().process().onExit().get();
+        assertThat(exit.exitCode()).as(run.out().text() + run.err().text()).isZero();
+        assertThat(run.out().lines).contains("done");
+        assertThat(run.err().text()).isEmpty();
+        assertThat(run.events().violations).allMatch(Violation::boot);
+        assertThat(run.process().layers()).filteredOn(l -> !l.active()).extracting(Layer::name)
                 .containsExactly("user-namespace");
     }
 }

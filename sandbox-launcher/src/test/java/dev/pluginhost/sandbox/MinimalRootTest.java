@@ -1,9 +1,9 @@
 package dev.pluginhost.sandbox;
 
+import dev.pluginhost.sandbox.Launches.Run;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pluginhost.sandbox.TestJvm.Lines;
-import dev.pluginhost.sandbox.TestJvm.Recorder;
 import dev.pluginhost.sandbox.programs.ProbeProgram;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -17,7 +17,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -28,32 +27,20 @@ import org.junit.jupiter.api.Test;
  * what stops them.
  */
 class MinimalRootTest {
-    private static final Duration RUN = Duration.ofSeconds(30);
-    private final List<SandboxedProcess> started = new ArrayList<>();
+    private static final Duration RUN = Launches.RUN;
+    private final Launches launches = new Launches();
     private final List<ServerSocketChannel> servers = new ArrayList<>();
 
     @AfterEach
     void cleanUp() throws Exception {
-        started.forEach(SandboxedProcess::kill);
+        launches.killAll();
         for (ServerSocketChannel s : servers) {
             s.close();
         }
     }
 
-    private record Run(SandboxedProcess process, Recorder events, Lines out, Lines err) {
-        Run finish() throws Exception {
-            process.onExit().get(RUN.toSeconds(), TimeUnit.SECONDS);
-            out.closed.get(5, TimeUnit.SECONDS);
-            err.closed.get(5, TimeUnit.SECONDS);
-            return this;
-        }
-    }
-
     private Run launch(LaunchSpec.Builder spec) throws Exception {
-        Recorder events = new Recorder();
-        SandboxedProcess process = TestJvm.launcher().launch(spec.build(), events);
-        started.add(process);
-        return new Run(process, events, new Lines(process.stdout()), new Lines(process.stderr()));
+        return launches.launch(spec);
     }
 
     /** A world-connectable socket that greets every client with {@code greeting}. */
@@ -94,26 +81,26 @@ class MinimalRootTest {
             "write", data.resolve("mine").toString(), "read", data.resolve("mine").toString()};
 
         Run control = launch(probe(data, attack)).finish();
-        assertThat(control.out.lines).as(control.err.text()).containsExactly("read ok host secret",
+        assertThat(control.out().lines).as(control.err().text()).containsExactly("read ok host secret",
                 "unix ok host database", "unix ok own host socket", "write ok", "read ok written");
         Files.delete(data.resolve("mine"));
 
         Run confined = launch(probe(data, attack).minimalRoot(LayerMode.REQUIRED).landlock(LayerMode.OFF)
                 .readWrite(ownSocket, dir.resolve("missing"))).finish();
-        assertThat(confined.out.lines).as(confined.err.text()).containsExactly(
+        assertThat(confined.out().lines).as(confined.err().text()).containsExactly(
                 "read failed java.nio.file.NoSuchFileException: " + secret,
                 "unix failed java.net.SocketException: No such file or directory",
                 "unix ok own host socket",
                 "write ok",
                 "read ok written");
         assertThat(Files.readString(data.resolve("mine"))).isEqualTo("written"); // the same directory, bound
-        assertThat(confined.process.layers()).filteredOn(l -> l.name().equals("minimal-root")).singleElement()
+        assertThat(confined.process().layers()).filteredOn(l -> l.name().equals("minimal-root")).singleElement()
                 .satisfies(l -> {
                     assertThat(l.active()).isTrue();
                     assertThat(l.reason()).startsWith("read-only tmpfs root: ").contains("own /proc")
                             .contains("1 missing, skipped: " + dir.resolve("missing"));
                 });
-        assertThat(confined.process.layers()).filteredOn(l -> l.name().equals("landlock")).singleElement()
+        assertThat(confined.process().layers()).filteredOn(l -> l.name().equals("landlock")).singleElement()
                 .satisfies(l -> assertThat(l.active()).isFalse());
     }
 
@@ -124,22 +111,22 @@ class MinimalRootTest {
                 .user(65534, 65534).writablePaths(List.of(data));
 
         Run lenient = launch(noMountNs.minimalRoot(LayerMode.IF_AVAILABLE)).finish();
-        assertThat(lenient.process.onExit().get().exitCode()).isZero();
-        assertThat(lenient.process.layers()).filteredOn(l -> l.name().equals("minimal-root")).singleElement()
+        assertThat(lenient.process().onExit().get().exitCode()).isZero();
+        assertThat(lenient.process().layers()).filteredOn(l -> l.name().equals("minimal-root")).singleElement()
                 .satisfies(l -> {
                     assertThat(l.active()).isFalse();
                     assertThat(l.reason()).contains("no mount namespace");
                 });
 
         Run strict = launch(noMountNs.minimalRoot(LayerMode.REQUIRED)).finish();
-        assertThat(strict.process.onExit().get().exitCode()).isEqualTo(125);
-        assertThat(strict.out.lines).isEmpty();
+        assertThat(strict.process().onExit().get().exitCode()).isEqualTo(125);
+        assertThat(strict.out().lines).isEmpty();
     }
 
     @Test
     void offByDefaultAndReportedSo() throws Exception {
         Run run = launch(LaunchSpec.builder().command(TestJvm.command(ProbeProgram.class, "whoami"))).finish();
-        assertThat(run.process.layers()).filteredOn(l -> l.name().equals("minimal-root")).singleElement()
+        assertThat(run.process().layers()).filteredOn(l -> l.name().equals("minimal-root")).singleElement()
                 .satisfies(l -> assertThat(l.active()).isFalse());
     }
 }

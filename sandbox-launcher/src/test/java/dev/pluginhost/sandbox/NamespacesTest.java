@@ -1,10 +1,10 @@
 package dev.pluginhost.sandbox;
 
+import dev.pluginhost.sandbox.Launches.Run;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.pluginhost.sandbox.TestJvm.Lines;
-import dev.pluginhost.sandbox.TestJvm.Recorder;
 import dev.pluginhost.sandbox.programs.ProbeProgram;
 import dev.pluginhost.sandbox.programs.SleeperProgram;
 import java.net.InetAddress;
@@ -15,7 +15,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -26,8 +25,8 @@ import org.junit.jupiter.api.Test;
  * machine's CI); the non-root path is in {@link #nonRootLauncherUsesAUserNamespaceAndFailsClosedWithoutOne}.
  */
 class NamespacesTest {
-    private static final Duration RUN = Duration.ofSeconds(30);
-    private final List<SandboxedProcess> started = new ArrayList<>();
+    private static final Duration RUN = Launches.RUN;
+    private final Launches launches = new Launches();
 
     @BeforeEach
     void root() {
@@ -36,26 +35,11 @@ class NamespacesTest {
 
     @AfterEach
     void cleanUp() {
-        started.forEach(SandboxedProcess::kill);
-    }
-
-    private record Run(SandboxedProcess process, Recorder events, Lines out, Lines err) {
-        Run finish() throws Exception {
-            process.onExit().get(RUN.toSeconds(), TimeUnit.SECONDS);
-            out.closed.get(5, TimeUnit.SECONDS);
-            return this;
-        }
-
-        String line(String prefix) {
-            return out.await(l -> l.startsWith(prefix), RUN);
-        }
+        launches.killAll();
     }
 
     private Run launch(LaunchSpec.Builder spec) throws Exception {
-        Recorder events = new Recorder();
-        SandboxedProcess process = TestJvm.launcher().launch(spec.build(), events);
-        started.add(process);
-        return new Run(process, events, new Lines(process.stdout()), new Lines(process.stderr()));
+        return launches.launch(spec);
     }
 
     private static LaunchSpec.Builder probe(String... args) {
@@ -65,8 +49,8 @@ class NamespacesTest {
     /** Another plugin, also uid 65534: the attacker's sibling. */
     private long victim() throws Exception {
         Run victim = launch(LaunchSpec.builder().command(TestJvm.command(SleeperProgram.class)).user(65534, 65534));
-        victim.out.await("ready"::equals, RUN);
-        return victim.process.pid();
+        victim.out().await("ready"::equals, RUN);
+        return victim.process().pid();
     }
 
     @Test
@@ -74,19 +58,19 @@ class NamespacesTest {
         // Control: same uid, no pid namespace: the sibling is visible and killed.
         long first = victim();
         Run control = launch(probe("kill", Long.toString(first)).user(65534, 65534)).finish();
-        assertThat(control.out.lines).contains("sees " + first + " true", "kill-sent true");
+        assertThat(control.out().lines).contains("sees " + first + " true", "kill-sent true");
         await().atMost(RUN).until(() -> !TestJvm.running(first));
 
         // pid namespace alone: /proc (the host's) still lists it, but kill() cannot reach outside the namespace.
         long second = victim();
         Run pidOnly = launch(probe("whoami", "kill", Long.toString(second)).unshare("pid")).finish();
-        assertThat(pidOnly.out.lines).contains("pid 1 uid 65534", "sees " + second + " true", "kill-sent false");
+        assertThat(pidOnly.out().lines).contains("pid 1 uid 65534", "sees " + second + " true", "kill-sent false");
 
         // pid + mount namespaces: its own /proc lists only itself.
         Run both = launch(probe("procs", "kill", Long.toString(second)).unshare("pid", "mount")).finish();
-        assertThat(both.out.lines).contains("procs 1", "sees " + second + " false", "kill-sent no-handle");
+        assertThat(both.out().lines).contains("procs 1", "sees " + second + " false", "kill-sent no-handle");
         assertThat(TestJvm.running(second)).isTrue();
-        assertThat(both.events.layers).contains(
+        assertThat(both.events().layers).contains(
                 new Layer("pid-namespace", true, "plugin is pid 1 and sees only itself (own /proc)"),
                 new Layer("mount-namespace", true, "private mounts, own /proc"));
         // The host's /proc is untouched: the fresh /proc did not propagate out of the mount namespace.
@@ -102,13 +86,13 @@ class NamespacesTest {
         try (ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
             String port = Integer.toString(server.getLocalPort());
             Run control = launch(probe("connect", port).policy(inet).user(65534, 65534)).finish();
-            assertThat(control.out.lines).as(control.err.text()).contains("connect ok");
+            assertThat(control.out().lines).as(control.err().text()).contains("connect ok");
 
             Run isolated = launch(probe("connect", port, "procs").policy(inet).unshare("net")).finish();
             assertThat(isolated.line("connect ")).startsWith("connect failed")
                     .contains("Network is unreachable");
-            assertThat(isolated.out.lines).contains("netdev lo");
-            assertThat(isolated.events.layers).contains(new Layer("net-namespace", true,
+            assertThat(isolated.out().lines).contains("netdev lo");
+            assertThat(isolated.events().layers).contains(new Layer("net-namespace", true,
                     "only a loopback interface, down"));
         }
     }
@@ -121,29 +105,29 @@ class NamespacesTest {
         Path go = dir.resolve("go");
 
         Run control = launch(probe("read", secret.toString())).finish();
-        assertThat(control.out.lines).contains("read ok root only");
+        assertThat(control.out().lines).contains("read ok root only");
 
         Run run = launch(probe("read", secret.toString(), "write", dir.resolve("mine").toString(), "wait",
                 go.toString()).namespacesAuto(true));
-        run.out.await("waiting"::equals, RUN);
-        long pid = run.process.pid();
+        run.out().await("waiting"::equals, RUN);
+        long pid = run.process().pid();
         String status = Files.readString(Path.of("/proc", Long.toString(pid), "status"));
         assertThat(status).contains("Seccomp:\t2\n").contains("NoNewPrivs:\t1\n")
                 .contains("Uid:\t65534\t65534\t65534\t65534\n").contains("Gid:\t65534\t65534\t65534\t65534\n")
                 .containsPattern("Groups:\\s*\n").contains("CapEff:\t0000000000000000\n");
         Files.createFile(go);
         run.finish();
-        assertThat(run.out.lines).anyMatch(l -> l.startsWith("read failed java.nio.file.AccessDeniedException"))
+        assertThat(run.out().lines).anyMatch(l -> l.startsWith("read failed java.nio.file.AccessDeniedException"))
                 .contains("write ok");
         assertThat(Files.getAttribute(dir.resolve("mine"), "unix:uid")).isEqualTo(65534);
 
         // Every namespace layer is reported, before the program started; root needs no user namespace.
-        assertThat(run.process.layers()).extracting(Layer::name).containsSubsequence("rlimits", "uid-drop",
+        assertThat(run.process().layers()).extracting(Layer::name).containsSubsequence("rlimits", "uid-drop",
                 "user-namespace", "pid-namespace", "net-namespace", "ipc-namespace", "uts-namespace",
                 "mount-namespace", "seccomp");
-        assertThat(run.process.layers()).filteredOn(l -> l.name().endsWith("-namespace") && !l.active())
+        assertThat(run.process().layers()).filteredOn(l -> l.name().endsWith("-namespace") && !l.active())
                 .extracting(Layer::name).containsExactly("user-namespace");
-        assertThat(run.process.layers()).contains(new Layer("uid-drop", true,
+        assertThat(run.process().layers()).contains(new Layer("uid-drop", true,
                 "uid 65534 gid 65534, no supplementary groups, no capabilities"));
         assertThat(TestJvm.launcher().childUid()).isEqualTo(65534);
     }
@@ -151,13 +135,13 @@ class NamespacesTest {
     @Test
     void withoutNamespacesEveryNamespaceLayerIsReportedInactive() throws Exception {
         Run run = launch(probe("whoami")).finish();
-        assertThat(run.out.lines).contains("pid " + run.process.pid() + " uid 0");
-        assertThat(run.process.layers()).filteredOn(l -> l.name().endsWith("-namespace")).hasSize(6)
+        assertThat(run.out().lines).contains("pid " + run.process().pid() + " uid 0");
+        assertThat(run.process().layers()).filteredOn(l -> l.name().endsWith("-namespace")).hasSize(6)
                 .allSatisfy(l -> {
                     assertThat(l.active()).isFalse();
                     assertThat(l.reason()).startsWith("not requested");
                 });
-        assertThat(run.process.layers()).contains(new Layer("uid-drop", false,
+        assertThat(run.process().layers()).contains(new Layer("uid-drop", false,
                 "not requested: the child runs as root (use --uid or namespaces)"));
     }
 

@@ -1,0 +1,42 @@
+package dev.pluginhost.sandbox;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** The launches of one test, each with its events and output; {@link #killAll()} after each test. */
+final class Launches {
+
+    static final Duration RUN = Duration.ofSeconds(30);
+
+    private final List<SandboxedProcess> started = new ArrayList<>();
+
+    /** One launch: the process, its events, its stdout and stderr lines. */
+    record Run(SandboxedProcess process, TestJvm.Recorder events, TestJvm.Lines out, TestJvm.Lines err) {
+
+        /** Waits for the program to end and its output to be read. */
+        Run finish() throws Exception {
+            process.onExit().get(RUN.toSeconds(), TimeUnit.SECONDS);
+            out.closed.get(5, TimeUnit.SECONDS);
+            err.closed.get(5, TimeUnit.SECONDS);
+            return this;
+        }
+
+        /** @return the first stdout line starting with {@code prefix} */
+        String line(String prefix) {
+            return out.await(l -> l.startsWith(prefix), RUN);
+        }
+    }
+
+    Run launch(LaunchSpec.Builder spec) throws Exception {
+        TestJvm.Recorder events = new TestJvm.Recorder();
+        SandboxedProcess process = TestJvm.launcher().launch(spec.build(), events);
+        started.add(process);
+        return new Run(process, events, new TestJvm.Lines(process.stdout()), new TestJvm.Lines(process.stderr()));
+    }
+
+    void killAll() {
+        started.forEach(SandboxedProcess::kill);
+    }
+}
