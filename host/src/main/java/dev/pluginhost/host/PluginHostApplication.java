@@ -38,7 +38,10 @@ public class PluginHostApplication {
                 Map.entry("management.metrics.enable.jvm.compilation.time", "false"),
                 Map.entry("management.metrics.enable.process.cpu.time", "false"),
                 Map.entry("management.metrics.enable.system.cpu.count", "false"),
-                Map.entry("logging.pattern.level", "%5p [%X{plugin:-host}]")));
+                Map.entry("logging.pattern.level", "%5p [%X{plugin:-host}]"),
+                // gRPC sets SO_KEEPALIVE on every accepted channel; a Unix socket has no such option, and Netty says
+                // so once per plugin connection.
+                Map.entry("logging.level.io.grpc.netty.shaded.io.netty.bootstrap", "ERROR")));
         app.run(args);
     }
 

@@ -19,6 +19,7 @@ import dev.pluginhost.host.sandbox.PluginJvm;
 import dev.pluginhost.host.sandbox.RuntimeJar;
 import dev.pluginhost.sandbox.ExitStatus;
 import dev.pluginhost.sandbox.LaunchSpec;
+import dev.pluginhost.sandbox.Layer;
 import dev.pluginhost.sandbox.SandboxLauncher;
 import dev.pluginhost.sandbox.SandboxListener;
 import dev.pluginhost.sandbox.SandboxUnavailableException;
@@ -290,9 +291,19 @@ public final class PluginManager implements AutoCloseable {
             pump(instance, process.stderr(), "stderr", Level.WARN);
             launch.pid = process.pid(); // waits for the launcher's "started", which follows every layer report
             instance.layers(process.layers());
-            process.layers().stream().filter(l -> !l.active()).forEach(l ->
-                    log.warn("plugin {}: isolation layer {} is not active on this machine: {}", id, l.name(),
-                            l.reason()));
+            for (Layer layer : process.layers()) {
+                if (layer.active()) {
+                    continue;
+                }
+                // "not needed" is the launcher's word for a layer another one replaces (a root launcher drops to an
+                // unprivileged uid instead of creating a user namespace): nothing is missing then.
+                if (layer.reason().startsWith("not needed")) {
+                    log.debug("plugin {}: isolation layer {}: {}", id, layer.name(), layer.reason());
+                } else {
+                    log.warn("plugin {}: isolation layer {} is not active on this machine: {}", id, layer.name(),
+                            layer.reason());
+                }
+            }
             List<String> operations = launch.ready.get(properties.getStartTimeout().toMillis(),
                     TimeUnit.MILLISECONDS);
             Launch previous = instance.promote(launch, operations);

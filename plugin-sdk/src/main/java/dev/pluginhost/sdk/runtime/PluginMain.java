@@ -25,7 +25,7 @@ public final class PluginMain {
             java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.netty.util.internal.MacAddressUtil");
     /** "Unknown channel option 'SO_KEEPALIVE'": gRPC sets it on every channel; a Unix socket has no such option. */
     private static final java.util.logging.Logger NETTY_CHANNEL_OPTIONS =
-            java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap.AbstractBootstrap");
+            java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap");
 
     private PluginMain() {
     }
