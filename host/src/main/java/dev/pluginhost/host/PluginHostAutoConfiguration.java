@@ -68,7 +68,8 @@ public class PluginHostAutoConfiguration {
                 applicationCapabilities.orderedStream().toList(),
                 new CapabilityServices.Limits(limits.getRate(), limits.getBurst(), limits.getConcurrency(),
                         limits.getDefaultDeadline(), limits.getMaxDeadline(), limits.getHttpTimeout(),
-                        limits.getHttpMaxResponseBytes()));
+                        limits.getHttpMaxResponseBytes(), limits.getKvMaxValueBytes(),
+                        limits.getKvMaxTotalBytes()));
     }
 
     @Bean

@@ -344,6 +344,28 @@ public class PluginHostProperties {
         /** Response bodies of the http capability are cut at this many bytes. */
         private int httpMaxResponseBytes = 1024 * 1024;
 
+        /** The largest value a plugin may store in kv. */
+        private int kvMaxValueBytes = 1024 * 1024;
+
+        /** All of one plugin's kv keys and values together. */
+        private long kvMaxTotalBytes = 64L * 1024 * 1024;
+
+        public int getKvMaxValueBytes() {
+            return kvMaxValueBytes;
+        }
+
+        public void setKvMaxValueBytes(int kvMaxValueBytes) {
+            this.kvMaxValueBytes = kvMaxValueBytes;
+        }
+
+        public long getKvMaxTotalBytes() {
+            return kvMaxTotalBytes;
+        }
+
+        public void setKvMaxTotalBytes(long kvMaxTotalBytes) {
+            this.kvMaxTotalBytes = kvMaxTotalBytes;
+        }
+
         public int getRate() {
             return rate;
         }

@@ -77,7 +77,9 @@ class CapabilitiesIT {
                 "--plugins.grants.two=kv,events.subscribe:orders.*",
                 "--plugins.config.one.greeting=hi there",
                 "--plugins.limits.rate=200",
-                "--plugins.limits.burst=50");
+                "--plugins.limits.burst=50",
+                "--plugins.limits.kv-max-value-bytes=64",
+                "--plugins.limits.kv-max-total-bytes=512");
         await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() ->
                 started.plugin("one").get("state").asString().equals("running")
                         && started.plugin("two").get("state").asString().equals("running"));
@@ -101,6 +103,25 @@ class CapabilitiesIT {
         assertThat(json(call("one", "kv-get", "{\"key\":\"colour\"}")).get("value").asString()).isEqualTo("blue");
         assertThat(json(call("two", "kv-get", "{\"key\":\"colour\"}")).has("value"))
                 .as("plugin two sees nothing of plugin one's keys").isFalse();
+    }
+
+    @Test
+    @Order(2)
+    void kvQuotasHoldPerPlugin() throws Exception {
+        HttpResponse<String> big = call("two", "kv-put", "{\"key\":\"big\",\"value\":\"" + "x".repeat(65) + "\"}");
+        assertThat(big.statusCode()).isEqualTo(502);
+        assertThat(big.body()).contains("RESOURCE_EXHAUSTED").contains("plugins.limits.kv-max-value-bytes (64)");
+        String full = "";
+        for (int i = 0; i < 20 && full.isEmpty(); i++) {
+            HttpResponse<String> put = call("two", "kv-put", "{\"key\":\"k" + i + "\",\"value\":\""
+                    + "y".repeat(60) + "\"}");
+            if (put.statusCode() != 200) {
+                full = put.body();
+            }
+        }
+        assertThat(full).contains("plugins.limits.kv-max-total-bytes (512)");
+        assertThat(call("one", "kv-put", "{\"key\":\"other\",\"value\":\"" + "z".repeat(60) + "\"}")
+                .statusCode()).as("another plugin's quota is its own").isEqualTo(200);
     }
 
     @Test

@@ -34,6 +34,7 @@ public final class CapabilityServices implements AutoCloseable {
     private final List<ApplicationCapability> application;
     private final CallLimits.Limits limits;
     private final HttpService.HttpLimits httpLimits;
+    private final KeyValueService.Quota kvQuota;
     private final HttpClient http = HttpClient.newBuilder()
             .followRedirects(HttpClient.Redirect.NEVER)
             .connectTimeout(Duration.ofSeconds(5))
@@ -59,6 +60,7 @@ public final class CapabilityServices implements AutoCloseable {
                 limits.defaultDeadline(), limits.maxDeadline());
         this.httpLimits = new HttpService.HttpLimits(limits.httpTimeout(), limits.maxDeadline(),
                 limits.httpMaxResponseBytes());
+        this.kvQuota = new KeyValueService.Quota(limits.kvMaxValueBytes(), limits.kvMaxTotalBytes());
     }
 
     /**
@@ -71,9 +73,12 @@ public final class CapabilityServices implements AutoCloseable {
      * @param maxDeadline the longest any call may take
      * @param httpTimeout default timeout of an outbound HTTP request
      * @param httpMaxResponseBytes response bodies are cut here
+     * @param kvMaxValueBytes the largest kv value
+     * @param kvMaxTotalBytes all of one plugin's kv keys and values together
      */
     public record Limits(int ratePerSecond, int burst, int maxConcurrent, Duration defaultDeadline,
-                         Duration maxDeadline, Duration httpTimeout, int httpMaxResponseBytes) {
+                         Duration maxDeadline, Duration httpTimeout, int httpMaxResponseBytes,
+                         int kvMaxValueBytes, long kvMaxTotalBytes) {
     }
 
     public CapabilityCatalog catalog() {
@@ -94,7 +99,7 @@ public final class CapabilityServices implements AutoCloseable {
         List<BindableService> services = new ArrayList<>(List.of(
                 new ChannelService(connection),
                 new LogService(connection.logs()),
-                new KeyValueService(connection.pluginId(), kv),
+                new KeyValueService(connection.pluginId(), kv, kvQuota),
                 new ConfigService(config.getOrDefault(connection.pluginId(), Map.of())),
                 new EventsService(connection, events),
                 new HttpService(connection, http, httpLimits)));

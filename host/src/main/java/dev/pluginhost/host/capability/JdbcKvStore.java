@@ -93,6 +93,21 @@ public final class JdbcKvStore implements KvStore {
     }
 
     @Override
+    public long usedBytes(String plugin) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = prepare(c, "SELECT COALESCE(SUM(OCTET_LENGTH(k) + OCTET_LENGTH(v)), 0) "
+                     + "FROM plugin_kv WHERE plugin = ?")) {
+            s.setString(1, plugin);
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                return r.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw failure("usedBytes", e);
+        }
+    }
+
+    @Override
     public boolean compareAndSet(String plugin, String key, byte[] expected, byte[] value) {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);

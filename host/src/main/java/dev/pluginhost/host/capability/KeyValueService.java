@@ -24,10 +24,30 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
 
     private final String plugin;
     private final KvStore store;
+    private final Quota quota;
 
-    KeyValueService(String plugin, KvStore store) {
+    /**
+     * A plugin's kv quota.
+     *
+     * @param maxValueBytes the largest value
+     * @param maxTotalBytes all its keys and values together
+     */
+    record Quota(int maxValueBytes, long maxTotalBytes) {
+    }
+
+    /** A write over the plugin's quota: RESOURCE_EXHAUSTED. */
+    static final class QuotaExceededException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        QuotaExceededException(String message) {
+            super(message);
+        }
+    }
+
+    KeyValueService(String plugin, KvStore store, Quota quota) {
         this.plugin = plugin;
         this.store = store;
+        this.quota = quota;
     }
 
     @Override
@@ -40,7 +60,12 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
     @Override
     public void put(PutRequest request, StreamObserver<PutResponse> response) {
         answer(response, () -> {
-            store.put(plugin, key(request.getKey()), request.getValue().toByteArray());
+            String key = key(request.getKey());
+            byte[] value = request.getValue().toByteArray();
+            synchronized (this) { // one plugin's writes in turn, so that its quota holds
+                checkQuota(key, value);
+                store.put(plugin, key, value);
+            }
             return PutResponse.getDefaultInstance();
         });
     }
@@ -60,9 +85,30 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
 
     @Override
     public void compareAndSet(CompareAndSetRequest request, StreamObserver<CompareAndSetResponse> response) {
-        answer(response, () -> CompareAndSetResponse.newBuilder().setSwapped(store.compareAndSet(plugin,
-                key(request.getKey()), request.getExpectAbsent() ? null : request.getExpected().toByteArray(),
-                request.getValue().toByteArray())).build());
+        answer(response, () -> {
+            String key = key(request.getKey());
+            byte[] value = request.getValue().toByteArray();
+            synchronized (this) {
+                checkQuota(key, value);
+                return CompareAndSetResponse.newBuilder().setSwapped(store.compareAndSet(plugin, key,
+                        request.getExpectAbsent() ? null : request.getExpected().toByteArray(), value)).build();
+            }
+        });
+    }
+
+    /** The value must fit the value cap, and the plugin's keys and values after the write the total cap. */
+    private void checkQuota(String key, byte[] value) {
+        if (value.length > quota.maxValueBytes()) {
+            throw new QuotaExceededException("a value of " + value.length + " bytes is larger than "
+                    + "plugins.limits.kv-max-value-bytes (" + quota.maxValueBytes() + ")");
+        }
+        int keyBytes = key.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        long replaced = store.get(plugin, key).map(old -> (long) keyBytes + old.length).orElse(0L);
+        long after = store.usedBytes(plugin) - replaced + keyBytes + value.length;
+        if (after > quota.maxTotalBytes()) {
+            throw new QuotaExceededException("plugin '" + plugin + "' would store " + after + " bytes, more than "
+                    + "plugins.limits.kv-max-total-bytes (" + quota.maxTotalBytes() + ")");
+        }
     }
 
     private static String key(String key) {
@@ -76,6 +122,8 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
         try {
             response.onNext(work.get());
             response.onCompleted();
+        } catch (QuotaExceededException e) {
+            response.onError(Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage()).asException());
         } catch (IllegalArgumentException e) {
             response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asException());
         } catch (RuntimeException e) {

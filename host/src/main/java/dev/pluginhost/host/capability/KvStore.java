@@ -18,6 +18,9 @@ public interface KvStore {
 
     List<String> list(String plugin, String prefix, int limit);
 
+    /** @return the bytes a plugin's keys and values take, for its quota */
+    long usedBytes(String plugin);
+
     /** @param expected the current value, or null for "absent" */
     boolean compareAndSet(String plugin, String key, byte[] expected, byte[] value);
 }
