@@ -30,7 +30,8 @@ class NamespacesTest {
 
     @BeforeEach
     void root() {
-        Assumptions.assumeTrue(SandboxLauncher.effectiveUid() == 0, "these tests drop from root to uid 65534");
+        Assumptions.assumeTrue(SandboxLauncher.effectiveUid() == 0,
+                "not available here: these tests drop from root to uid 65534, and this run is not root");
     }
 
     @AfterEach
