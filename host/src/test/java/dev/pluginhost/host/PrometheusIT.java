@@ -101,6 +101,10 @@ class PrometheusIT {
         assertThat(all).contains("plugin_state").contains("plugin_syscall_boot_probes_total")
                 .contains("http_server_requests_seconds").contains("jvm_memory_used_bytes");
         assertThat(promtool(all).trim()).as("promtool check metrics").isEmpty();
+        // The resource gauges report the running plugin's JVM, read from /proc.
+        assertThat(HostEndToEndIT.counter(all, "plugin_memory_rss_bytes", "plugin=\"hello\""))
+                .as("RSS of the running plugin").isGreaterThan(1_000_000);
+        assertThat(HostEndToEndIT.counter(all, "plugin_threads", "plugin=\"hello\"")).isGreaterThan(1);
     }
 
     private static String promtool(String exposition) throws Exception {

@@ -12,7 +12,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -105,9 +104,5 @@ final class HttpService extends HttpGrpc.HttpImplBase {
             Thread.currentThread().interrupt();
             response.onError(Status.CANCELLED.withDescription("interrupted").asException());
         }
-    }
-
-    static List<String> methods() {
-        return List.copyOf(METHODS);
     }
 }

@@ -135,14 +135,42 @@ public final class PluginMetrics {
         FunctionCounter.builder(RESTARTS, plugin, p -> p.restarts())
                 .description("Restarts of a crashed plugin by the supervisor")
                 .tag("plugin", id).register(registry);
-        Gauge.builder(MEMORY, plugin, p -> ProcessStats.of(p.pid()).rssBytes())
+        // One /proc read serves the three gauges of a scrape (they are read together). Gauges hold their object
+        // weakly: nothing else holds these stats, so the gauges hold them strongly.
+        RecentStats stats = new RecentStats(plugin);
+        Gauge.builder(MEMORY, stats, s -> s.get().rssBytes())
                 .description("Resident memory of the plugin's JVM").baseUnit("bytes")
-                .tag("plugin", id).register(registry);
-        Gauge.builder(THREADS, plugin, p -> ProcessStats.of(p.pid()).threads())
-                .description("Threads of the plugin's JVM").tag("plugin", id).register(registry);
-        Gauge.builder(CPU, plugin, p -> ProcessStats.of(p.pid()).cpuSeconds())
+                .tag("plugin", id).strongReference(true).register(registry);
+        Gauge.builder(THREADS, stats, s -> s.get().threads())
+                .description("Threads of the plugin's JVM").tag("plugin", id).strongReference(true)
+                .register(registry);
+        Gauge.builder(CPU, stats, s -> s.get().cpuSeconds())
                 .description("CPU time (user + system) of the plugin's current JVM").baseUnit("seconds")
-                .tag("plugin", id).register(registry);
+                .tag("plugin", id).strongReference(true).register(registry);
+    }
+
+    /** A plugin's process figures, read from /proc at most once per {@link #FRESH_NANOS}. */
+    private static final class RecentStats {
+        private static final long FRESH_NANOS = 500_000_000L;
+        private final dev.pluginhost.host.lifecycle.PluginInstance plugin;
+        private ProcessStats stats = ProcessStats.NONE;
+        private long pid = -1;
+        private long readAt;
+
+        RecentStats(dev.pluginhost.host.lifecycle.PluginInstance plugin) {
+            this.plugin = plugin;
+        }
+
+        synchronized ProcessStats get() {
+            long now = System.nanoTime();
+            long current = plugin.pid();
+            if (current != pid || now - readAt > FRESH_NANOS) {
+                pid = current;
+                stats = ProcessStats.of(current);
+                readAt = now;
+            }
+            return stats;
+        }
     }
 
     /** Removes an uninstalled plugin's gauges, so that they do not report a plugin that is gone. */
