@@ -10,6 +10,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,22 +38,52 @@ final class HostProcess implements AutoCloseable {
     }
 
     static HostProcess start(Path workDir, Path pluginsDir, String... extraArgs) throws IOException {
+        return start(Deployment.ROOT, workDir, pluginsDir, extraArgs);
+    }
+
+    /**
+     * Starts the packaged host as it runs in a deployment. An unprivileged deployment runs it as uid 1001 on copies
+     * of the host jar and the plugins, in folders that uid owns: it may not reach the checkout.
+     */
+    static HostProcess start(Deployment deployment, Path workDir, Path pluginsDir, String... extraArgs)
+            throws IOException {
         Path jar = Path.of(System.getProperty("host.jar", "target/pluginhost.jar")).toAbsolutePath();
         assertThat(jar).as("the packaged host (run 'mvn verify', not only 'mvn test')").exists();
         int port = freePort();
         // JUnit makes temporary folders private (0700); plugin JVMs run as another uid and must reach their data
         // folder below this one, as they would below any operator-chosen plugins.data-dir.
-        java.nio.file.Files.setPosixFilePermissions(workDir,
-                java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(workDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path data = workDir.resolve("data");
+        if (deployment.unprivileged) {
+            Path own = Files.createDirectories(workDir.resolve("deployed"));
+            jar = Files.copy(jar, own.resolve("pluginhost.jar"), StandardCopyOption.REPLACE_EXISTING);
+            Path plugins = Files.createDirectories(own.resolve("plugins"));
+            try (var jars = Files.list(pluginsDir)) {
+                for (Path p : jars.filter(Files::isRegularFile).toList()) {
+                    Files.copy(p, plugins.resolve(p.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            pluginsDir = plugins;
+            data = Files.createDirectories(own.resolve("data"));
+            try (var all = Files.walk(own)) {
+                for (Path p : all.toList()) {
+                    Files.setAttribute(p, "unix:uid", Deployment.UID);
+                    Files.setAttribute(p, "unix:gid", Deployment.UID);
+                }
+            }
+        }
         Path log = workDir.resolve("host.log");
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-jar", jar.toString(),
                 "--server.port=" + port,
                 "--plugins.dir=" + pluginsDir,
-                "--plugins.data-dir=" + workDir.resolve("data")));
+                "--plugins.data-dir=" + data));
         command.addAll(List.of(extraArgs));
-        Process process = new ProcessBuilder(command)
+        Path scripts = Files.createDirectories(workDir.resolve("harness"));
+        ProcessBuilder builder = new ProcessBuilder();
+        builder.command(deployment.wrap(command, scripts, builder.environment()));
+        Process process = builder
                 .directory(workDir.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
