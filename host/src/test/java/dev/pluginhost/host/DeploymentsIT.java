@@ -30,6 +30,7 @@ import tools.jackson.databind.JsonNode;
 class DeploymentsIT {
 
     private static final Map<Deployment, List<String>> ACTIVE = new ConcurrentHashMap<>();
+    private static final Map<Deployment, Map<String, String>> ATTACKS = new ConcurrentHashMap<>();
 
     @TempDir
     Path work;
@@ -43,9 +44,12 @@ class DeploymentsIT {
         }
         Path plugins = Files.createDirectories(work.resolve("plugins"));
         Files.copy(samples().resolve("hello-0.1.0-SNAPSHOT.jar"), plugins.resolve("hello.jar"));
+        Files.copy(samples().resolve("hostile-0.1.0-SNAPSHOT.jar"), plugins.resolve("hostile.jar"));
         JsonNode hello;
-        try (HostProcess host = HostProcess.start(deployment, work, plugins, "--plugins.grants.hello=log")) {
-            await().atMost(Duration.ofSeconds(120)).until(() -> running(host, "hello"));
+        try (HostProcess host = HostProcess.start(deployment, work, plugins, "--plugins.grants.hello=log",
+                "--plugins.grants.hostile=log")) {
+            await().atMost(Duration.ofSeconds(120)).until(() -> running(host, "hello") && running(host, "hostile"));
+            ATTACKS.put(deployment, attack(host));
             hello = host.plugin("hello");
             assertThat(host.post("/api/plugins/hello/invoke/greet", "{\"name\":\"Ada\"}").body())
                     .contains("Hello, Ada!");
@@ -91,6 +95,52 @@ class DeploymentsIT {
         }
     }
 
+    /**
+     * The hostile sample's attacks against this deployment's sandbox, each attempt "stopped" or "NOT STOPPED", and
+     * per operation whether the refusals were reported (counted violations) or refused unseen (by an inherited
+     * filter). Targets outside the plugin: a pathname socket open to everyone, a world-readable file, the host's
+     * own process.
+     */
+    private Map<String, String> attack(HostProcess host) throws Exception {
+        Path outside = Files.createDirectories(work.resolve("outside"));
+        Files.setPosixFilePermissions(outside, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path socketPath = outside.resolve("s.sock");
+        Path secret = Files.writeString(outside.resolve("secret.txt"), "the host's secret");
+        Files.setPosixFilePermissions(secret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Map<String, String> cells = new TreeMap<>();
+        try (java.nio.channels.ServerSocketChannel server = java.nio.channels.ServerSocketChannel.open(
+                java.net.StandardProtocolFamily.UNIX)) {
+            server.bind(java.net.UnixDomainSocketAddress.of(socketPath));
+            Files.setPosixFilePermissions(socketPath,
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+            Map<String, String> targets = Map.of("unix-socket", socketPath.toString(), "read-file",
+                    secret.toString(), "other-process", Long.toString(host.javaPid()));
+            for (String op : List.of("sockets", "unix-socket", "namespaces", "exec", "other-process",
+                    "kernel-surface", "read-file", "thread-bomb", "memory")) {
+                int before = host.json("/api/plugins/hostile/violations").size();
+                var reply = host.post("/api/plugins/hostile/invoke/" + op, targets.getOrDefault(op, ""));
+                if (reply.statusCode() != 200) {
+                    cells.put(op, "plugin ended: " + reply.statusCode());
+                    await().atMost(Duration.ofSeconds(120)).until(() -> running(host, "hostile"));
+                    continue;
+                }
+                int reported = host.json("/api/plugins/hostile/violations").size() - before;
+                JsonNode attempts = HostProcess.JSON.readTree(reply.body());
+                for (var it = attempts.properties().iterator(); it.hasNext(); ) {
+                    var attempt = it.next();
+                    String result = attempt.getValue().asString();
+                    if (op.equals("fork") || result.startsWith("not attempted")) {
+                        continue;
+                    }
+                    boolean stopped = result.startsWith("denied") || result.contains(", then denied");
+                    cells.put(op + ": " + attempt.getKey(), stopped ? "stopped" : "**NOT STOPPED**");
+                }
+                cells.put(op + " (violations reported)", Integer.toString(reported));
+            }
+        }
+        return cells;
+    }
+
     @AfterAll
     static void writeTable() throws Exception {
         if (ACTIVE.isEmpty()) {
@@ -108,6 +158,16 @@ class DeploymentsIT {
             absent.removeAll(active);
             lines.add("| " + d.description + " | " + active.size() + ": " + String.join(", ", active) + " | "
                     + String.join(", ", absent) + " |");
+        }
+        List<Deployment> measured = List.of(Deployment.values()).stream().filter(ATTACKS::containsKey).toList();
+        lines.add("");
+        lines.add("| attack | " + String.join(" | ", measured.stream().map(d -> d.description).toList()) + " |");
+        lines.add("|---|" + "---|".repeat(measured.size()));
+        java.util.SortedSet<String> rows = new java.util.TreeSet<>();
+        measured.forEach(d -> rows.addAll(ATTACKS.get(d).keySet()));
+        for (String row : rows) {
+            lines.add("| " + row + " | " + String.join(" | ", measured.stream()
+                    .map(d -> ATTACKS.get(d).getOrDefault(row, "-")).toList()) + " |");
         }
         Files.createDirectories(Path.of("target"));
         Files.write(Path.of("target/deployments.md"), lines);

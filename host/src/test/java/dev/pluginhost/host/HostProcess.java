@@ -105,6 +105,16 @@ final class HostProcess implements AutoCloseable {
         return process.pid();
     }
 
+    /** @return the host's JVM: the process itself, or its descendant when a deployment's wrapper forks first */
+    long javaPid() {
+        if (process.info().command().orElse("").endsWith("/java")) {
+            return process.pid();
+        }
+        return process.descendants().filter(p -> p.info().command().orElse("").endsWith("/java"))
+                .filter(p -> p.info().arguments().map(a -> List.of(a).contains("-jar")).orElse(false))
+                .mapToLong(ProcessHandle::pid).findFirst().orElse(process.pid());
+    }
+
     boolean isAlive() {
         return process.isAlive();
     }
