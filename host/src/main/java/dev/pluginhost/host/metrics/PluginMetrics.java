@@ -158,6 +158,9 @@ public final class PluginMetrics {
     public void isolation(dev.pluginhost.host.lifecycle.PluginInstance plugin) {
         for (dev.pluginhost.sandbox.Layer reported : plugin.layers()) {
             String name = reported.name();
+            if (registry.find(ISOLATION_LAYER).tags("plugin", plugin.id(), "layer", name).gauge() != null) {
+                continue; // registered by an earlier launch; the gauge reads the current one
+            }
             Gauge.builder(ISOLATION_LAYER, plugin, p -> layerValue(p, name))
                     .description("1 when the isolation layer is in force for the plugin's JVM, 0 when missing")
                     .tag("plugin", plugin.id()).tag("layer", name)
