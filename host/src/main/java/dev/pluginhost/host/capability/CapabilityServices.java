@@ -107,7 +107,7 @@ public final class CapabilityServices implements AutoCloseable {
         }
     };
 
-    private static CloseableHttpClient httpClient() {
+    static CloseableHttpClient httpClient() {
         return HttpClients.custom()
                 .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
                         .setDnsResolver(NO_RESOLUTION)
