@@ -82,9 +82,13 @@ class CapabilitiesIT {
                 "--plugins.limits.burst=50",
                 "--plugins.limits.kv-max-value-bytes=64",
                 "--plugins.limits.kv-max-total-bytes=512");
-        await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() ->
-                started.plugin("one").get("state").asString().equals("running")
-                        && started.plugin("two").get("state").asString().equals("running"));
+        try {
+            await().atMost(Duration.ofSeconds(180)).ignoreExceptions().until(() ->
+                    started.plugin("one").get("state").asString().equals("running")
+                            && started.plugin("two").get("state").asString().equals("running"));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("plugins one and two not running; the host's log:\n" + started.log(), e);
+        }
         return started;
     }
 
