@@ -36,6 +36,12 @@ final class HostProcess implements AutoCloseable {
     }
 
     static HostProcess start(Path workDir, Path pluginsDir, String... extraArgs) throws IOException {
+        return start(workDir, pluginsDir, List.of(), extraArgs);
+    }
+
+    /** @param jvmOptions options of the host's own JVM, e.g. {@code -Djdk.net.hosts.file=...} */
+    static HostProcess start(Path workDir, Path pluginsDir, List<String> jvmOptions, String... extraArgs)
+            throws IOException {
         Path jar = Path.of(System.getProperty("host.jar", "target/pluginhost.jar")).toAbsolutePath();
         assertThat(jar).as("the packaged host (run 'mvn verify', not only 'mvn test')").exists();
         int port = freePort();
@@ -45,8 +51,9 @@ final class HostProcess implements AutoCloseable {
                 java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         Path log = workDir.resolve("host.log");
         List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-jar", jar.toString(),
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", jar.toString(),
                 "--server.port=" + port,
                 "--plugins.dir=" + pluginsDir,
                 "--plugins.data-dir=" + workDir.resolve("data")));
