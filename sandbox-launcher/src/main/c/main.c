@@ -3,6 +3,7 @@
  *
  * The flow, top to bottom:
  *   parse arguments -> load the filter -> open the events sink -> prepare signals -> socketpair
+ *           -> secrets (pipes holding --secret values)
  *           -> fork (clone into new pid/user namespaces when asked)
  *           -> cgroups (created by the supervisor, removed after the child exits)
  *   child:  new session -> die with parent -> stdin -> close fds -> chdir -> rlimits -> join cgroups
@@ -119,6 +120,7 @@ int main(int argc, char **argv)
 
     int sv[2];
     make_setup_socket(sv);
+    secrets_prepare(&cfg);               /* pipes for --secret, before fork: the child keeps their read ends */
     pid_t child = namespaces_spawn(&cfg); /* fork, or clone into new pid/user namespaces */
     if (child < 0)
         die("fork");
@@ -127,6 +129,7 @@ int main(int argc, char **argv)
         run_child(&cfg, &prog, sv[1]);
     }
     close(sv[1]);
+    secrets_close();
     unsigned short insns = prog.len;
     free(prog.filter);
 

@@ -210,7 +210,10 @@ public final class SandboxLauncher {
             Path events = runDir.resolve("events");
             mkfifo(events);
             ProcessBuilder builder = new ProcessBuilder(command(spec, filterFile, events));
-            builder.environment().clear(); // the launcher needs none, and the program gets only spec's
+            // The program gets only spec's environment and secrets, carried in the launcher's own environment:
+            // /proc/<pid>/environ is readable by the launcher's uid only, /proc/<pid>/cmdline by everyone.
+            builder.environment().clear();
+            builder.environment().putAll(carriers(spec));
             builder.redirectInput(ProcessBuilder.Redirect.PIPE); // the host-liveness pipe
             Process process = builder.start();
             return new SandboxedProcess(process, events, runDir, listener);
@@ -220,7 +223,27 @@ public final class SandboxLauncher {
         }
     }
 
-    /** The launcher command line for {@code spec}. */
+    private static final String ENV_CARRIER = "PLUGIN_LAUNCHER_ENV_";
+    private static final String SECRET_CARRIER = "PLUGIN_LAUNCHER_SECRET_";
+
+    /**
+     * The launcher's own environment: each program variable and secret as "NAME=VALUE" under a neutral name of its
+     * own, so that none the dynamic loader or libc reads (LD_PRELOAD, GLIBC_TUNABLES) applies to the launcher.
+     */
+    static Map<String, String> carriers(LaunchSpec spec) {
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        int i = 0;
+        for (Map.Entry<String, String> e : spec.environment().entrySet()) {
+            env.put(ENV_CARRIER + i++, e.getKey() + "=" + e.getValue());
+        }
+        i = 0;
+        for (Map.Entry<String, String> e : spec.secrets().entrySet()) {
+            env.put(SECRET_CARRIER + i++, e.getKey() + "=" + e.getValue());
+        }
+        return env;
+    }
+
+    /** The launcher command line for {@code spec}: names of carrier variables, never their values. */
     List<String> command(LaunchSpec spec, Path filterFile, Path events) {
         List<String> cmd = new ArrayList<>();
         cmd.add(binary.toString());
@@ -229,9 +252,8 @@ public final class SandboxLauncher {
         for (int fd : spec.keepFds()) {
             cmd.addAll(List.of("--keep-fd", Integer.toString(fd)));
         }
-        for (Map.Entry<String, String> e : spec.environment().entrySet()) {
-            cmd.addAll(List.of("--env", e.getKey() + "=" + e.getValue()));
-        }
+        carriers(spec).keySet().forEach(carrier -> cmd.addAll(List.of(
+                carrier.startsWith(SECRET_CARRIER) ? "--secret" : "--env-from", carrier)));
         spec.rlimits().forEach((name, value) -> cmd.addAll(List.of("--rlimit",
                 name + "=" + (value == LaunchSpec.UNLIMITED ? "unlimited" : Long.toString(value)))));
         if (!spec.namespaces().isEmpty()) {

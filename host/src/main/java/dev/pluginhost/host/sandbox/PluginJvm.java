@@ -73,7 +73,6 @@ public final class PluginJvm {
         env.put(RuntimeEnvironment.CLASS, plugin.pluginClass());
         env.put(RuntimeEnvironment.JAR, pluginJar.toString());
         env.put(RuntimeEnvironment.SOCKET, socket.toString());
-        env.put(RuntimeEnvironment.SECRET, secret);
         env.put(RuntimeEnvironment.DATA_DIR, dataDir.toString());
 
         LaunchSpec.Builder spec = PluginIsolation.builder(List.of(dataDir, tmpDir),
@@ -89,6 +88,9 @@ public final class PluginJvm {
                 // Its own socket, bound into a root that holds nothing else of the host: no other socket is there.
                 .readWrite(socket);
         env.forEach(spec::env); // added to the isolation's own (LANG), never replacing it
+        // Not an environment variable: the plugin JVM gets PLUGIN_LAUNCH_SECRET_FD and reads the secret from that
+        // descriptor; the value is on no command line and in no /proc/<pid>/environ a plugin's uid could read.
+        spec.secret(RuntimeEnvironment.SECRET, secret);
         if (debugPort != null) {
             debuggable(spec, debugPort);
         }
