@@ -53,6 +53,98 @@ public final class SandboxLauncher {
         this.binary = extract(privateDirectory(this.workDir.resolve("bin")));
         verify(binary);
         removeStaleRuns(privateDirectory(this.workDir.resolve("runs")));
+        this.staleCgroupsRemoved = removeStaleCgroups();
+    }
+
+    private final List<Path> staleCgroupsRemoved;
+
+    /**
+     * The cgroups of dead launchers this constructor removed. A launcher removes its cgroups when it exits, but a
+     * launcher killed with SIGKILL (or a host killed with its launchers) cannot: its empty folders stayed behind,
+     * one per launch, for ever.
+     */
+    public List<Path> staleCgroupsRemoved() {
+        return staleCgroupsRemoved;
+    }
+
+    /**
+     * Removes the leftover cgroups of launchers that are gone. The launcher creates them as
+     * {@code <its own cgroup>/pluginhost/<launcher pid>} in the cgroup v2 hierarchy or the v1 memory and pids ones
+     * (cgroups.c); its own cgroup is this JVM's, which started it. A folder goes only when its launcher pid is no
+     * longer alive and it holds no process (the kernel refuses to remove a cgroup with processes or children anyway);
+     * a reused pid keeps its folder until a later sweep, which is the safe mistake.
+     */
+    static List<Path> removeStaleCgroups() {
+        List<Path> removed = new ArrayList<>();
+        for (Path base : ownCgroups()) {
+            Path dir = base.resolve("pluginhost");
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            try (var entries = Files.list(dir)) {
+                for (Path leaf : entries.filter(p -> p.getFileName().toString().matches("\\d{1,10}")).toList()) {
+                    long pid = Long.parseLong(leaf.getFileName().toString());
+                    if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)
+                            || !Files.readString(leaf.resolve("cgroup.procs")).isBlank()) {
+                        continue;
+                    }
+                    Files.delete(leaf); // rmdir(2): what removes a cgroup
+                    removed.add(leaf);
+                }
+            } catch (IOException | RuntimeException e) {
+                continue; // not ours to remove (permissions, a race with a launcher): the next start tries again
+            }
+            try {
+                Files.delete(dir); // only when no launch uses it any more, as the launcher itself does
+            } catch (IOException e) {
+                // in use
+            }
+        }
+        return List.copyOf(removed);
+    }
+
+    /** This process's cgroups where the launcher puts its own: v2, and the v1 memory and pids hierarchies. */
+    static List<Path> ownCgroups() {
+        List<Path> bases = new ArrayList<>();
+        try {
+            List<String> mounts = Files.readAllLines(Path.of("/proc/self/mountinfo"));
+            for (String line : Files.readAllLines(Path.of("/proc/self/cgroup"))) {
+                String[] f = line.split(":", 3);
+                if (f.length < 3) {
+                    continue;
+                }
+                String controller = f[0].equals("0") && f[1].isEmpty() ? null
+                        : Arrays.asList(f[1].split(",")).contains("memory") ? "memory"
+                        : Arrays.asList(f[1].split(",")).contains("pids") ? "pids" : "";
+                if ("".equals(controller)) {
+                    continue;
+                }
+                for (String m : mounts) {
+                    // "<id> <parent> <dev> <root> <mount point> <options> ... - <type> <source> <super options>"
+                    String[] parts = m.split(" - ", 2);
+                    String[] head = parts[0].split(" ");
+                    String[] tail = parts.length == 2 ? parts[1].split(" ") : new String[0];
+                    if (head.length < 5 || tail.length < 3) {
+                        continue;
+                    }
+                    boolean match = controller == null ? tail[0].equals("cgroup2")
+                            : tail[0].equals("cgroup") && Arrays.asList(tail[2].split(",")).contains(controller);
+                    if (!match) {
+                        continue;
+                    }
+                    String root = head[3];
+                    String rel = f[2];
+                    if (!root.equals("/") && rel.startsWith(root)) {
+                        rel = rel.substring(root.length());
+                    }
+                    bases.add(Path.of(head[4] + (rel.equals("/") ? "" : rel)));
+                    break;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no cgroups to look at: nothing to sweep
+        }
+        return bases;
     }
 
     /**
