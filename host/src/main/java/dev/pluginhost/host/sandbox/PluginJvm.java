@@ -47,6 +47,7 @@ public final class PluginJvm {
         List<String> command = new ArrayList<>();
         command.add(java(properties).toString());
         command.addAll(properties.getJvmOptions());
+        command.addAll(nativeAccess(java(properties)));
         if (cdsArchive != null) {
             command.add("-XX:SharedArchiveFile=" + cdsArchive);
         }
@@ -109,6 +110,36 @@ public final class PluginJvm {
                 .namespacesAuto(false)
                 .unshare("pid", "ipc", "uts", "mount")
                 .tcpConnect(port);
+    }
+
+    private static final Map<Path, Integer> FEATURE_VERSIONS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * {@code --enable-native-access=ALL-UNNAMED} for a plugin JDK of version 22 or later (read once per java from its
+     * home's {@code release} file), else nothing. From JDK 24 on, the runtime's native transport (Netty's epoll
+     * library, loaded from the class path, so the unnamed module) makes every plugin JVM print five "restricted
+     * method" warnings without it, each a false alarm in the plugin's log. JDK 17 happens to accept the option too,
+     * but an older or unknown JDK gets nothing: an unknown option would stop the JVM.
+     */
+    public static List<String> nativeAccess(Path java) {
+        int feature = FEATURE_VERSIONS.computeIfAbsent(java, PluginJvm::featureVersion);
+        return feature >= 22 ? List.of("--enable-native-access=ALL-UNNAMED") : List.of();
+    }
+
+    /** The feature version of the JDK {@code java} belongs to, from {@code <home>/release}; 0 when unknown. */
+    static int featureVersion(Path java) {
+        try {
+            Path home = java.toRealPath().getParent().getParent();
+            for (String line : java.nio.file.Files.readAllLines(home.resolve("release"))) {
+                if (line.startsWith("JAVA_VERSION=")) {
+                    String v = line.substring("JAVA_VERSION=".length()).replace("\"", "");
+                    return Integer.parseInt(v.split("[.+-]")[0]);
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // unknown: no option that this JDK might not know
+        }
+        return 0;
     }
 
     static Path java(PluginHostProperties properties) {
