@@ -8,6 +8,8 @@ import dev.pluginhost.sandbox.PluginIsolation;
 import dev.pluginhost.sandbox.SyscallPolicy;
 import dev.pluginhost.sandbox.ViolationMode;
 import dev.pluginhost.sdk.runtime.RuntimeEnvironment;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -130,13 +132,13 @@ public final class PluginJvm {
     static int featureVersion(Path java) {
         try {
             Path home = java.toRealPath().getParent().getParent();
-            for (String line : java.nio.file.Files.readAllLines(home.resolve("release"))) {
+            for (String line : Files.readAllLines(home.resolve("release"))) {
                 if (line.startsWith("JAVA_VERSION=")) {
                     String v = line.substring("JAVA_VERSION=".length()).replace("\"", "");
                     return Integer.parseInt(v.split("[.+-]")[0]);
                 }
             }
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             // unknown: no option that this JDK might not know
         }
         return 0;
