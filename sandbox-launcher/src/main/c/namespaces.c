@@ -236,7 +236,8 @@ static bool probe_user_namespace(char *why, size_t size)
         return true;
     text[n > 0 ? n : 0] = '\0';
     snprintf(why, size, "a user namespace can be created but its maps cannot be written (%s; one cause is "
-             "Ubuntu 24.04's AppArmor sysctl kernel.apparmor_restrict_unprivileged_userns=1)", text[0] ? text : "probe failed");
+             "Ubuntu 24.04's AppArmor sysctl kernel.apparmor_restrict_unprivileged_userns=1)",
+             text[0] ? text : "probe failed");
     append_knobs(why, size);
     return false;
 }
