@@ -36,17 +36,20 @@ class LaunchSecretIT {
         Path plugins = Files.createDirectories(work.resolve("plugins"));
         Path samples = Path.of(System.getProperty("samples.dir", "../sample-plugins/target/plugins"));
         try (Stream<Path> jars = Files.list(samples)) {
-            for (Path jar : jars.filter(p -> p.getFileName().toString().matches("(hello|listener)-.*\\.jar"))
+            for (Path jar : jars.filter(p -> p.getFileName().toString().matches("(hello|markdown)-.*\\.jar"))
                     .toList()) {
                 Files.copy(jar, plugins.resolve(jar.getFileName()));
             }
         }
-        try (HostProcess host = HostProcess.start(work, plugins)) {
+        Path settings = Path.of(System.getProperty("repo.dir", "..")).resolve("sample-plugins/samples.properties")
+                .toAbsolutePath().normalize();
+        try (HostProcess host = HostProcess.start(work, plugins,
+                "--spring.config.additional-location=file:" + settings)) {
             List<Long> pids = new ArrayList<>();
             await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofMillis(250)).until(() -> {
                 assertThat(host.isAlive()).as("host died; its log:%n%s", host.log()).isTrue();
                 pids.clear();
-                for (String id : List.of("hello", "listener")) {
+                for (String id : List.of("hello", "markdown")) {
                     JsonNode p = host.plugin(id);
                     if (p == null || !p.get("state").asString().equals("running")) {
                         return false;
