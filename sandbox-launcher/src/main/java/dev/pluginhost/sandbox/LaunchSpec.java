@@ -196,7 +196,10 @@ public final class LaunchSpec {
         return command;
     }
 
-    /** The program's entire environment. */
+    /**
+     * The program's entire environment, besides one {@code NAME_FD} per {@link #secrets() secret}. The values travel
+     * in the launcher's own environment, never on its command line.
+     */
     public Map<String, String> environment() {
         return environment;
     }
