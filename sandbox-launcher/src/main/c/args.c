@@ -1,7 +1,11 @@
 /*
  * Command line:
  *   plugin-launcher --filter FILE --events FILE [--mode deny|kill|audit] [--host-fd N] [--keep-fd N]...
- *                   [--env NAME=VALUE]... [--chdir DIR] [--boot-phase] -- /abs/path/to/program [ARGS...]
+ *                   [--env NAME=VALUE]... [--env-from VAR]... [--secret VAR]...
+ *                   [--chdir DIR] [--boot-phase] -- /abs/path/to/program [ARGS...]
+ *   --env-from VAR: the launcher's environment variable VAR holds the program's NAME=VALUE (secrets.c);
+ *   --secret VAR: likewise, but the program gets VALUE on a pipe and NAME_FD=<fd>. Neither value is on any
+ *                 command line, unlike --env's (/proc/<pid>/cmdline is world-readable).
  *                   [--rlimit NAME=VALUE]... [--rlimit-as BYTES]
  *                   [--unshare user,pid,net,ipc,uts,mount] [--namespaces auto] [--uid N] [--gid N]
  *   --unshare: these namespaces or no launch; --namespaces auto: the default set where available (namespaces.c).
@@ -30,7 +34,8 @@ static _Noreturn void usage(const char *problem)
 {
     fprintf(stderr, LAUNCHER_NAME ": arguments: %s\n"
             "usage: " LAUNCHER_NAME " --filter FILE --events FILE [--mode deny|kill|audit] [--host-fd N]\n"
-            "       [--keep-fd N]... [--env NAME=VALUE]... [--chdir DIR] [--boot-phase]\n"
+            "       [--keep-fd N]... [--env NAME=VALUE]... [--env-from VAR]... [--secret VAR]...\n"
+            "       [--chdir DIR] [--boot-phase]\n"
             "       [--rlimit core|nofile|fsize|as|cpu=VALUE]... [--rlimit-as BYTES]\n"
             "       [--unshare user,pid,net,ipc,uts,mount] [--namespaces auto] [--uid N] [--gid N]\n"
             "       [--landlock off|auto|required] [--ro PATH]... [--rw PATH]... [--minimal-root auto|required]\n"
@@ -112,6 +117,20 @@ void parse_args(int argc, char **argv, struct config *cfg)
             if (cfg->env_count == MAX_ENV)
                 usage("too many --env");
             cfg->env[cfg->env_count++] = (char *)value;
+        } else if (strcmp(opt, "--env-from") == 0 || strcmp(opt, "--secret") == 0) {
+            /* Values from the launcher's own environment: never on a command line (secrets.c). */
+            const char *entry = secrets_resolve(value);
+            if (entry == NULL)
+                usage("--env-from/--secret VAR: VAR must be in the launcher's environment, holding NAME=VALUE");
+            if (opt[2] == 's') {
+                if (cfg->secret_count == MAX_SECRETS)
+                    usage("too many --secret");
+                cfg->secrets[cfg->secret_count++] = entry;
+            } else {
+                if (cfg->env_count == MAX_ENV)
+                    usage("too many --env");
+                cfg->env[cfg->env_count++] = (char *)entry;
+            }
         } else if (strcmp(opt, "--rlimit") == 0) {
             const char *eq = strchr(value, '=');
             if (eq == NULL || rlimits_parse(cfg, value, (size_t)(eq - value), eq + 1) < 0)

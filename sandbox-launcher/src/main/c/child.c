@@ -46,13 +46,16 @@ void child_die_with_parent(int sock)
      * sturdier signal for the host itself; this one covers the launcher. If the launcher died before prctl ran,
      * its end of the setup socket is closed already (a process's files close before its children are told):
      * a hang-up there means the same, and unlike getppid() it also works in a new pid namespace, where the
-     * parent is outside and getppid() is 0. The supervisor never writes on that socket, so readable = EOF. */
+     * parent is outside and getppid() is 0. The supervisor never writes on that socket, so readable = EOF.
+     * Called twice: right after fork, and after the last credential change, because the kernel clears the
+     * parent-death signal whenever the credentials change (setresuid/setresgid of the uid drop, a new user
+     * namespace); without the second call a kill -9 of the launcher left the program running as uid 65534. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
         child_fail("prctl(PR_SET_PDEATHSIG)");
     struct pollfd pfd = { .fd = sock, .events = POLLIN };
     if (poll(&pfd, 1, 0) != 0) {
         errno = ESRCH;
-        child_fail("parent died before the child started");
+        child_fail("launcher died during the child's setup");
     }
 }
 

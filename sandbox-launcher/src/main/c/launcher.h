@@ -28,6 +28,7 @@
 #define MAX_KEEP_FDS 64
 #define MAX_PATHS 512
 #define MAX_ENV 4096
+#define MAX_SECRETS 16
 #define EVENTS_OPEN_TIMEOUT_MS 30000 /* how long to wait for the host to open the events FIFO */
 #define LAYER_PREFIX "layer\t" /* setup-socket messages that report a layer rather than an error */
 #define MAX_FILTER_INSNS 4096 /* BPF_MAXINSNS: the kernel refuses longer programs */
@@ -54,6 +55,8 @@ struct config {
     size_t keep_fd_count;
     char *env[MAX_ENV + 1];       /* NULL-terminated: the program's whole environment */
     size_t env_count;
+    const char *secrets[MAX_SECRETS]; /* --secret: "NAME=VALUE" from the launcher's environment, sent on a pipe */
+    size_t secret_count;
     const char *chdir_path;       /* NULL: keep the launcher's working directory */
     bool boot_phase;              /* deny-and-report everything until the host writes a byte on host_fd */
     struct rlimit_setting rlimits[RLIM_COUNT];
@@ -91,6 +94,11 @@ void event_booted(void);
 void event_exited(pid_t pid, int wait_status);
 void event_error(const char *step, const char *reason);
 void event_layer(const char *name, bool active, const char *reason);
+
+/* secrets.c: environment values and secrets that reach the program without appearing on a command line. */
+const char *secrets_resolve(const char *carrier);  /* the carrier's "NAME=VALUE", or NULL */
+void secrets_prepare(struct config *cfg);          /* supervisor, before fork: pipes, kept fds, NAME_FD vars */
+void secrets_close(void);                          /* supervisor, after fork */
 
 /* filter.c: the seccomp-BPF layer. */
 struct sock_fprog filter_load(const char *path);

@@ -3,11 +3,12 @@
  *
  * The flow, top to bottom:
  *   parse arguments -> load the filter -> open the events sink -> prepare signals -> socketpair
+ *           -> secrets (pipes holding --secret values)
  *           -> fork (clone into new pid/user namespaces when asked)
  *           -> cgroups (created by the supervisor, removed after the child exits)
  *   child:  new session -> die with parent -> stdin -> close fds -> chdir -> rlimits -> join cgroups
  *           -> namespaces -> minimal root -> uid drop
- *           -> landlock -> reset signals
+ *           -> landlock -> die with parent (again: the uid drop cleared it) -> reset signals
  *           -> no_new_privs + seccomp with listener -> send listener -> execve
  *   parent: receive listener -> "started" -> supervise until the child exits -> exit with its status
  *
@@ -58,6 +59,7 @@ static _Noreturn void run_child(const struct config *cfg, struct sock_fprog *pro
     rootfs_build(cfg);            /* in the mount namespace, while still privileged: pivot into a minimal root */
     namespaces_drop(cfg);         /* the uid drop (root launcher), namespace reports */
     landlock_restrict(cfg);       /* last before seccomp: the plugin cannot loosen it, seccomp refuses landlock_* */
+    child_die_with_parent(sock);  /* again, after the last credential change: setresuid/setresgid cleared it */
     child_reset_signals();
     int listener = filter_install(prog);
     if (listener < 0)
@@ -118,6 +120,7 @@ int main(int argc, char **argv)
 
     int sv[2];
     make_setup_socket(sv);
+    secrets_prepare(&cfg);               /* pipes for --secret, before fork: the child keeps their read ends */
     pid_t child = namespaces_spawn(&cfg); /* fork, or clone into new pid/user namespaces */
     if (child < 0)
         die("fork");
@@ -126,6 +129,7 @@ int main(int argc, char **argv)
         run_child(&cfg, &prog, sv[1]);
     }
     close(sv[1]);
+    secrets_close();
     unsigned short insns = prog.len;
     free(prog.filter);
 

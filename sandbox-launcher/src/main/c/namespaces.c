@@ -10,9 +10,16 @@
  *   plugin a full capability set over its own namespaces, and unprivileged-user-namespace code is where most
  *   recent kernel privilege escalations were found; it is what a non-root launcher needs, not what root needs.
  *   "user" can still be requested: it is then created after the drop, mapping the dropped uid to itself.
- * - Non-root launcher: a user namespace is the only way to create the others. The child maps its own uid and gid
- *   to themselves (the only mapping an unprivileged process may write); its capabilities in that namespace are
- *   lost at execve because its uid there is not 0. It keeps the launcher's uid: it cannot drop further.
+ * - Non-root launcher: a user namespace is the only way to create the others. The child maps the launcher's uid
+ *   and gid to themselves (the only mapping an unprivileged process may write); they are read before the clone,
+ *   because inside the new namespace, until the map is written, geteuid() is the overflow uid 65534, which the
+ *   kernel refuses to map for anyone but uid 65534. Its capabilities in that namespace are lost at execve because
+ *   its uid there is not 0. It keeps the launcher's uid: it cannot drop further.
+ * - Where user namespaces can be created but their maps not written (Ubuntu 24.04's AppArmor,
+ *   kernel.apparmor_restrict_unprivileged_userns=1, confines the new namespace), a non-root launcher finds out with
+ *   a throwaway probe child before the real clone, and then runs without the user namespace and without the
+ *   namespaces that need it, reporting each inactive with the reason: degrading beats failing a plugin that
+ *   still gets seccomp, Landlock and rlimits, and the reports make the loss visible.
  * - pid namespace: the child is created directly in it (clone(CLONE_NEWPID), as bubblewrap does), so it is pid 1
  *   there and still the supervisor's own child: waitpid, kill(-pgid), PR_SET_PDEATHSIG and the exec-once rule
  *   (notification pids are translated into the supervisor's namespace by the kernel) work unchanged. The plugin
@@ -39,6 +46,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "launcher.h"
@@ -62,6 +70,13 @@ static struct {
     bool active;
     char reason[256];
 } state[NS_COUNT];
+
+/* Reason of a namespace a non-root launcher cannot create without a user namespace to own it. */
+#define NEEDS_USER "needs a user namespace (the launcher is not root), and there is none: see user-namespace"
+
+/* The launcher's own ids, read before any clone or unshare: the only ids a user namespace may map them to. */
+static uid_t outer_uid;
+static gid_t outer_gid;
 
 int namespaces_parse(struct config *cfg, const char *list, bool required)
 {
@@ -106,15 +121,15 @@ bool namespaces_wanted(const struct config *cfg)
     return (cfg->ns_required | cfg->ns_optional) != 0;
 }
 
-/* Why user namespaces may be unavailable: the knobs distributions use, with their values. */
-static void explain_userns(char *out, size_t size, int err)
+/* The knobs distributions use to restrict user namespaces, with their values ("; name=value" each). */
+static void append_knobs(char *out, size_t size)
 {
     static const char *const KNOBS[] = {
         "/proc/sys/user/max_user_namespaces",
         "/proc/sys/kernel/unprivileged_userns_clone",
         "/proc/sys/kernel/apparmor_restrict_unprivileged_userns",
     };
-    size_t used = (size_t)snprintf(out, size, "%s", strerror(err));
+    size_t used = strlen(out);
     for (size_t i = 0; i < sizeof(KNOBS) / sizeof(KNOBS[0]) && used < size; i++) {
         char value[32] = "";
         int fd = open(KNOBS[i], O_RDONLY | O_CLOEXEC);
@@ -130,17 +145,125 @@ static void explain_userns(char *out, size_t size, int err)
     }
 }
 
+/* Why user namespaces may be unavailable: the error, then the knobs. */
+static void explain_userns(char *out, size_t size, int err)
+{
+    snprintf(out, size, "%s", strerror(err));
+    append_knobs(out, size);
+}
+
+/* 0, or errno. */
+static int write_file(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    ssize_t n = write(fd, text, strlen(text));
+    int err = n == (ssize_t)strlen(text) ? 0 : n < 0 ? errno : EIO;
+    close(fd);
+    return err;
+}
+
+/* Writes the maps of the calling process's fresh user namespace: uid and gid each to themselves, the one mapping an
+ * unprivileged process may write. setgroups must be denied first, or the kernel refuses the gid map
+ * (supplementary groups could otherwise be dropped to gain access that a negative group permission forbids).
+ * Returns 0, or errno with *failed naming the file. */
+static int write_maps(uid_t uid, gid_t gid, const char **failed)
+{
+    static const char *const FILES[] = { "/proc/self/setgroups", "/proc/self/uid_map", "/proc/self/gid_map" };
+    char text[3][64];
+    snprintf(text[0], sizeof(text[0]), "deny");
+    snprintf(text[1], sizeof(text[1]), "%u %u 1\n", (unsigned)uid, (unsigned)uid);
+    snprintf(text[2], sizeof(text[2]), "%u %u 1\n", (unsigned)gid, (unsigned)gid);
+    for (int i = 0; i < 3; i++) {
+        int err = write_file(FILES[i], text[i]);
+        if (err != 0) {
+            *failed = FILES[i];
+            return err;
+        }
+    }
+    return 0;
+}
+
+/* Child: the maps of its own new user namespace; fails closed (the probe showed they can be written). */
+static void map_identity(uid_t uid, gid_t gid)
+{
+    const char *failed = NULL;
+    int err = write_maps(uid, gid, &failed);
+    if (err != 0) {
+        errno = err;
+        child_fail(failed);
+    }
+}
+
+/* Probe child: in its own user namespace, writes the maps and exits; a failure goes back as text on out. */
+static _Noreturn void probe_child(int out)
+{
+    const char *failed = NULL;
+    int err = write_maps(outer_uid, outer_gid, &failed);
+    if (err != 0)
+        dprintf(out, "%s: %s", failed, strerror(err));
+    _exit(err == 0 ? 0 : 1);
+}
+
+/* Supervisor, non-root, before the real clone: can a user namespace be created *and* its maps written? A
+ * throwaway child answers (a clone into a user namespace cannot be undone, so the real child cannot try and fall
+ * back). Returns true, or false with why filled. */
+static bool probe_user_namespace(char *why, size_t size)
+{
+    int pipefd[2];
+    if (pipe2(pipefd, O_CLOEXEC) < 0)
+        die("pipe");
+    pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD | CLONE_NEWUSER, NULL, NULL, NULL, NULL);
+    if (pid == 0) {
+        close(pipefd[0]);
+        probe_child(pipefd[1]);
+    }
+    int err = errno;
+    close(pipefd[1]);
+    if (pid < 0) {
+        close(pipefd[0]);
+        explain_userns(why, size, err);
+        return false;
+    }
+    char text[200] = "";
+    ssize_t n = read(pipefd[0], text, sizeof(text) - 1);
+    close(pipefd[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return true;
+    text[n > 0 ? n : 0] = '\0';
+    snprintf(why, size, "a user namespace can be created but its maps cannot be written (%s; one cause is "
+             "Ubuntu 24.04's AppArmor sysctl kernel.apparmor_restrict_unprivileged_userns=1)",
+             text[0] ? text : "probe failed");
+    append_knobs(why, size);
+    return false;
+}
+
 pid_t namespaces_spawn(const struct config *cfg)
 {
     /* The pid namespace must exist at the child's creation (unshare(CLONE_NEWPID) would only apply to the
      * child's children). A non-root launcher needs the user namespace in the same clone to own it. */
-    bool root = geteuid() == 0;
+    outer_uid = geteuid();
+    outer_gid = getegid();
+    bool root = outer_uid == 0;
     bool want_pid = wanted(cfg, NS_PID);
     bool want_user = wanted(cfg, NS_USER) && !root;
     if (!root && namespaces_wanted(cfg) && !want_user) {
         /* Without privileges every other namespace needs a user namespace to own it. */
         if ((cfg->ns_required & ~(1u << NS_USER)) != 0)
             die_msg("namespaces", "a non-root launcher needs the user namespace for the others: add user");
+    }
+    if (want_user && !probe_user_namespace(state[NS_USER].reason, sizeof(state[NS_USER].reason))) {
+        if (cfg->ns_required != 0)
+            die_msg("user-namespace", state[NS_USER].reason);
+        want_user = false;
+    }
+    if (!root && !want_user && want_pid) {
+        want_pid = false;
+        snprintf(state[NS_PID].reason, sizeof(state[NS_PID].reason), "%s", NEEDS_USER);
     }
     for (;;) {
         int flags = (want_pid ? CLONE_NEWPID : 0) | (want_user ? CLONE_NEWUSER : 0);
@@ -158,7 +281,7 @@ pid_t namespaces_spawn(const struct config *cfg)
             continue;
         }
         if (want_user && !required(cfg, NS_USER)) {
-            want_user = false;
+            want_user = false; /* and so no pid namespace either: want_pid is false by now */
             explain_userns(state[NS_USER].reason, sizeof(state[NS_USER].reason), err);
             if ((cfg->ns_required & ~(1u << NS_USER)) != 0)
                 die_msg("namespaces", "user namespace unavailable, and a non-root launcher needs it for the "
@@ -174,34 +297,15 @@ pid_t namespaces_spawn(const struct config *cfg)
     }
 }
 
-static void write_file(const char *path, const char *text)
-{
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
-        child_fail(path);
-    ssize_t n = write(fd, text, strlen(text));
-    if (n != (ssize_t)strlen(text))
-        child_fail(path);
-    close(fd);
-}
-
-/* Maps our own uid and gid to themselves in a fresh user namespace: the one mapping an unprivileged process may
- * write. setgroups must be denied first, or the kernel refuses the gid map (supplementary groups could otherwise
- * be dropped to gain access that a negative group permission forbids). */
-static void map_identity(uid_t uid, gid_t gid)
-{
-    char map[64];
-    write_file("/proc/self/setgroups", "deny");
-    snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)uid, (unsigned)uid);
-    write_file("/proc/self/uid_map", map);
-    snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)gid, (unsigned)gid);
-    write_file("/proc/self/gid_map", map);
-}
-
 static void unshare_one(const struct config *cfg, int ns)
 {
     if (!wanted(cfg, ns))
         return;
+    if (outer_uid != 0 && !state[NS_USER].active) {
+        /* Not even tried: unshare would fail with EPERM, a reason that hides the real one. */
+        snprintf(state[ns].reason, sizeof(state[ns].reason), "%s", NEEDS_USER);
+        return;
+    }
     if (unshare(NS[ns].flag) == 0) {
         state[ns].active = true;
         return;
@@ -267,7 +371,7 @@ static void drop_uid(const struct config *cfg)
 void namespaces_enter(const struct config *cfg)
 {
     if (state[NS_USER].active) /* created by the clone (non-root launcher) */
-        map_identity(geteuid(), getegid());
+        map_identity(outer_uid, outer_gid);
     unshare_one(cfg, NS_NET);
     unshare_one(cfg, NS_IPC);
     unshare_one(cfg, NS_UTS);
@@ -290,9 +394,11 @@ void namespaces_drop(const struct config *cfg)
          * maps (execve recomputes it anyway). */
         if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
             child_fail("prctl(PR_SET_DUMPABLE)");
+        uid_t uid = geteuid(); /* the dropped ids, read before the unshare turns them into the overflow ids */
+        gid_t gid = getegid();
         if (unshare(CLONE_NEWUSER) == 0) {
             state[NS_USER].active = true;
-            map_identity(geteuid(), getegid());
+            map_identity(uid, gid);
         } else if (required(cfg, NS_USER)) {
             child_fail("user-namespace");
         } else {

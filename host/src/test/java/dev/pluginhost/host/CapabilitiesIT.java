@@ -45,7 +45,7 @@ import tools.jackson.databind.JsonNode;
 class CapabilitiesIT {
 
     static final String REQUESTS = "kv, config, events.publish:orders.*, events.subscribe:orders.*, "
-            + "events.subscribe:payments.*, http:127.0.0.1, http:example.org";
+            + "events.subscribe:payments.*, http:example.org";
 
     @TempDir
     static Path work;
@@ -57,8 +57,6 @@ class CapabilitiesIT {
     @BeforeAll
     static void start() throws Exception {
         plugins = Files.createDirectories(work.resolve("plugins"));
-        TestPluginJar.write(plugins, "one.jar", "one", "1", CapabilityPlugin.class, REQUESTS);
-        TestPluginJar.write(plugins, "two.jar", "two", "1", CapabilityPlugin.class, REQUESTS);
         remote = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         remote.createContext("/hello", exchange -> {
             byte[] body = "hello from the outside".getBytes(StandardCharsets.UTF_8);
@@ -67,23 +65,35 @@ class CapabilitiesIT {
             exchange.close();
         });
         remote.start();
+        // A loopback address on a high port: reachable only through a grant naming that address and port.
+        String requests = REQUESTS + ", " + remoteGrant();
+        TestPluginJar.write(plugins, "one.jar", "one", "1", CapabilityPlugin.class, requests);
+        TestPluginJar.write(plugins, "two.jar", "two", "1", CapabilityPlugin.class, requests);
         host = startHost();
     }
 
     static HostProcess startHost() throws Exception {
         HostProcess started = HostProcess.start(work, plugins,
                 "--plugins.run-dir=" + work.resolve("run"),
-                "--plugins.grants.one=kv,config,events.publish:orders.*,http:127.0.0.1",
+                "--plugins.grants.one=kv,config,events.publish:orders.*," + remoteGrant(),
                 "--plugins.grants.two=kv,events.subscribe:orders.*",
                 "--plugins.config.one.greeting=hi there",
                 "--plugins.limits.rate=200",
                 "--plugins.limits.burst=50",
                 "--plugins.limits.kv-max-value-bytes=64",
                 "--plugins.limits.kv-max-total-bytes=512");
-        await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() ->
-                started.plugin("one").get("state").asString().equals("running")
-                        && started.plugin("two").get("state").asString().equals("running"));
+        try {
+            await().atMost(Duration.ofSeconds(180)).ignoreExceptions().until(() ->
+                    started.plugin("one").get("state").asString().equals("running")
+                            && started.plugin("two").get("state").asString().equals("running"));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("plugins one and two not running; the host's log:\n" + started.log(), e);
+        }
         return started;
+    }
+
+    static String remoteGrant() {
+        return "http:127.0.0.1:" + remote.getAddress().getPort();
     }
 
     @AfterAll
@@ -169,6 +179,10 @@ class CapabilitiesIT {
                 + remote.getAddress().getPort() + "/hello\"}");
         assertThat(otherHost.statusCode()).isEqualTo(403);
         assertThat(otherHost.body()).contains("http:localhost").contains("manifest does not request it");
+        HttpResponse<String> otherPort = call("one", "http", "{\"url\":\"http://127.0.0.1:"
+                + (remote.getAddress().getPort() == 65535 ? 65534 : remote.getAddress().getPort() + 1) + "/hello\"}");
+        assertThat(otherPort.statusCode()).as("only the granted port of a granted address").isEqualTo(403);
+        assertThat(otherPort.body()).contains("is not granted");
         HttpResponse<String> notGranted = call("two", "http", "{\"url\":\"" + url + "\"}");
         assertThat(notGranted.statusCode()).isEqualTo(403);
         assertThat(notGranted.body()).contains("plugins.grants.two=http");

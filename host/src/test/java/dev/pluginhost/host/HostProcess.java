@@ -38,14 +38,26 @@ final class HostProcess implements AutoCloseable {
     }
 
     static HostProcess start(Path workDir, Path pluginsDir, String... extraArgs) throws IOException {
-        return start(Deployment.ROOT, workDir, pluginsDir, extraArgs);
+        return start(Deployment.ROOT, workDir, pluginsDir, List.of(), extraArgs);
+    }
+
+    /** @param jvmOptions options of the host's own JVM, e.g. {@code -Djdk.net.hosts.file=...} */
+    static HostProcess start(Path workDir, Path pluginsDir, List<String> jvmOptions, String... extraArgs)
+            throws IOException {
+        return start(Deployment.ROOT, workDir, pluginsDir, jvmOptions, extraArgs);
+    }
+
+    static HostProcess start(Deployment deployment, Path workDir, Path pluginsDir, String... extraArgs)
+            throws IOException {
+        return start(deployment, workDir, pluginsDir, List.of(), extraArgs);
     }
 
     /**
      * Starts the packaged host as it runs in a deployment. An unprivileged deployment runs it as uid 1001 on copies
      * of the host jar and the plugins, in folders that uid owns: it may not reach the checkout.
      */
-    static HostProcess start(Deployment deployment, Path workDir, Path pluginsDir, String... extraArgs)
+    static HostProcess start(Deployment deployment, Path workDir, Path pluginsDir, List<String> jvmOptions,
+                             String... extraArgs)
             throws IOException {
         Path jar = Path.of(System.getProperty("host.jar", "target/pluginhost.jar")).toAbsolutePath();
         assertThat(jar).as("the packaged host (run 'mvn verify', not only 'mvn test')").exists();
@@ -74,8 +86,9 @@ final class HostProcess implements AutoCloseable {
         }
         Path log = workDir.resolve("host.log");
         List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-jar", jar.toString(),
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", jar.toString(),
                 "--server.port=" + port,
                 "--plugins.dir=" + pluginsDir,
                 "--plugins.data-dir=" + data));

@@ -27,8 +27,10 @@ import java.util.TreeMap;
  * }</pre>
  *
  * <p>An HTTP error status (404, 500, ...) is a normal {@link Response}. A URL whose host is not granted throws
- * {@link CapabilityDeniedException} with {@link CapabilityDeniedException#capability()} {@code http:<host>}; a
- * timeout or an unreachable remote throws {@link IOException}.
+ * {@link CapabilityDeniedException} with {@link CapabilityDeniedException#capability()} {@code http:<host>}; so does
+ * a port other than 80 and 443 that no grant names ({@code http:<host>:<port>}), and a host that resolves to a
+ * non-global address (loopback, private, link-local, ...) that no grant names ({@code http:10.0.0.0/8}); the message
+ * says which. A timeout or an unreachable remote throws {@link IOException}.
  */
 public interface PluginHttp {
 
@@ -62,7 +64,8 @@ public interface PluginHttp {
      *
      * @param call the request
      * @return the response, whatever its status
-     * @throws CapabilityDeniedException when the URL's host is not granted
+     * @throws CapabilityDeniedException when the grants do not admit the URL's host, its port or an address it
+     *     resolves to
      * @throws IOException when the request timed out or the remote could not be reached
      */
     Response send(Call call) throws CapabilityDeniedException, IOException;
@@ -149,7 +152,8 @@ public interface PluginHttp {
          * Sends the request through the host.
          *
          * @return the response, whatever its status
-         * @throws CapabilityDeniedException when the URL's host is not granted ({@code http:<host>})
+         * @throws CapabilityDeniedException when the grants do not admit the URL's host ({@code http:<host>}), its
+         *     port or an address it resolves to
          * @throws IOException when the request timed out or the remote could not be reached
          */
         public Response send() throws CapabilityDeniedException, IOException {

@@ -26,6 +26,7 @@ public final class LaunchSpec {
     public static final Set<String> NAMESPACE_NAMES = Set.of("user", "pid", "net", "ipc", "uts", "mount");
     private final List<String> command;
     private final Map<String, String> environment;
+    private final Map<String, String> secrets;
     private final Path workingDirectory;
     private final SyscallPolicy policy;
     private final ViolationMode mode;
@@ -49,6 +50,7 @@ public final class LaunchSpec {
     private LaunchSpec(Builder b) {
         this.command = List.copyOf(b.command);
         this.environment = Collections.unmodifiableMap(new LinkedHashMap<>(b.environment));
+        this.secrets = Collections.unmodifiableMap(new LinkedHashMap<>(b.secrets));
         this.workingDirectory = b.workingDirectory;
         this.policy = b.policy;
         this.mode = b.mode;
@@ -194,9 +196,21 @@ public final class LaunchSpec {
         return command;
     }
 
-    /** The program's entire environment. */
+    /**
+     * The program's entire environment, besides one {@code NAME_FD} per {@link #secrets() secret}. The values travel
+     * in the launcher's own environment, never on its command line.
+     */
     public Map<String, String> environment() {
         return environment;
+    }
+
+    /**
+     * Secrets for the program, by name. Unlike {@link #environment()} a value never reaches the program's
+     * environment: it gets {@code NAME_FD}, the number of a descriptor holding the value (a pipe, written and closed
+     * by the launcher), and reads it from there once. Neither value ever appears on a command line.
+     */
+    public Map<String, String> secrets() {
+        return secrets;
     }
 
     /** Where the program starts; empty: the host's working directory. */
@@ -231,6 +245,7 @@ public final class LaunchSpec {
     public static final class Builder {
         private final List<String> command = new ArrayList<>();
         private final Map<String, String> environment = new LinkedHashMap<>();
+        private final Map<String, String> secrets = new LinkedHashMap<>();
         private Path workingDirectory;
         private SyscallPolicy policy = SyscallPolicy.jvmDefault();
         private ViolationMode mode = ViolationMode.DENY;
@@ -415,6 +430,21 @@ public final class LaunchSpec {
                 throw new IllegalArgumentException("bad environment variable: " + name);
             }
             environment.put(name, value);
+            return this;
+        }
+
+        /** Adds one secret: see {@link LaunchSpec#secrets()}. At most 16, each at most 4096 bytes. */
+        public Builder secret(String name, String value) {
+            Objects.requireNonNull(value, "value");
+            if (name == null || !name.matches("[A-Za-z_][A-Za-z0-9_]*") || value.isEmpty() || value.indexOf('\0') >= 0
+                    || value.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 4096) {
+                throw new IllegalArgumentException("bad secret " + name + ": the name must be a variable name, the value "
+                        + "1 to 4096 bytes without NUL");
+            }
+            if (!secrets.containsKey(name) && secrets.size() == 16) {
+                throw new IllegalArgumentException("too many secrets: at most 16");
+            }
+            secrets.put(name, value);
             return this;
         }
 

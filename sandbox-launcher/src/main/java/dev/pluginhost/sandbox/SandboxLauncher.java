@@ -53,6 +53,98 @@ public final class SandboxLauncher {
         this.binary = extract(privateDirectory(this.workDir.resolve("bin")));
         verify(binary);
         removeStaleRuns(privateDirectory(this.workDir.resolve("runs")));
+        this.staleCgroupsRemoved = removeStaleCgroups();
+    }
+
+    private final List<Path> staleCgroupsRemoved;
+
+    /**
+     * The cgroups of dead launchers this constructor removed. A launcher removes its cgroups when it exits, but a
+     * launcher killed with SIGKILL (or a host killed with its launchers) cannot: its empty folders stayed behind,
+     * one per launch, for ever.
+     */
+    public List<Path> staleCgroupsRemoved() {
+        return staleCgroupsRemoved;
+    }
+
+    /**
+     * Removes the leftover cgroups of launchers that are gone. The launcher creates them as
+     * {@code <its own cgroup>/pluginhost/<launcher pid>} in the cgroup v2 hierarchy or the v1 memory and pids ones
+     * (cgroups.c); its own cgroup is this JVM's, which started it. A folder goes only when its launcher pid is no
+     * longer alive and it holds no process (the kernel refuses to remove a cgroup with processes or children anyway);
+     * a reused pid keeps its folder until a later sweep, which is the safe mistake.
+     */
+    static List<Path> removeStaleCgroups() {
+        List<Path> removed = new ArrayList<>();
+        for (Path base : ownCgroups()) {
+            Path dir = base.resolve("pluginhost");
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            try (var entries = Files.list(dir)) {
+                for (Path leaf : entries.filter(p -> p.getFileName().toString().matches("\\d{1,10}")).toList()) {
+                    long pid = Long.parseLong(leaf.getFileName().toString());
+                    if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)
+                            || !Files.readString(leaf.resolve("cgroup.procs")).isBlank()) {
+                        continue;
+                    }
+                    Files.delete(leaf); // rmdir(2): what removes a cgroup
+                    removed.add(leaf);
+                }
+            } catch (IOException | RuntimeException e) {
+                continue; // not ours to remove (permissions, a race with a launcher): the next start tries again
+            }
+            try {
+                Files.delete(dir); // only when no launch uses it any more, as the launcher itself does
+            } catch (IOException e) {
+                // in use
+            }
+        }
+        return List.copyOf(removed);
+    }
+
+    /** This process's cgroups where the launcher puts its own: v2, and the v1 memory and pids hierarchies. */
+    static List<Path> ownCgroups() {
+        List<Path> bases = new ArrayList<>();
+        try {
+            List<String> mounts = Files.readAllLines(Path.of("/proc/self/mountinfo"));
+            for (String line : Files.readAllLines(Path.of("/proc/self/cgroup"))) {
+                String[] f = line.split(":", 3);
+                if (f.length < 3) {
+                    continue;
+                }
+                String controller = f[0].equals("0") && f[1].isEmpty() ? null
+                        : Arrays.asList(f[1].split(",")).contains("memory") ? "memory"
+                        : Arrays.asList(f[1].split(",")).contains("pids") ? "pids" : "";
+                if ("".equals(controller)) {
+                    continue;
+                }
+                for (String m : mounts) {
+                    // "<id> <parent> <dev> <root> <mount point> <options> ... - <type> <source> <super options>"
+                    String[] parts = m.split(" - ", 2);
+                    String[] head = parts[0].split(" ");
+                    String[] tail = parts.length == 2 ? parts[1].split(" ") : new String[0];
+                    if (head.length < 5 || tail.length < 3) {
+                        continue;
+                    }
+                    boolean match = controller == null ? tail[0].equals("cgroup2")
+                            : tail[0].equals("cgroup") && Arrays.asList(tail[2].split(",")).contains(controller);
+                    if (!match) {
+                        continue;
+                    }
+                    String root = head[3];
+                    String rel = f[2];
+                    if (!root.equals("/") && rel.startsWith(root)) {
+                        rel = rel.substring(root.length());
+                    }
+                    bases.add(Path.of(head[4] + (rel.equals("/") ? "" : rel)));
+                    break;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no cgroups to look at: nothing to sweep
+        }
+        return bases;
     }
 
     /**
@@ -210,7 +302,10 @@ public final class SandboxLauncher {
             Path events = runDir.resolve("events");
             mkfifo(events);
             ProcessBuilder builder = new ProcessBuilder(command(spec, filterFile, events));
-            builder.environment().clear(); // the launcher needs none, and the program gets only spec's
+            // The program gets only spec's environment and secrets, carried in the launcher's own environment:
+            // /proc/<pid>/environ is readable by the launcher's uid only, /proc/<pid>/cmdline by everyone.
+            builder.environment().clear();
+            builder.environment().putAll(carriers(spec));
             builder.redirectInput(ProcessBuilder.Redirect.PIPE); // the host-liveness pipe
             Process process = builder.start();
             return new SandboxedProcess(process, events, runDir, listener);
@@ -220,7 +315,27 @@ public final class SandboxLauncher {
         }
     }
 
-    /** The launcher command line for {@code spec}. */
+    private static final String ENV_CARRIER = "PLUGIN_LAUNCHER_ENV_";
+    private static final String SECRET_CARRIER = "PLUGIN_LAUNCHER_SECRET_";
+
+    /**
+     * The launcher's own environment: each program variable and secret as "NAME=VALUE" under a neutral name of its
+     * own, so that none the dynamic loader or libc reads (LD_PRELOAD, GLIBC_TUNABLES) applies to the launcher.
+     */
+    static Map<String, String> carriers(LaunchSpec spec) {
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        int i = 0;
+        for (Map.Entry<String, String> e : spec.environment().entrySet()) {
+            env.put(ENV_CARRIER + i++, e.getKey() + "=" + e.getValue());
+        }
+        i = 0;
+        for (Map.Entry<String, String> e : spec.secrets().entrySet()) {
+            env.put(SECRET_CARRIER + i++, e.getKey() + "=" + e.getValue());
+        }
+        return env;
+    }
+
+    /** The launcher command line for {@code spec}: names of carrier variables, never their values. */
     List<String> command(LaunchSpec spec, Path filterFile, Path events) {
         List<String> cmd = new ArrayList<>();
         cmd.add(binary.toString());
@@ -229,9 +344,8 @@ public final class SandboxLauncher {
         for (int fd : spec.keepFds()) {
             cmd.addAll(List.of("--keep-fd", Integer.toString(fd)));
         }
-        for (Map.Entry<String, String> e : spec.environment().entrySet()) {
-            cmd.addAll(List.of("--env", e.getKey() + "=" + e.getValue()));
-        }
+        carriers(spec).keySet().forEach(carrier -> cmd.addAll(List.of(
+                carrier.startsWith(SECRET_CARRIER) ? "--secret" : "--env-from", carrier)));
         spec.rlimits().forEach((name, value) -> cmd.addAll(List.of("--rlimit",
                 name + "=" + (value == LaunchSpec.UNLIMITED ? "unlimited" : Long.toString(value)))));
         if (!spec.namespaces().isEmpty()) {

@@ -3,13 +3,21 @@ package dev.pluginhost.host.capability;
 import io.grpc.BindableService;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
-import java.net.http.HttpClient;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import org.apache.hc.client5.http.DnsResolver;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.util.Timeout;
 
 /**
  * What every plugin's server is built from: the catalog, the shared stores and clients, the limits, and the
@@ -35,10 +43,7 @@ public final class CapabilityServices implements AutoCloseable {
     private final CallLimits.Limits limits;
     private final HttpService.HttpLimits httpLimits;
     private final KeyValueService.Quota kvQuota;
-    private final HttpClient http = HttpClient.newBuilder()
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .connectTimeout(Duration.ofSeconds(5))
-            .build();
+    private final CloseableHttpClient http = httpClient();
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "plugin-deadlines");
         thread.setDaemon(true);
@@ -81,6 +86,46 @@ public final class CapabilityServices implements AutoCloseable {
                          int kvMaxValueBytes, long kvMaxTotalBytes) {
     }
 
+    /**
+     * The client of the {@code http} capability. Apache HttpClient rather than {@code java.net.http}: the JDK client
+     * resolves names itself and cannot be handed the address the host checked, so a name whose DNS answers
+     * differently the second time (rebinding) would reach an address nobody checked. Here {@link HttpService} hands
+     * every request the checked address, and the client's own resolver refuses to resolve anything, so a path that
+     * would resolve fails closed. No redirects (returned to the plugin, whose next request is checked), no retries,
+     * no cookies or credentials shared between plugins, no decompression (the size cap applies to the bytes on the
+     * wire), no system proxy.
+     */
+    private static final DnsResolver NO_RESOLUTION = new DnsResolver() {
+        @Override
+        public InetAddress[] resolve(String host) throws UnknownHostException {
+            throw new UnknownHostException(host + ": the http capability connects only to addresses it has checked");
+        }
+
+        @Override
+        public String resolveCanonicalHostname(String host) throws UnknownHostException {
+            return resolve(host)[0].getHostName();
+        }
+    };
+
+    static CloseableHttpClient httpClient() {
+        return HttpClients.custom()
+                .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
+                        .setDnsResolver(NO_RESOLUTION)
+                        .setDefaultConnectionConfig(ConnectionConfig.custom()
+                                .setConnectTimeout(Timeout.ofSeconds(5)).build())
+                        // Pooled per (scheme, name, checked address, port); per route, as many as a plugin's calls
+                        // in flight by default.
+                        .setMaxConnPerRoute(32)
+                        .setMaxConnTotal(256)
+                        .build())
+                .disableRedirectHandling()
+                .disableAutomaticRetries()
+                .disableCookieManagement()
+                .disableAuthCaching()
+                .disableContentCompression()
+                .build();
+    }
+
     public CapabilityCatalog catalog() {
         return catalog;
     }
@@ -114,5 +159,6 @@ public final class CapabilityServices implements AutoCloseable {
     @Override
     public void close() {
         scheduler.shutdownNow();
+        http.close(CloseMode.IMMEDIATE);
     }
 }

@@ -5,7 +5,7 @@ import java.util.regex.Pattern;
 /**
  * One capability grant or request, as written in manifests ({@code Plugin-Capabilities}) and operator properties
  * ({@code plugins.grants.<id>}): {@code NAME} or {@code NAME:SCOPE}, e.g. {@code kv}, {@code http:api.example.com},
- * {@code events.publish:orders.*}.
+ * {@code events.publish:orders.*}. The scope of {@code http} is described in {@link HttpGrant}.
  *
  * @param capability the capability's name
  * @param scope what it is limited to (a host or topic pattern), or empty for unscoped capabilities
@@ -25,7 +25,9 @@ public record Grant(String capability, String scope) {
         int colon = trimmed.indexOf(':');
         String name = colon < 0 ? trimmed : trimmed.substring(0, colon);
         String scope = colon < 0 ? "" : trimmed.substring(colon + 1);
-        if (!NAME.matcher(name).matches() || (colon >= 0 && !SCOPE.matcher(scope).matches())) {
+        if (colon >= 0 && name.equals(CapabilityCatalog.HTTP)) {
+            HttpGrant.parse(scope); // hosts, addresses, ranges and ports: it says what is wrong
+        } else if (!NAME.matcher(name).matches() || (colon >= 0 && !SCOPE.matcher(scope).matches())) {
             throw new IllegalArgumentException("'" + trimmed + "' is not a capability: write NAME or NAME:SCOPE, "
                     + "e.g. kv, http:api.example.com, events.publish:orders.*");
         }

@@ -1,35 +1,51 @@
 package dev.pluginhost.host.capability;
 
+import com.google.protobuf.ByteString;
 import dev.pluginhost.contract.v1.HttpGrpc;
 import dev.pluginhost.contract.v1.HttpRequest;
 import dev.pluginhost.contract.v1.HttpResponse;
-import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpTimeoutException;
+import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.apache.hc.client5.http.ConnectTimeoutException;
+import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
+import org.apache.hc.core5.util.Timeout;
 
 /**
- * Capability {@code http}: the host makes the request for the plugin (whose JVM has no network), only to hosts its
- * {@code http:} grants admit, with a timeout and a response size cap. Redirects are returned, not followed: a
- * redirect to another host would otherwise bypass the allowlist.
+ * Capability {@code http}: the host makes the request for the plugin (whose JVM has no network), with a timeout and a
+ * response size cap, only where its {@code http:} grants admit ({@link HttpAllowlist}): the URL's host, its port,
+ * then every address the host resolves the host to. The connection goes to an address that was checked: the client
+ * is handed that address ({@link HttpHost} with an address) and cannot resolve names itself, so DNS rebinding between
+ * the check and the connection gets nothing, while TLS still uses the host name for SNI and certificate checks.
+ * Redirects are returned, not followed: the plugin's next request to the new location is checked like any other.
  */
 final class HttpService extends HttpGrpc.HttpImplBase {
 
     private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD");
-    /** Headers the JDK client sets itself or that could smuggle requests. */
+    /** Headers the client sets itself or that could smuggle requests. */
     private static final Set<String> RESTRICTED = Set.of("host", "connection", "content-length", "expect", "upgrade",
             "transfer-encoding");
 
     private final PluginConnection connection;
-    private final HttpClient client;
+    private final CloseableHttpClient client;
     private final HttpLimits limits;
 
     /**
@@ -40,7 +56,7 @@ final class HttpService extends HttpGrpc.HttpImplBase {
     record HttpLimits(Duration defaultTimeout, Duration maxTimeout, int maxResponseBytes) {
     }
 
-    HttpService(PluginConnection connection, HttpClient client, HttpLimits limits) {
+    HttpService(PluginConnection connection, CloseableHttpClient client, HttpLimits limits) {
         this.connection = connection;
         this.client = client;
         this.limits = limits;
@@ -61,9 +77,12 @@ final class HttpService extends HttpGrpc.HttpImplBase {
                     + request.getUrl()).asException());
             return;
         }
-        String host = uri.getHost().toLowerCase(Locale.ROOT);
-        if (!connection.grants().admits(CapabilityCatalog.HTTP, host)) {
-            response.onError(CallGuard.denied(connection, CapabilityCatalog.HTTP, "Fetch", host,
+        String named = uri.getHost().toLowerCase(Locale.ROOT);
+        String host = named.startsWith("[") ? named.substring(1, named.length() - 1) : named;
+        HttpAllowlist allowlist = new HttpAllowlist(connection.grants().scopes(CapabilityCatalog.HTTP));
+        if (!allowlist.admitsHost(host)) {
+            connection.metrics().httpDenied(connection.pluginId(), "host");
+            response.onError(CallGuard.denied(connection, CapabilityCatalog.HTTP, "Fetch", named,
                     HttpGrpc.SERVICE_NAME).asException());
             return;
         }
@@ -73,36 +92,95 @@ final class HttpService extends HttpGrpc.HttpImplBase {
                     + METHODS).asException());
             return;
         }
+        int port = uri.getPort() >= 0 ? uri.getPort() : scheme.equals("https") ? 443 : 80;
+        String target = scheme + "://" + named + ":" + port;
+        HttpAllowlist.Refusal refusal = allowlist.checkPort(host, port);
+        if (refusal != null) {
+            refuse(refusal, target, response);
+            return;
+        }
+        InetAddress[] addresses;
+        try {
+            addresses = InetAddress.getAllByName(host); // the only resolution: the client is handed these
+        } catch (UnknownHostException e) {
+            response.onError(Status.UNAVAILABLE.withDescription(method + " " + target + " failed: cannot resolve "
+                    + named).asException());
+            return;
+        }
+        for (InetAddress address : addresses) {
+            refusal = allowlist.checkAddress(host, address, port);
+            if (refusal != null) {
+                refuse(refusal, target, response);
+                return;
+            }
+        }
         Duration timeout = request.getTimeoutMs() == 0 ? limits.defaultTimeout()
                 : Duration.ofMillis(Math.min(request.getTimeoutMs(), limits.maxTimeout().toMillis()));
-        java.net.http.HttpRequest.Builder outbound = java.net.http.HttpRequest.newBuilder(uri).timeout(timeout)
-                .method(method, request.getBody().isEmpty() ? java.net.http.HttpRequest.BodyPublishers.noBody()
-                        : java.net.http.HttpRequest.BodyPublishers.ofByteArray(request.getBody().toByteArray()));
+        HttpUriRequestBase outbound = new HttpUriRequestBase(method, uri);
+        outbound.setConfig(RequestConfig.custom().setResponseTimeout(Timeout.of(timeout))
+                .setConnectionRequestTimeout(Timeout.of(timeout)).build());
+        if (!request.getBody().isEmpty()) {
+            outbound.setEntity(new ByteArrayEntity(request.getBody().toByteArray(), null));
+        }
         for (Map.Entry<String, String> header : request.getHeadersMap().entrySet()) {
             if (!RESTRICTED.contains(header.getKey().toLowerCase(Locale.ROOT))) {
-                outbound.header(header.getKey(), header.getValue());
+                outbound.addHeader(header.getKey(), header.getValue());
             }
         }
         try {
-            java.net.http.HttpResponse<InputStream> answer = client.send(outbound.build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofInputStream());
-            HttpResponse.Builder result = HttpResponse.newBuilder().setStatus(answer.statusCode());
-            answer.headers().map().forEach((name, values) -> result.putHeaders(name, String.join(", ", values)));
-            try (InputStream body = answer.body()) {
-                byte[] bytes = body.readNBytes(limits.maxResponseBytes());
-                result.setBody(ByteString.copyFrom(bytes));
-                result.setTruncated(bytes.length == limits.maxResponseBytes() && body.read() >= 0);
-            }
-            response.onNext(result.build());
+            response.onNext(send(outbound, scheme, host, port, addresses, timeout));
             response.onCompleted();
-        } catch (HttpTimeoutException e) {
-            response.onError(Status.DEADLINE_EXCEEDED.withDescription(method + " " + uri + " took longer than "
+        } catch (InterruptedIOException e) {
+            response.onError(Status.DEADLINE_EXCEEDED.withDescription(method + " " + target + " took longer than "
                     + timeout).asException());
         } catch (IOException e) {
-            response.onError(Status.UNAVAILABLE.withDescription(method + " " + uri + " failed: " + e).asException());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            response.onError(Status.CANCELLED.withDescription("interrupted").asException());
+            response.onError(Status.UNAVAILABLE.withDescription(method + " " + target + " failed: " + e).asException());
         }
+    }
+
+    /**
+     * Sends to the checked addresses in turn until one accepts the connection (nothing is sent before that, so
+     * trying the next is safe).
+     */
+    private HttpResponse send(HttpUriRequestBase outbound, String scheme, String host, int port,
+                              InetAddress[] addresses, Duration timeout) throws IOException {
+        long giveUp = System.nanoTime() + timeout.toNanos();
+        for (int i = 0; ; i++) {
+            HttpHost pinned = new HttpHost(scheme, addresses[i], host, port);
+            try (ClassicHttpResponse answer = client.executeOpen(pinned, outbound, null)) {
+                HttpResponse.Builder result = HttpResponse.newBuilder().setStatus(answer.getCode());
+                Map<String, String> headers = new LinkedHashMap<>();
+                for (Header header : answer.getHeaders()) {
+                    headers.merge(header.getName().toLowerCase(Locale.ROOT), header.getValue(), (a, b) -> a + ", " + b);
+                }
+                result.putAllHeaders(headers);
+                HttpEntity entity = answer.getEntity();
+                if (entity != null) {
+                    try (InputStream body = entity.getContent()) {
+                        byte[] bytes = body.readNBytes(limits.maxResponseBytes());
+                        result.setBody(ByteString.copyFrom(bytes));
+                        if (bytes.length == limits.maxResponseBytes() && body.read() >= 0) {
+                            result.setTruncated(true);
+                            outbound.cancel(); // drop the connection rather than read the rest of the body
+                        }
+                    }
+                }
+                return result.build();
+            } catch (ConnectException | ConnectTimeoutException e) {
+                if (i == addresses.length - 1 || System.nanoTime() - giveUp > 0) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private void refuse(HttpAllowlist.Refusal refusal, String target, StreamObserver<HttpResponse> response) {
+        String plugin = connection.pluginId();
+        connection.metrics().capabilityDenied(plugin, CapabilityCatalog.HTTP, "Fetch");
+        connection.metrics().httpDenied(plugin, refusal.reason());
+        response.onError(Status.PERMISSION_DENIED.withDescription("plugin '" + plugin + "' may not use capability "
+                + "'http' for " + target + " (" + HttpGrpc.SERVICE_NAME + "/Fetch): " + refusal.message()
+                + " (the manifest requests it in Plugin-Capabilities and the operator adds it to plugins.grants."
+                + plugin + ")").asException());
     }
 }

@@ -41,6 +41,11 @@ public final class PluginGrants {
         return grants.stream().anyMatch(g -> g.capability().equals(capability) && Grant.admits(g.scope(), value));
     }
 
+    /** @return the scopes of this capability's grants, e.g. the hosts of {@code http} */
+    public List<String> scopes(String capability) {
+        return grants.stream().filter(g -> g.capability().equals(capability)).map(Grant::scope).sorted().toList();
+    }
+
     public Set<String> names() {
         return grants.stream().map(Grant::toString).collect(Collectors.toCollection(TreeSet::new));
     }

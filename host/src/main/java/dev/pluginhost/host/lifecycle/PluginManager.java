@@ -129,6 +129,10 @@ public final class PluginManager implements AutoCloseable {
         cdsArchive = ClassDataSharing.train(properties, runtimeJar, runDir).orElse(null);
         try {
             launcher = new SandboxLauncher(runDir);
+            if (!launcher.staleCgroupsRemoved().isEmpty()) { // the constructor swept them
+                log.info("removed {} cgroup(s) of launchers killed before they could clean up: {}",
+                        launcher.staleCgroupsRemoved().size(), launcher.staleCgroupsRemoved());
+            }
         } catch (SandboxUnavailableException e) {
             // The host still serves its API; every plugin is marked failed with this reason instead of running
             // unconfined.

@@ -23,6 +23,13 @@ public final class PluginMetrics {
     public static final String BOOT_PROBES = "plugin.syscall.boot.probes";
     /** A capability call outside the plugin's grants. Labels: plugin, capability, method. */
     public static final String CAPABILITY_DENIED = "plugin.capability.denied";
+    /**
+     * An {@code http} capability request refused by its grants (also counted in {@link #CAPABILITY_DENIED}). Labels:
+     * plugin, reason: {@code host}, {@code port}, or the class of an address the host resolved to ({@code loopback},
+     * {@code link-local}, {@code private}, {@code shared}, {@code unique-local}, {@code multicast},
+     * {@code unspecified}, {@code reserved}).
+     */
+    public static final String HTTP_DENIED = "plugin.http.denied";
     /** A call on a plugin's socket without a valid launch secret or session token. Labels: plugin, reason. */
     public static final String AUTHENTICATION_FAILED = "plugin.authentication.failed";
     /** Every capability call, timed. Labels: plugin, capability, method, outcome (gRPC status code). */
@@ -77,6 +84,16 @@ public final class PluginMetrics {
                 .tag("plugin", plugin)
                 .tag("capability", capability)
                 .tag("method", method)
+                .register(registry)
+                .increment();
+    }
+
+    /** @param reason host, port or an address class (see {@link #HTTP_DENIED}) */
+    public void httpDenied(String plugin, String reason) {
+        Counter.builder(HTTP_DENIED)
+                .description("http capability requests refused by the plugin's grants, by reason")
+                .tag("plugin", plugin)
+                .tag("reason", reason)
                 .register(registry)
                 .increment();
     }

@@ -37,6 +37,7 @@ public final class ClassDataSharing {
         List<String> command = new ArrayList<>();
         command.add(PluginJvm.java(properties).toString());
         command.addAll(properties.getJvmOptions()); // the same options as plugin JVMs, or the archive is not used
+        command.addAll(PluginJvm.nativeAccess(PluginJvm.java(properties)));
         command.add("-XX:ArchiveClassesAtExit=" + archive);
         command.add("-Xlog:cds=off");
         command.add("-cp");

@@ -8,6 +8,8 @@ import dev.pluginhost.sandbox.PluginIsolation;
 import dev.pluginhost.sandbox.SyscallPolicy;
 import dev.pluginhost.sandbox.ViolationMode;
 import dev.pluginhost.sdk.runtime.RuntimeEnvironment;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -47,6 +49,7 @@ public final class PluginJvm {
         List<String> command = new ArrayList<>();
         command.add(java(properties).toString());
         command.addAll(properties.getJvmOptions());
+        command.addAll(nativeAccess(java(properties)));
         if (cdsArchive != null) {
             command.add("-XX:SharedArchiveFile=" + cdsArchive);
         }
@@ -73,7 +76,6 @@ public final class PluginJvm {
         env.put(RuntimeEnvironment.CLASS, plugin.pluginClass());
         env.put(RuntimeEnvironment.JAR, pluginJar.toString());
         env.put(RuntimeEnvironment.SOCKET, socket.toString());
-        env.put(RuntimeEnvironment.SECRET, secret);
         env.put(RuntimeEnvironment.DATA_DIR, dataDir.toString());
 
         LaunchSpec.Builder spec = PluginIsolation.builder(List.of(dataDir, tmpDir),
@@ -89,6 +91,9 @@ public final class PluginJvm {
                 // Its own socket, bound into a root that holds nothing else of the host: no other socket is there.
                 .readWrite(socket);
         env.forEach(spec::env); // added to the isolation's own (LANG), never replacing it
+        // Not an environment variable: the plugin JVM gets PLUGIN_LAUNCH_SECRET_FD and reads the secret from that
+        // descriptor; the value is on no command line and in no /proc/<pid>/environ a plugin's uid could read.
+        spec.secret(RuntimeEnvironment.SECRET, secret);
         if (debugPort != null) {
             debuggable(spec, debugPort);
         }
@@ -107,6 +112,36 @@ public final class PluginJvm {
                 .namespacesAuto(false)
                 .unshare("pid", "ipc", "uts", "mount")
                 .tcpConnect(port);
+    }
+
+    private static final Map<Path, Integer> FEATURE_VERSIONS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * {@code --enable-native-access=ALL-UNNAMED} for a plugin JDK of version 22 or later (read once per java from its
+     * home's {@code release} file), else nothing. From JDK 24 on, the runtime's native transport (Netty's epoll
+     * library, loaded from the class path, so the unnamed module) makes every plugin JVM print five "restricted
+     * method" warnings without it, each a false alarm in the plugin's log. JDK 17 happens to accept the option too,
+     * but an older or unknown JDK gets nothing: an unknown option would stop the JVM.
+     */
+    public static List<String> nativeAccess(Path java) {
+        int feature = FEATURE_VERSIONS.computeIfAbsent(java, PluginJvm::featureVersion);
+        return feature >= 22 ? List.of("--enable-native-access=ALL-UNNAMED") : List.of();
+    }
+
+    /** The feature version of the JDK {@code java} belongs to, from {@code <home>/release}; 0 when unknown. */
+    static int featureVersion(Path java) {
+        try {
+            Path home = java.toRealPath().getParent().getParent();
+            for (String line : Files.readAllLines(home.resolve("release"))) {
+                if (line.startsWith("JAVA_VERSION=")) {
+                    String v = line.substring("JAVA_VERSION=".length()).replace("\"", "");
+                    return Integer.parseInt(v.split("[.+-]")[0]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // unknown: no option that this JDK might not know
+        }
+        return 0;
     }
 
     static Path java(PluginHostProperties properties) {

@@ -496,14 +496,20 @@ class HostileSuiteTest {
         Method command = SandboxLauncher.class.getDeclaredMethod("command", LaunchSpec.class, Path.class,
                 Path.class);
         command.setAccessible(true);
+        LaunchSpec spec = spec(command("inherited-fds", scratch), scratch);
         @SuppressWarnings("unchecked")
-        List<String> launcherCmd = (List<String>) command.invoke(launcher,
-                spec(command("inherited-fds", scratch), scratch), filter, events);
+        List<String> launcherCmd = (List<String>) command.invoke(launcher, spec, filter, events);
+        Method carriers = SandboxLauncher.class.getDeclaredMethod("carriers", LaunchSpec.class);
+        carriers.setAccessible(true);
         List<String> cmd = new ArrayList<>(List.of("/bin/bash", "-c", "exec 7<\"$0\"; exec \"$@\"",
                 secret.toString()));
         cmd.addAll(launcherCmd);
         Path out = scratch.resolve("output.txt");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
+        @SuppressWarnings("unchecked")
+        Map<String, String> env = (Map<String, String>) carriers.invoke(null, spec);
+        pb.environment().putAll(env); // the program's environment travels in the launcher's, as SandboxLauncher does
+        Process p = pb.start();
         try {
             RunResult r = finishPlain(p, out); // stdin (the launcher's host pipe) stays open until it exits
             return r;

@@ -1,0 +1,84 @@
+package dev.pluginhost.host.capability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.http.io.entity.EntityUtils;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The http capability's client connects to the address it is handed and never resolves a name itself: that is what
+ * makes the address check immune to DNS rebinding (a second lookup could answer differently). A real local server.
+ */
+class HttpClientPinningTest {
+
+    private HttpServer server;
+    private CloseableHttpClient client;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", exchange -> {
+            byte[] body = ("host=" + exchange.getRequestHeaders().getFirst("Host")).getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.createContext("/moved", exchange -> {
+            exchange.getResponseHeaders().add("Location", "http://169.254.169.254/latest/meta-data/");
+            exchange.sendResponseHeaders(302, -1);
+            exchange.close();
+        });
+        server.start();
+        client = CapabilityServices.httpClient();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        client.close();
+        server.stop(0);
+    }
+
+    @Test
+    void connectsToTheCheckedAddressAndSendsTheName() throws Exception {
+        int port = server.getAddress().getPort();
+        // The name resolves nowhere: the request can only have reached the server through the address handed over.
+        HttpHost pinned = new HttpHost("http", InetAddress.getByName("127.0.0.1"), "rebound.vendor.invalid", port);
+        try (ClassicHttpResponse response = client.executeOpen(pinned,
+                new HttpGet("http://rebound.vendor.invalid:" + port + "/"), null)) {
+            assertThat(response.getCode()).isEqualTo(200);
+            assertThat(EntityUtils.toString(response.getEntity())).isEqualTo("host=rebound.vendor.invalid:" + port);
+        }
+    }
+
+    @Test
+    void neverResolvesANameItself() {
+        int port = server.getAddress().getPort();
+        assertThatThrownBy(() -> client.executeOpen(new HttpHost("http", "localhost", port),
+                new HttpGet("http://localhost:" + port + "/"), null).close())
+                .isInstanceOf(UnknownHostException.class)
+                .hasMessageContaining("connects only to addresses it has checked");
+    }
+
+    @Test
+    void returnsRedirectsInsteadOfFollowingThem() throws Exception {
+        int port = server.getAddress().getPort();
+        HttpHost pinned = new HttpHost("http", InetAddress.getByName("127.0.0.1"), "127.0.0.1", port);
+        try (ClassicHttpResponse response = client.executeOpen(pinned,
+                new HttpGet("http://127.0.0.1:" + port + "/moved"), null)) {
+            assertThat(response.getCode()).isEqualTo(302);
+            assertThat(response.getFirstHeader("Location").getValue()).contains("169.254.169.254");
+        }
+    }
+}
