@@ -52,13 +52,23 @@ final class HostProcess implements AutoCloseable {
         return start(deployment, workDir, pluginsDir, List.of(), extraArgs);
     }
 
+    /** Starts the packaged host on another JDK (its plugins run on that JDK too, unless plugins.java says otherwise). */
+    static HostProcess startOn(Path javaHome, Path workDir, Path pluginsDir, String... extraArgs) throws IOException {
+        return start(Deployment.ROOT, javaHome, workDir, pluginsDir, List.of(), extraArgs);
+    }
+
+    static HostProcess start(Deployment deployment, Path workDir, Path pluginsDir, List<String> jvmOptions,
+                             String... extraArgs) throws IOException {
+        return start(deployment, Path.of(System.getProperty("java.home")), workDir, pluginsDir, jvmOptions,
+                extraArgs);
+    }
+
     /**
      * Starts the packaged host as it runs in a deployment. An unprivileged deployment runs it as uid 1001 on copies
      * of the host jar and the plugins, in folders that uid owns: it may not reach the checkout.
      */
-    static HostProcess start(Deployment deployment, Path workDir, Path pluginsDir, List<String> jvmOptions,
-                             String... extraArgs)
-            throws IOException {
+    private static HostProcess start(Deployment deployment, Path javaHome, Path workDir, Path pluginsDir,
+                                     List<String> jvmOptions, String... extraArgs) throws IOException {
         Path jar = Path.of(System.getProperty("host.jar", "target/pluginhost.jar")).toAbsolutePath();
         assertThat(jar).as("the packaged host (run 'mvn verify', not only 'mvn test')").exists();
         int port = freePort();
@@ -86,7 +96,7 @@ final class HostProcess implements AutoCloseable {
         }
         Path log = workDir.resolve("host.log");
         List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m"));
+                javaHome.resolve("bin/java").toString(), "-Xmx512m"));
         command.addAll(jvmOptions);
         command.addAll(List.of("-jar", jar.toString(),
                 "--server.port=" + port,

@@ -61,4 +61,35 @@ class NativeAccessIT {
             assertThat(host.log()).contains("[hello]").doesNotContain("restricted method");
         }
     }
+
+    /**
+     * The host itself on JDK 25, as on 17: its plugins (on JDK 25 too, the host's own java) start, answer and are
+     * filtered, and neither the host (JNA for libseccomp, Netty's epoll) nor a plugin warns about native access.
+     */
+    @Test
+    void theHostRunsOnJdk25AsOn17() throws Exception {
+        assertThat(JDK25).as("not available here: no JDK 25 at " + JDK25).isExecutable();
+        Path plugins = Files.createDirectories(work.resolve("plugins"));
+        Path samples = Path.of(System.getProperty("samples.dir", "../sample-plugins/target/plugins"));
+        try (Stream<Path> jars = Files.list(samples)) {
+            Files.copy(jars.filter(p -> p.getFileName().toString().startsWith("hello-")).findFirst().orElseThrow(),
+                    plugins.resolve("hello.jar"));
+        }
+        try (HostProcess host = HostProcess.startOn(JDK25.getParent().getParent(), work, plugins,
+                "--plugins.grants.hello=log")) {
+            await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofMillis(250)).until(() -> {
+                assertThat(host.isAlive()).as("host died; its log:%n%s", host.log()).isTrue();
+                JsonNode hello = host.plugin("hello");
+                return hello != null && hello.get("state").asString().equals("running");
+            });
+            assertThat(host.log()).contains("Java 25");
+            assertThat(host.post("/api/plugins/hello/invoke/greet", "{\"name\":\"Ada\"}").body())
+                    .contains("Hello, Ada!");
+            assertThat(host.post("/api/plugins/hello/invoke/probe", "").body()).contains("\"socket\":\"denied");
+            assertThat(host.get("/actuator/prometheus").body())
+                    .containsPattern("plugin_syscall_denied_total\\{plugin=\"hello\",syscall=\"socket\"} [1-9]");
+            Thread.sleep(1000);
+            assertThat(host.log()).doesNotContain("restricted method");
+        }
+    }
 }
