@@ -50,7 +50,7 @@ class EventLimitsIT {
                 "--plugins.events.publish-rate=100",
                 "--plugins.events.publish-burst=200",
                 "--plugins.events.max-payload-bytes=65536");
-        await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() ->
+        await().atMost(Duration.ofSeconds(180)).ignoreExceptions().until(() ->
                 host.plugin("greedy").get("state").asString().equals("running")
                         && host.plugin("publisher").get("state").asString().equals("running"));
     }
