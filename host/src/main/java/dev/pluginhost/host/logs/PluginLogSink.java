@@ -108,7 +108,7 @@ public final class PluginLogSink {
         if (cut > 0) {
             truncated.increment(cut);
         }
-        if (!withinBudget(length)) {
+        if (!withinBudget(length + 1)) { // the newline counts: a flood of empty lines spends the budget too
             return;
         }
         accept(level, source, new String(bytes, 0, length, StandardCharsets.UTF_8), cut);
@@ -120,7 +120,7 @@ public final class PluginLogSink {
         if (message.length() > used) {
             truncated.increment(message.length() - used);
         }
-        if (!withinBudget(used)) {
+        if (!withinBudget(used + 1)) {
             return;
         }
         accept(level, source, message, 0);
