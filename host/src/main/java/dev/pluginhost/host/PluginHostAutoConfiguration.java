@@ -55,8 +55,8 @@ public class PluginHostAutoConfiguration {
     /** Topics shared by plugins and the application; publish and subscribe through {@link PluginHost}. */
     @Bean
     @ConditionalOnMissingBean
-    public EventBus pluginEventBus() {
-        return new EventBus();
+    public EventBus pluginEventBus(PluginHostProperties properties) {
+        return new EventBus(properties.getEvents());
     }
 
     @Bean(destroyMethod = "close")

@@ -263,6 +263,39 @@ public class PluginHostProperties {
         /** Lines kept per plugin for GET /api/plugins/{id}/logs. */
         private int kept = 500;
 
+        /** Bytes of text kept per plugin for GET /api/plugins/{id}/logs (oldest lines go first). */
+        private int keptBytes = 256 * 1024;
+
+        /** The longest line of a plugin's output or log record; the rest of it is discarded unread and marked. */
+        private int maxLineBytes = 16 * 1024;
+
+        /** Bytes per second one plugin may write (stdout, stderr and log records together); the rest is discarded. */
+        private int bytesPerSecond = 256 * 1024;
+
+        public int getKeptBytes() {
+            return keptBytes;
+        }
+
+        public void setKeptBytes(int keptBytes) {
+            this.keptBytes = keptBytes;
+        }
+
+        public int getMaxLineBytes() {
+            return maxLineBytes;
+        }
+
+        public void setMaxLineBytes(int maxLineBytes) {
+            this.maxLineBytes = maxLineBytes;
+        }
+
+        public int getBytesPerSecond() {
+            return bytesPerSecond;
+        }
+
+        public void setBytesPerSecond(int bytesPerSecond) {
+            this.bytesPerSecond = bytesPerSecond;
+        }
+
         public int getRate() {
             return rate;
         }
@@ -624,5 +657,86 @@ public class PluginHostProperties {
 
     public void setSandbox(Sandbox sandbox) {
         this.sandbox = sandbox;
+    }
+
+    /** Limits on each plugin's use of the {@code events} capability; over a limit: RESOURCE_EXHAUSTED, counted. */
+    private Events events = new Events();
+
+    public Events getEvents() {
+        return events;
+    }
+
+    public void setEvents(Events events) {
+        this.events = events;
+    }
+
+    /** Limits on each plugin's use of the {@code events} capability. */
+    public static class Events {
+
+        /** Subscriptions (Subscribe streams) one plugin may hold open at once. */
+        private int maxSubscriptions = 16;
+
+        /** Topic patterns in one subscription. */
+        private int maxPatterns = 64;
+
+        /** Events one plugin may publish per second. */
+        private int publishRate = 100;
+
+        /** Events above the publish rate a plugin may publish at once. */
+        private int publishBurst = 200;
+
+        /** The largest payload of one event a plugin publishes. */
+        private int maxPayloadBytes = 256 * 1024;
+
+        /** The longest topic or pattern, in characters. */
+        private int maxTopicLength = 255;
+
+        public int getMaxSubscriptions() {
+            return maxSubscriptions;
+        }
+
+        public void setMaxSubscriptions(int maxSubscriptions) {
+            this.maxSubscriptions = maxSubscriptions;
+        }
+
+        public int getMaxPatterns() {
+            return maxPatterns;
+        }
+
+        public void setMaxPatterns(int maxPatterns) {
+            this.maxPatterns = maxPatterns;
+        }
+
+        public int getPublishRate() {
+            return publishRate;
+        }
+
+        public void setPublishRate(int publishRate) {
+            this.publishRate = publishRate;
+        }
+
+        public int getPublishBurst() {
+            return publishBurst;
+        }
+
+        public void setPublishBurst(int publishBurst) {
+            this.publishBurst = publishBurst;
+        }
+
+        public int getMaxPayloadBytes() {
+            return maxPayloadBytes;
+        }
+
+        public void setMaxPayloadBytes(int maxPayloadBytes) {
+            this.maxPayloadBytes = maxPayloadBytes;
+        }
+
+        public int getMaxTopicLength() {
+            return maxTopicLength;
+        }
+
+        public void setMaxTopicLength(int maxTopicLength) {
+            this.maxTopicLength = maxTopicLength;
+        }
     }
 }

@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Limits on one plugin's unary capability calls: a rate (token bucket), a number in flight, and a deadline no call
  * may exceed whatever the plugin asks. A call over a limit is refused with RESOURCE_EXHAUSTED and counted, so a
- * flooding plugin slows only itself. Streams (the session, logs, subscriptions) are long-lived and not counted here.
+ * flooding plugin slows only itself. Opening a stream (the session, logs, a subscription) takes from the rate too; an
+ * open stream is long-lived, so it is neither in flight nor under a deadline, and its service bounds what flows on it.
  */
 final class CallLimits implements ServerInterceptor {
 
@@ -54,16 +55,19 @@ final class CallLimits implements ServerInterceptor {
     @SuppressWarnings("unchecked")
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                       ServerCallHandler<Q, R> next) {
-        if (call.getMethodDescriptor().getType() != MethodDescriptor.MethodType.UNARY) {
-            return next.startCall(call, headers);
-        }
         String plugin = connection.pluginId();
+        boolean stream = call.getMethodDescriptor().getType() != MethodDescriptor.MethodType.UNARY;
         if (!bucket.tryTake()) {
             connection.metrics().callRejected(plugin, "rate");
             call.close(Status.RESOURCE_EXHAUSTED.withDescription("plugin '" + plugin + "' exceeded its call rate ("
                     + limits.ratePerSecond() + "/s, burst " + limits.burst() + "; plugins.limits.rate)"),
                     new Metadata());
             return (ServerCall.Listener<Q>) REFUSED;
+        }
+        if (stream) {
+            // Opening a stream costs a call against the rate; what it may do while open is limited by its service
+            // (plugins.events.*, plugins.logs.*), and it is not in flight or under a deadline for its lifetime.
+            return next.startCall(call, headers);
         }
         if (!inFlight.tryAcquire()) {
             connection.metrics().callRejected(plugin, "concurrency");

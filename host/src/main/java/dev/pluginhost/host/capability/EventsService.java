@@ -5,37 +5,60 @@ import dev.pluginhost.contract.v1.EventsGrpc;
 import dev.pluginhost.contract.v1.PublishRequest;
 import dev.pluginhost.contract.v1.PublishResponse;
 import dev.pluginhost.contract.v1.SubscribeRequest;
+import dev.pluginhost.host.PluginHostProperties;
+import dev.pluginhost.sdk.runtime.TopicPatterns;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Capability {@code events} for one plugin: it publishes only to topics its {@code events.publish:} grants admit and
- * subscribes only to patterns its {@code events.subscribe:} grants cover.
+ * subscribes only to patterns its {@code events.subscribe:} grants cover, within the limits {@code plugins.events.*}:
+ * subscriptions open at once, patterns per subscription, publishes per second, payload size and topic length. A
+ * plugin over a limit is refused with RESOURCE_EXHAUSTED naming the property, and the refusal is counted.
  */
 final class EventsService extends EventsGrpc.EventsImplBase {
 
     private final PluginConnection connection;
     private final EventBus bus;
+    private final PluginHostProperties.Events limits;
+    private final CallLimits.TokenBucket publishes;
+    private final AtomicInteger open = new AtomicInteger();
 
     EventsService(PluginConnection connection, EventBus bus) {
         this.connection = connection;
         this.bus = bus;
+        this.limits = bus.limits();
+        this.publishes = new CallLimits.TokenBucket(limits.getPublishRate(), limits.getPublishBurst());
     }
 
     @Override
     public void publish(PublishRequest request, StreamObserver<PublishResponse> response) {
         String topic = request.getTopic();
-        if (topic.isEmpty() || topic.contains("*")) {
-            response.onError(Status.INVALID_ARGUMENT.withDescription("a topic is a name without '*', e.g. "
-                    + "orders.created").asException());
+        if (!TopicPatterns.isTopic(topic) || topic.length() > limits.getMaxTopicLength()) {
+            response.onError(Status.INVALID_ARGUMENT.withDescription("a topic is dot-separated words of letters, "
+                    + "digits, '_' and '-', at most " + limits.getMaxTopicLength()
+                    + " characters (plugins.events.max-topic-length), e.g. orders.created").asException());
+            return;
+        }
+        if (request.getPayload().size() > limits.getMaxPayloadBytes()) {
+            response.onError(refused("event-payload", "published " + request.getPayload().size()
+                    + " bytes to " + topic + "; the most is " + limits.getMaxPayloadBytes()
+                    + " (plugins.events.max-payload-bytes)"));
             return;
         }
         if (!connection.grants().admits(CapabilityCatalog.EVENTS_PUBLISH, topic)) {
             response.onError(CallGuard.denied(connection, CapabilityCatalog.EVENTS_PUBLISH, "Publish", topic,
                     EventsGrpc.SERVICE_NAME).asException());
+            return;
+        }
+        if (!publishes.tryTake()) {
+            response.onError(refused("event-rate", "exceeded its publish rate (" + limits.getPublishRate()
+                    + "/s, burst " + limits.getPublishBurst() + "; plugins.events.publish-rate)"));
             return;
         }
         String id = bus.publish(connection.pluginId(), topic, request.getPayload().toByteArray(),
@@ -46,19 +69,58 @@ final class EventsService extends EventsGrpc.EventsImplBase {
 
     @Override
     public void subscribe(SubscribeRequest request, StreamObserver<Event> response) {
-        for (String pattern : request.getPatternsList()) {
+        List<String> patterns = request.getPatternsList();
+        if (patterns.size() > limits.getMaxPatterns()) {
+            response.onError(refused("event-patterns", "asked for " + patterns.size()
+                    + " patterns in one subscription; the most is " + limits.getMaxPatterns()
+                    + " (plugins.events.max-patterns)"));
+            return;
+        }
+        for (String pattern : patterns) {
+            if (!TopicPatterns.isPattern(pattern) || pattern.length() > limits.getMaxTopicLength()) {
+                response.onError(Status.INVALID_ARGUMENT.withDescription("invalid topic pattern '"
+                        + pattern.substring(0, Math.min(pattern.length(), 64)) + "': use a topic (orders.created), "
+                        + "a prefix ending in .* (orders.*) or *, at most " + limits.getMaxTopicLength()
+                        + " characters").asException());
+                return;
+            }
             if (!connection.grants().admits(CapabilityCatalog.EVENTS_SUBSCRIBE, pattern)) {
                 response.onError(CallGuard.denied(connection, CapabilityCatalog.EVENTS_SUBSCRIBE, "Subscribe",
                         pattern, EventsGrpc.SERVICE_NAME).asException());
                 return;
             }
         }
+        if (open.incrementAndGet() > limits.getMaxSubscriptions()) {
+            open.decrementAndGet();
+            response.onError(refused("event-subscriptions", "has " + limits.getMaxSubscriptions()
+                    + " subscriptions open already (plugins.events.max-subscriptions); close one first"));
+            return;
+        }
         ServerCallStreamObserver<Event> stream = (ServerCallStreamObserver<Event>) response;
         List<EventBus.Subscription> subscriptions = new ArrayList<>();
-        for (String pattern : request.getPatternsList()) {
-            subscriptions.add(bus.subscribe(pattern, event -> deliver(stream, event)));
+        AtomicBoolean closed = new AtomicBoolean();
+        Runnable close = () -> {
+            if (closed.compareAndSet(false, true)) {
+                synchronized (subscriptions) {
+                    subscriptions.forEach(EventBus.Subscription::close);
+                }
+                open.decrementAndGet();
+            }
+        };
+        stream.setOnCancelHandler(close);
+        synchronized (subscriptions) {
+            for (String pattern : patterns) {
+                if (!closed.get()) { // a cancel meanwhile closed what was added so far
+                    subscriptions.add(bus.subscribe(pattern, event -> deliver(stream, event)));
+                }
+            }
         }
-        stream.setOnCancelHandler(() -> subscriptions.forEach(EventBus.Subscription::close));
+    }
+
+    private Throwable refused(String limit, String what) {
+        connection.metrics().callRejected(connection.pluginId(), limit);
+        return Status.RESOURCE_EXHAUSTED.withDescription("plugin '" + connection.pluginId() + "' " + what)
+                .asException();
     }
 
     /** A plugin that does not keep up loses events rather than growing the host's memory; each loss is counted. */

@@ -1,5 +1,6 @@
 package dev.pluginhost.host.capability;
 
+import com.google.protobuf.ByteString;
 import dev.pluginhost.contract.v1.LogGrpc;
 import dev.pluginhost.contract.v1.LogRecord;
 import dev.pluginhost.contract.v1.LogSummary;
@@ -41,9 +42,19 @@ final class LogService extends LogGrpc.LogImplBase {
         };
     }
 
+    /**
+     * Only the first {@code plugins.logs.max-line-bytes} of a record are decoded; a record's message and stack trace
+     * (up to the 4 MiB of a gRPC message) are never copied whole.
+     */
     private void write(LogRecord record) {
-        String text = record.getThrowable().isEmpty() ? record.getMessage()
-                : record.getMessage() + System.lineSeparator() + record.getThrowable();
+        ByteString message = record.getMessageBytes();
+        ByteString thrown = record.getThrowableBytes().isEmpty() ? ByteString.EMPTY
+                : ByteString.copyFromUtf8("\n").concat(record.getThrowableBytes());
+        long total = (long) message.size() + thrown.size();
+        byte[] kept = new byte[(int) Math.min(total, sink.maxLineBytes())];
+        int fromMessage = Math.min(message.size(), kept.length);
+        message.copyTo(kept, 0, 0, fromMessage);
+        thrown.copyTo(kept, 0, fromMessage, kept.length - fromMessage);
         Level level = switch (record.getLevel()) {
             case TRACE -> Level.TRACE;
             case DEBUG -> Level.DEBUG;
@@ -51,6 +62,6 @@ final class LogService extends LogGrpc.LogImplBase {
             case ERROR -> Level.ERROR;
             default -> Level.INFO;
         };
-        sink.write(level, "log", text);
+        sink.output(level, "log", kept, kept.length, total - kept.length);
     }
 }

@@ -13,6 +13,7 @@ import dev.pluginhost.host.discovery.PluginDescriptor;
 import dev.pluginhost.host.discovery.PluginScanner;
 import dev.pluginhost.host.discovery.Rejection;
 import dev.pluginhost.host.logs.PluginLogSink;
+import dev.pluginhost.host.logs.PluginOutputPump;
 import dev.pluginhost.host.metrics.PluginMetrics;
 import dev.pluginhost.host.sandbox.ClassDataSharing;
 import dev.pluginhost.host.sandbox.DeploymentFacts;
@@ -29,11 +30,7 @@ import dev.pluginhost.sandbox.Violation;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -255,10 +252,8 @@ public final class PluginManager implements AutoCloseable {
     }
 
     private void install(PluginDescriptor descriptor) {
-        PluginHostProperties.Logs logs = properties.getLogs();
         PluginInstance instance = new PluginInstance(descriptor, Grants.effective(descriptor, properties),
-                new PluginLogSink(descriptor.id(), logs.getRate(), logs.getBurst(), logs.getKept(),
-                        metrics.registry()));
+                new PluginLogSink(descriptor.id(), properties.getLogs(), metrics.registry()));
         plugins.put(descriptor.id(), instance);
         metrics.registerPlugin(instance);
         starts.execute(() -> launch(instance, descriptor, false));
@@ -299,8 +294,8 @@ public final class PluginManager implements AutoCloseable {
             SandboxedProcess process = launcher.launch(spec, new ProcessEvents(instance, launch));
             launch.process = process;
             launch.launched.complete(process);
-            pump(instance, process.stdout(), "stdout", Level.INFO);
-            pump(instance, process.stderr(), "stderr", Level.WARN);
+            PluginOutputPump.start(id, instance.logs(), process.stdout(), "stdout", Level.INFO);
+            PluginOutputPump.start(id, instance.logs(), process.stderr(), "stderr", Level.WARN);
             launch.pid = process.pid(); // waits for the launcher's "started", which follows every layer report
             instance.layers(process.layers());
             metrics.isolation(instance);
@@ -538,21 +533,6 @@ public final class PluginManager implements AutoCloseable {
         if (ownRunDir && runDir != null) {
             deleteTree(runDir);
         }
-    }
-
-    private void pump(PluginInstance instance, InputStream stream, String source, Level level) {
-        Thread thread = new Thread(() -> {
-            try (BufferedReader reader = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = reader.readLine()) != null) {
-                    instance.logs().write(level, source, line);
-                }
-            } catch (IOException e) {
-                // the process is gone; its exit is reported by the launcher
-            }
-        }, "plugin-" + source + "-" + instance.id());
-        thread.setDaemon(true);
-        thread.start();
     }
 
     private static final class ChannelEvents implements PluginConnection.Events {
