@@ -443,6 +443,37 @@ public class PluginHostProperties {
             this.modes = modes;
         }
 
+        /**
+         * System calls added to one plugin's policy, comma-separated: {@code plugins.sandbox.allow.<id>=chmod,mlock}.
+         * Shown in the plugin's view and health. Calls that would break the isolation itself (execve, fork, clone
+         * without CLONE_THREAD, unshare, mount, ptrace, bpf, io_uring, seccomp, keyctl, ...) cannot be allowed: the
+         * host refuses to start, naming the property and the call.
+         */
+        private Map<String, String> allow = new LinkedHashMap<>();
+
+        /** The parsed {@link #allow}, checked when set. */
+        private Map<String, List<String>> allowances = Map.of();
+
+        public Map<String, String> getAllow() {
+            return allow;
+        }
+
+        public void setAllow(Map<String, String> allow) {
+            Map<String, List<String>> parsed = new LinkedHashMap<>();
+            allow.forEach((id, value) -> parsed.put(id,
+                    dev.pluginhost.sandbox.PolicyAllowances.parse("plugins.sandbox.allow." + id, value)));
+            this.allow = allow;
+            this.allowances = Map.copyOf(parsed);
+        }
+
+        /**
+         * @param pluginId a plugin id
+         * @return the system calls the operator allowed that plugin beyond the default policy, in order; empty if none
+         */
+        public List<String> allowances(String pluginId) {
+            return allowances.getOrDefault(pluginId, List.of());
+        }
+
         /** Memory (RSS plus page cache) of one plugin JVM, enforced by its cgroup where the machine offers one. */
         private DataSize memory = DataSize.ofMegabytes(512);
 
