@@ -1,5 +1,6 @@
 package dev.pluginhost.host;
 
+import dev.pluginhost.sandbox.PolicyAllowances;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -461,7 +462,7 @@ public class PluginHostProperties {
         public void setAllow(Map<String, String> allow) {
             Map<String, List<String>> parsed = new LinkedHashMap<>();
             allow.forEach((id, value) -> parsed.put(id,
-                    dev.pluginhost.sandbox.PolicyAllowances.parse("plugins.sandbox.allow." + id, value)));
+                    PolicyAllowances.parse("plugins.sandbox.allow." + id, value)));
             this.allow = allow;
             this.allowances = Map.copyOf(parsed);
         }
