@@ -30,7 +30,13 @@ package dev.pluginhost.sandbox;
  *       reports one {@code clone(CLONE_VM|CLONE_VFORK|SIGCHLD)}; refused, JNA carries on. Only the SDK can remove
  *       it (no JNA in the plugin, or a JNA without that initialiser).</li>
  *   <li>glibc's nscd lookup (getpwuid_r, for the hsperfdata path) is an AF_UNIX connect and passes.</li>
+ *   <li>sqlite-jdbc 3.54 runs {@code uname -o} on its first connection (a {@code clone(CLONE_VM|CLONE_VFORK|
+ *       SIGCHLD)}): an attempt to run a program, refused and counted like any other (plugin code, run phase). Its
+ *       chmod of the native library it unpacks is allowed (the chmod family below).</li>
  * </ul>
+ *
+ * <p>Every rule carries its reason ({@link SyscallPolicy.Builder#because}), which {@code plugin-sandbox explain}
+ * prints.
  */
 final class JvmDefaultPolicy {
     static final int AF_UNIX = 1;
