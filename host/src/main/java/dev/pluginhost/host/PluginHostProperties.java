@@ -1,5 +1,6 @@
 package dev.pluginhost.host;
 
+import dev.pluginhost.sandbox.PolicyAllowances;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -474,6 +475,37 @@ public class PluginHostProperties {
 
         public void setModes(Map<String, String> modes) {
             this.modes = modes;
+        }
+
+        /**
+         * System calls added to one plugin's policy, comma-separated: {@code plugins.sandbox.allow.<id>=chmod,mlock}.
+         * Shown in the plugin's view and health. Calls that would break the isolation itself (execve, fork, clone
+         * without CLONE_THREAD, unshare, mount, ptrace, bpf, io_uring, seccomp, keyctl, ...) cannot be allowed: the
+         * host refuses to start, naming the property and the call.
+         */
+        private Map<String, String> allow = new LinkedHashMap<>();
+
+        /** The parsed {@link #allow}, checked when set. */
+        private Map<String, List<String>> allowances = Map.of();
+
+        public Map<String, String> getAllow() {
+            return allow;
+        }
+
+        public void setAllow(Map<String, String> allow) {
+            Map<String, List<String>> parsed = new LinkedHashMap<>();
+            allow.forEach((id, value) -> parsed.put(id,
+                    PolicyAllowances.parse("plugins.sandbox.allow." + id, value)));
+            this.allow = allow;
+            this.allowances = Map.copyOf(parsed);
+        }
+
+        /**
+         * @param pluginId a plugin id
+         * @return the system calls the operator allowed that plugin beyond the default policy, in order; empty if none
+         */
+        public List<String> allowances(String pluginId) {
+            return allowances.getOrDefault(pluginId, List.of());
         }
 
         /** Memory (RSS plus page cache) of one plugin JVM, enforced by its cgroup where the machine offers one. */

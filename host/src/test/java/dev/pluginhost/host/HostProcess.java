@@ -148,7 +148,13 @@ final class HostProcess implements AutoCloseable {
         process.waitFor();
     }
 
-    String log() throws IOException {
+    /** @return the host's exit code, or null if it still runs after {@code timeout} */
+    Integer awaitExit(Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                ? process.exitValue() : null;
+    }
+
+        String log() throws IOException {
         return Files.readString(log);
     }
 

@@ -30,7 +30,13 @@ package dev.pluginhost.sandbox;
  *       reports one {@code clone(CLONE_VM|CLONE_VFORK|SIGCHLD)}; refused, JNA carries on. Only the SDK can remove
  *       it (no JNA in the plugin, or a JNA without that initialiser).</li>
  *   <li>glibc's nscd lookup (getpwuid_r, for the hsperfdata path) is an AF_UNIX connect and passes.</li>
+ *   <li>sqlite-jdbc 3.54 runs {@code uname -o} on its first connection (a {@code clone(CLONE_VM|CLONE_VFORK|
+ *       SIGCHLD)}): an attempt to run a program, refused and counted like any other (plugin code, run phase). Its
+ *       chmod of the native library it unpacks is allowed (the chmod family below).</li>
  * </ul>
+ *
+ * <p>Every rule carries its reason ({@link SyscallPolicy.Builder#because}), which {@code plugin-sandbox explain}
+ * prints.
  */
 final class JvmDefaultPolicy {
     static final int AF_UNIX = 1;
@@ -55,51 +61,82 @@ final class JvmDefaultPolicy {
         SyscallPolicy.Builder b = SyscallPolicy.builder();
 
         // --- files: class loading (jars, lib/modules), hsperfdata, the plugin's own data ---
-        b.allow("read", "write", "pread64", "pwrite64", "readv", "writev"); // all I/O
-        b.allow("openat", "close"); // glibc opens everything with openat
-        b.allow("fstat", "newfstatat", "statx"); // stat family (glibc 2.36 and the JDK use all three)
-        b.allow("stat", "lstat"); // the legacy forms: JDK 25's launcher (Temurin) calls stat to find libjvm
-        b.allow("lseek", "getdents64"); // jar/modules access, directory listing
-        b.allow("fcntl"); // FD_CLOEXEC, O_NONBLOCK, FileChannel.lock
-        b.allow("readlink", "readlinkat"); // /proc/self/exe for java.home
-        b.allow("access", "faccessat", "faccessat2"); // File.canRead and friends
-        b.allow("statfs", "fstatfs"); // FileStore; glibc's shm/tmp checks
-        b.allow("ftruncate", "fallocate"); // hsperfdata file (posix_fallocate), RandomAccessFile.setLength
-        b.allow("fsync", "fdatasync", "msync"); // FileChannel.force, MappedByteBuffer.force
-        b.allow("unlink", "unlinkat", "rename", "renameat", "renameat2"); // temp files, Files.move, hsperfdata
-        b.allow("mkdir", "mkdirat", "rmdir"); // Files.createDirectories, hsperfdata_<user>
-        b.allow("getcwd"); // user.dir at startup
-        b.allow("fchdir"); // HotSpot's hsperfdata cleanup enters the directory and returns to the saved cwd
-        b.allow("dup", "dup2", "dup3"); // stdio redirection
-        b.allow("pipe2"); // Netty and NIO wakeup pipes
-        b.allow("flock"); // CDS archive and hsperfdata locking
-        b.allow("sendfile"); // FileChannel.transferTo
+        b.allow("read", "write", "pread64", "pwrite64", "readv", "writev")
+                .because("file I/O on descriptors the JVM holds (class files, jars, pipes, sockets)");
+        b.allow("openat", "close").because("glibc opens every file with openat; close releases it");
+        b.allow("fstat", "newfstatat", "statx").because("stat family: glibc and the JDK use all three");
+        b.allow("stat", "lstat").because("legacy stat: JDK 25's launcher calls stat to find libjvm");
+        b.allow("lseek", "getdents64").because("jar and lib/modules access, directory listing");
+        b.allow("fcntl").because("FD_CLOEXEC, O_NONBLOCK, FileChannel.lock");
+        b.allow("readlink", "readlinkat").because("/proc/self/exe to find java.home");
+        b.allow("access", "faccessat", "faccessat2").because("File.canRead and friends");
+        b.allow("statfs", "fstatfs").because("FileStore, glibc's shm/tmp checks");
+        b.allow("ftruncate", "fallocate").because("hsperfdata (posix_fallocate), RandomAccessFile.setLength");
+        b.allow("fsync", "fdatasync", "msync").because("FileChannel.force, MappedByteBuffer.force");
+        b.allow("unlink", "unlinkat", "rename", "renameat", "renameat2")
+                .because("temporary files, Files.move, hsperfdata cleanup");
+        b.allow("mkdir", "mkdirat", "rmdir").because("Files.createDirectories, hsperfdata_<user>");
+        b.allow("getcwd").because("user.dir at startup");
+        b.allow("fchdir").because("HotSpot's hsperfdata cleanup enters the directory and returns");
+        b.allow("dup", "dup2", "dup3").because("stdio redirection");
+        b.allow("pipe2").because("NIO and Netty wakeup pipes");
+        b.allow("flock").because("CDS archive and hsperfdata locking");
+        b.allow("sendfile").because("FileChannel.transferTo");
+        // What a program may do to files it may already write. Landlock and the minimal root decide *where*: link,
+        // linkat, symlink and symlinkat create names, which Landlock mediates (MAKE_REG/MAKE_SYM, and REFER for a
+        // link or rename across folders, handled from ABI 2; ABI 1 refuses every cross-folder link), so only in the
+        // plugin's writable folders. chmod and utime are not mediated by Landlock: the kernel lets only a file's
+        // owner change its mode (and only the owner or a writer its times), and in the minimal root the plugin's uid
+        // owns only its data and temporary folders and its socket. Without the minimal root or a uid of its own
+        // (both reported as missing layers), they reach whatever files the host's uid owns along paths it can walk.
+        b.allow("chmod", "fchmod", "fchmodat", "fchmodat2")
+                .because("File.setExecutable/setReadable, Files.setPosixFilePermissions, libraries marking the native"
+                        + " library they unpack executable (SQLite, Snappy); only the file's owner may: in the minimal"
+                        + " root the plugin owns only its data and temporary folders (not mediated by Landlock)");
+        b.allow("utime", "utimes", "utimensat", "futimesat")
+                .because("File.setLastModified, Files.setLastModifiedTime, touch-style caches; only the owner or a"
+                        + " writer may: in the minimal root, the plugin's own files (not mediated by Landlock)");
+        b.allow("link", "linkat", "symlink", "symlinkat")
+                .because("Files.createLink/createSymbolicLink, lock files of embedded databases; Landlock lets them"
+                        + " create names only in the plugin's writable folders (REFER for links across folders)");
+        // inotify reports events on paths the plugin may already read (DAC); in the minimal root that is its own
+        // tree and the read-only JDK, runtime and plugin jars.
+        b.allow("inotify_init", "inotify_init1", "inotify_add_watch", "inotify_rm_watch")
+                .because("WatchService (file-change events on folders the plugin may already read; in the minimal"
+                        + " root only its own tree and the read-only JDK)");
         // ioctl only with commands the JVM uses; the full 64-bit compare also refuses garbage in the upper half
         // (CVE-2019-10063). TIOCSTI/TIOCLINUX and every device ioctl go to the supervisor. Netty's SIOCGIF*
         // interface enumeration never gets this far: its AF_INET socket is refused first.
         b.allowIf("ioctl", ArgRule.eq(1, TCGETS)); // isatty() on stdio
         b.allowIf("ioctl", ArgRule.eq(1, TIOCGWINSZ)); // terminal size (System.console, logging libraries)
-        b.allowIf("ioctl", ArgRule.eq(1, FIONREAD)); // InputStream.available() on pipes and sockets
+        b.allowIf("ioctl", ArgRule.eq(1, FIONREAD)) // InputStream.available() on pipes and sockets
+                .because("only TCGETS (isatty), TIOCGWINSZ (terminal size), FIONREAD (available()); full 64-bit"
+                        + " compare, so TIOCSTI/TIOCLINUX and upper-half garbage are refused");
 
         // --- memory ---
-        b.allow("mmap", "munmap", "mprotect"); // heap, code cache (RWX for the JIT: no W^X rule)
-        b.allow("madvise", "mremap", "brk"); // GC uncommit, malloc/realloc
-        b.allow("membarrier"); // HotSpot's cross-modifying-code fence
+        b.allow("mmap", "munmap", "mprotect") // no W^X rule: the JIT needs RWX
+                .because("Java heap, code cache (RWX for the JIT), thread stacks");
+        b.allow("madvise", "mremap", "brk").because("GC uncommit, malloc/realloc");
+        b.allow("membarrier").because("HotSpot's cross-modifying-code fence");
 
         // --- process start: the dynamic loader sets up thread-local storage (ARCH_SET_FS); glibc threads too.
         // Only the FS/GS options: ARCH_SET_CPUID, ARCH_MAP_VDSO_* and the CET/AMX ones are not needed.
         for (long option = 0x1001; option <= 0x1004; option++) { // ARCH_SET_GS, SET_FS, GET_FS, GET_GS
             b.allowIf("arch_prctl", ArgRule.eq(0, option));
         }
+        b.because("thread-local storage set up by the dynamic loader and glibc: ARCH_SET/GET_FS/GS only");
 
         // --- threads ---
         // clone only for threads: CLONE_THREAD set and no namespace flag (fork/vfork/posix_spawn clones go to the
         // supervisor). The kernel ignores the upper 32 bits of clone's flags, so the mask covers the lower half.
-        b.allowIf("clone", ArgRule.maskedEq(0, CLONE_THREAD | CLONE_NAMESPACES, CLONE_THREAD));
+        b.allowIf("clone", ArgRule.maskedEq(0, CLONE_THREAD | CLONE_NAMESPACES, CLONE_THREAD))
+                .because("threads only: CLONE_THREAD set and no namespace flag (fork, vfork, posix_spawn are"
+                        + " refused)");
         // clone3 passes its flags in memory, where seccomp cannot look: ENOSYS makes glibc fall back to clone.
-        b.errno("clone3", ENOSYS);
-        b.allow("futex", "set_robust_list", "rseq", "set_tid_address"); // glibc threads and locks
-        b.allow("gettid", "exit", "exit_group");
+        b.errno("clone3", ENOSYS)
+                .because("flags live in memory where seccomp cannot look: ENOSYS makes glibc fall back to clone");
+        b.allow("futex", "set_robust_list", "rseq", "set_tid_address").because("glibc threads and locks");
+        b.allow("gettid", "exit", "exit_group").because("thread identity and exit");
         // kill/tgkill stay argument-free. A filter cannot name "own pid": it is compiled before the fork, and the
         // JVM signals itself with its own pid (tgkill(getpid(), tid) for pthread_kill/raise, kill(getpid()) at exit).
         // Who the plugin can reach is decided by the layers instead, each reported: the pid namespace (it is pid 1
@@ -107,50 +144,63 @@ final class JvmDefaultPolicy {
         // outside its sandbox, EPERM), and the uid drop (no signal to another uid). NamespacesTest and LandlockTest
         // show a sibling plugin killed without them and unreachable with them. tkill (obsolete, no tgid check) is
         // not allowed.
-        b.allow("tgkill", "kill");
+        b.allow("tgkill", "kill")
+                .because("HotSpot signals its own threads (safepoints, thread dumps) and itself at exit");
 
         // --- signals ---
         b.allow("rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigaltstack", "rt_sigtimedwait",
-                "rt_sigsuspend"); // HotSpot's signal handlers, the Signal Dispatcher thread
+                "rt_sigsuspend").because("HotSpot's signal handlers and the Signal Dispatcher thread");
 
         // --- scheduling ---
         b.allow("sched_yield", "sched_getaffinity", "sched_get_priority_min", "sched_get_priority_max",
-                "sched_getparam", "sched_getscheduler"); // CPU count, thread priorities (read only)
-        b.allow("getcpu"); // JDK 11 crashed when getcpu returned ENOSYS
+                "sched_getparam", "sched_getscheduler").because("CPU count and thread priorities, read only");
+        b.allow("getcpu").because("JDK 11 crashed when getcpu returned ENOSYS");
 
         // --- time (normally the vDSO; these are its fallbacks when the clocksource has no vDSO support) ---
-        b.allow("clock_gettime", "clock_getres", "clock_nanosleep", "nanosleep", "gettimeofday");
+        b.allow("clock_gettime", "clock_getres", "clock_nanosleep", "nanosleep", "gettimeofday")
+                .because("clocks and sleeps (the vDSO's fallbacks)");
 
         // --- process information (about itself) ---
         b.allow("getpid", "getppid", "getuid", "geteuid", "getgid", "getegid", "getresuid", "getresgid",
-                "getgroups"); // user.name, hsperfdata path, ProcessHandle.current()
-        b.allow("uname", "sysinfo", "getrusage", "times"); // os.version, memory sizing, CPU time
-        b.allow("getrlimit");
-        b.allowIf("prlimit64", ArgRule.eq(0, 0)); // own limits only (NOFILE raised at startup, AS, STACK)
-        b.allow("getrandom"); // SecureRandom, hash seeds
+                "getgroups").because("user.name, hsperfdata path, ProcessHandle.current()");
+        b.allow("uname", "sysinfo", "getrusage", "times").because("os.version, memory sizing, CPU time");
+        b.allow("getrlimit").because("own resource limits");
+        b.allowIf("prlimit64", ArgRule.eq(0, 0))
+                .because("own limits only (pid 0): NOFILE raised at startup, AS, STACK");
+        b.allow("getrandom").because("SecureRandom, hash seeds");
         // prctl: only thread names. PR_SET_SECCOMP, PR_SET_DUMPABLE, PR_SET_PTRACER, PR_SET_MM... are violations.
         b.allowIf("prctl", ArgRule.eq(0, PR_SET_NAME));
-        b.allowIf("prctl", ArgRule.eq(0, PR_GET_NAME));
+        b.allowIf("prctl", ArgRule.eq(0, PR_GET_NAME))
+                .because("thread names only (PR_SET_NAME, PR_GET_NAME); PR_SET_SECCOMP and the rest are refused");
 
         // --- event loops: NIO Selector and Netty epoll ---
-        b.allow("epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "epoll_pwait2");
-        b.allow("epoll_create"); // Netty's native transport calls the legacy form once; same power as epoll_create1
-        b.allow("eventfd2", "timerfd_create", "timerfd_settime", "timerfd_gettime");
-        b.allow("poll", "ppoll"); // blocking socket I/O with timeouts
+        b.allow("epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "epoll_pwait2")
+                .because("NIO Selector and Netty's epoll transport");
+        b.allow("epoll_create") // Netty's native transport calls the legacy form once
+                .because("NIO Selector and Netty's epoll transport");
+        b.allow("eventfd2", "timerfd_create", "timerfd_settime", "timerfd_gettime")
+                .because("Netty's event loop wakeups and timers");
+        b.allow("poll", "ppoll").because("blocking socket I/O with timeouts");
 
         // --- sockets: Unix domain only ---
-        b.allowIf("socket", ArgRule.eq(0, AF_UNIX)); // AF_INET/INET6/NETLINK/PACKET/VSOCK are violations
-        b.allowIf("socketpair", ArgRule.eq(0, AF_UNIX));
-        b.allow("connect", "bind", "listen", "accept", "accept4"); // client and server ends of the UDS
-        b.allow("sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg"); // sendmsg: also the launcher
-        b.allow("getsockopt", "setsockopt", "getsockname", "getpeername", "shutdown");
-        b.allow("splice"); // Netty epoll splice
+        b.allowIf("socket", ArgRule.eq(0, AF_UNIX)) // AF_INET/INET6/NETLINK/PACKET/VSOCK are violations
+                .because("AF_UNIX only: the plugin's gRPC channel to the host; every other family is refused");
+        b.allowIf("socketpair", ArgRule.eq(0, AF_UNIX))
+                .because("AF_UNIX only: the plugin's gRPC channel to the host; every other family is refused");
+        b.allow("connect", "bind", "listen", "accept", "accept4").because("both ends of Unix domain sockets");
+        b.allow("sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg")
+                .because("socket I/O; sendmsg also hands the launcher's seccomp listener to its supervisor");
+        b.allow("getsockopt", "setsockopt", "getsockname", "getpeername", "shutdown")
+                .because("socket options and addresses");
+        b.allow("splice").because("Netty epoll splice");
 
         // Not allowed, on purpose: execve/execveat (the supervisor passes exactly the launcher's own exec),
         // fork/vfork, seccomp, io_uring_*, ptrace, process_vm_*, bpf, perf_event_open, userfaultfd, keyctl,
         // mount family, unshare/setns, memfd_create, pidfd_*, get_robust_list, kcmp, tkill.
         // personality: HotSpot 17 never calls it (no report in any workload measured here, the PER_LINUX query
         // 0xffffffff included), and setting READ_IMPLIES_EXEC or ADDR_NO_RANDOMIZE would weaken the process: denied.
+        // Operators may add a call for one plugin (plugins.sandbox.allow.<id>), never one of
+        // PolicyAllowances.NEVER.
         return b.build();
     }
 }

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * An immutable seccomp policy: which system calls a plugin may make, by name. Everything not listed goes to the
@@ -44,9 +45,22 @@ public final class SyscallPolicy {
     }
 
     private final List<Rule> rules;
+    private final Map<String, String> reasons;
 
-    private SyscallPolicy(List<Rule> rules) {
+    private SyscallPolicy(List<Rule> rules, Map<String, String> reasons) {
         this.rules = List.copyOf(rules);
+        this.reasons = Collections.unmodifiableMap(new LinkedHashMap<>(reasons));
+    }
+
+    /**
+     * Why {@code syscall} is in the policy, one line, as its author wrote it with {@link Builder#because(String)};
+     * {@code plugin-sandbox explain} prints it.
+     *
+     * @param syscall a syscall name
+     * @return the reason, if one was recorded
+     */
+    public Optional<String> reason(String syscall) {
+        return Optional.ofNullable(reasons.get(syscall));
     }
 
     /** The rules in the order they were added. */
@@ -68,6 +82,7 @@ public final class SyscallPolicy {
     public Builder toBuilder() {
         Builder builder = new Builder();
         rules.forEach(builder::add);
+        builder.reasons.putAll(reasons);
         return builder;
     }
 
@@ -88,15 +103,42 @@ public final class SyscallPolicy {
     public static final class Builder {
         private final List<Rule> rules = new ArrayList<>();
         private final Map<String, Action> actions = new LinkedHashMap<>();
+        private final Map<String, String> reasons = new LinkedHashMap<>();
+        private final List<String> last = new ArrayList<>();
 
         private Builder() {
         }
 
         /** Allows these syscalls unconditionally (cheapest: the kernel caches argument-free allows). */
         public Builder allow(String... names) {
+            last.clear();
             for (String name : names) {
                 add(new Rule(checkName(name), Action.ALLOW, 0, List.of()));
+                last.add(name);
             }
+            return this;
+        }
+
+        /**
+         * Records why the syscalls of the previous {@link #allow}, {@link #allowIf} or {@link #errno} call are in the
+         * policy: {@code b.allow("fsync", "fdatasync").because("FileChannel.force")}. One reason per syscall (for a
+         * syscall with several rules, give it after the last).
+         *
+         * @param why one line, in the operator's words
+         * @return this
+         */
+        public Builder because(String why) {
+            if (last.isEmpty()) {
+                throw new IllegalStateException("because(\"" + why + "\") follows no rule");
+            }
+            for (String name : last) {
+                String previous = reasons.putIfAbsent(name, why);
+                if (previous != null && !previous.equals(why)) {
+                    throw new IllegalArgumentException("two reasons for " + name + ": '" + previous + "' and '"
+                            + why + "'");
+                }
+            }
+            last.clear();
             return this;
         }
 
@@ -105,7 +147,10 @@ public final class SyscallPolicy {
             if (rules.length == 0) {
                 throw new IllegalArgumentException("allowIf(" + name + ") without conditions: use allow()");
             }
-            return add(new Rule(checkName(name), Action.ALLOW, 0, List.of(rules)));
+            add(new Rule(checkName(name), Action.ALLOW, 0, List.of(rules)));
+            last.clear();
+            last.add(name);
+            return this;
         }
 
         /**
@@ -116,7 +161,10 @@ public final class SyscallPolicy {
             if (errno <= 0 || errno > 4095) {
                 throw new IllegalArgumentException("errno out of range for " + name + ": " + errno);
             }
-            return add(new Rule(checkName(name), Action.ERRNO, errno, List.of()));
+            add(new Rule(checkName(name), Action.ERRNO, errno, List.of()));
+            last.clear();
+            last.add(name);
+            return this;
         }
 
         private Builder add(Rule rule) {
@@ -142,7 +190,7 @@ public final class SyscallPolicy {
 
         /** The immutable policy. Names are checked against libseccomp when it is compiled. */
         public SyscallPolicy build() {
-            return new SyscallPolicy(Collections.unmodifiableList(rules));
+            return new SyscallPolicy(Collections.unmodifiableList(rules), reasons);
         }
     }
 }

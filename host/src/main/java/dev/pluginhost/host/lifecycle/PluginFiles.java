@@ -65,7 +65,7 @@ record PluginFiles(Path launchDir, Path jar, Path socket, Path tmpDir, Path data
     private static void checkReachable(Path dataDir, int uid) throws IOException {
         for (Path dir = dataDir.getParent(); dir != null; dir = dir.getParent()) {
             if (!Files.getPosixFilePermissions(dir).contains(PosixFilePermission.OTHERS_EXECUTE)) {
-                throw new IOException("the plugin JVM (uid " + uid + ") cannot reach " + dataDir.normalize()
+                throw new PermanentLaunchException("the plugin JVM (uid " + uid + ") cannot reach " + dataDir.normalize()
                         + ": " + dir + " is not traversable by others (chmod o+x " + dir
                         + ", or use a folder elsewhere)");
             }

@@ -37,6 +37,7 @@ public final class PluginInstance {
     private ScheduledFuture<?> pendingRestart;
     private int failedHealthChecks;
     private List<Layer> layers = List.of();
+    private List<String> sandboxAllowances = List.of();
 
     PluginInstance(PluginDescriptor descriptor, PluginGrants grants, PluginLogSink logs) {
         this.id = descriptor.id();
@@ -102,6 +103,15 @@ public final class PluginInstance {
 
     synchronized void layers(List<Layer> reported) {
         layers = List.copyOf(reported);
+    }
+
+    /** @return the system calls the operator allowed this plugin beyond the default policy (plugins.sandbox.allow) */
+    public synchronized List<String> sandboxAllowances() {
+        return sandboxAllowances;
+    }
+
+    synchronized void sandboxAllowances(List<String> allowed) {
+        sandboxAllowances = List.copyOf(allowed);
     }
 
     synchronized Launch active() {

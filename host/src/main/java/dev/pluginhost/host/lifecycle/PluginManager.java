@@ -276,6 +276,7 @@ public final class PluginManager implements AutoCloseable {
             } else {
                 instance.starting(launch);
             }
+            instance.sandboxAllowances(properties.getSandbox().allowances(id));
             PluginGrants grants = Grants.effective(descriptor, properties);
             Set<String> withheld = Grants.withheld(descriptor, properties);
             if (!withheld.isEmpty()) {
@@ -337,10 +338,22 @@ public final class PluginManager implements AutoCloseable {
                         descriptor.jar().getFileName(), reason, instance.descriptor().version());
                 rejections.put(descriptor.jar(), new Rejection(descriptor.jar(), descriptor.jar().getFileName()
                         + ": new version " + descriptor.version() + " " + reason, Instant.now()));
+            } else if (cause instanceof PermanentLaunchException) {
+                failedForGood(instance, launch, reason);
             } else {
                 crashed(instance, launch, reason);
             }
         }
+    }
+
+    /** A launch error no retry can fix: failed at once, no restart, no quarantine. */
+    private void failedForGood(PluginInstance instance, Launch launch, String reason) {
+        if (closed || instance.active() != launch || !launch.ended.compareAndSet(false, true)) {
+            return;
+        }
+        String why = reason + " (not retried: fix it, then POST /api/plugins/" + instance.id() + "/start)";
+        log.error("plugin {} failed: {}", instance.id(), why);
+        instance.transition(PluginState.FAILED, why);
     }
 
     /** An unplanned end of the current launch: restart with backoff, or quarantine after too many. */

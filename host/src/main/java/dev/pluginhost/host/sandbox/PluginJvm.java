@@ -2,9 +2,11 @@ package dev.pluginhost.host.sandbox;
 
 import dev.pluginhost.host.PluginHostProperties;
 import dev.pluginhost.host.discovery.PluginDescriptor;
+import dev.pluginhost.host.lifecycle.PermanentLaunchException;
 import dev.pluginhost.sandbox.ArgRule;
 import dev.pluginhost.sandbox.LaunchSpec;
 import dev.pluginhost.sandbox.PluginIsolation;
+import dev.pluginhost.sandbox.PolicyAllowances;
 import dev.pluginhost.sandbox.SyscallPolicy;
 import dev.pluginhost.sandbox.ViolationMode;
 import dev.pluginhost.sdk.runtime.RuntimeEnvironment;
@@ -47,7 +49,12 @@ public final class PluginJvm {
                                   Path pluginJar, Path socket, String secret, Path dataDir, Path tmpDir,
                                   Path cdsArchive) {
         List<String> command = new ArrayList<>();
-        command.add(java(properties).toString());
+        Path java = java(properties);
+        if (!Files.isRegularFile(java) || !Files.isExecutable(java)) {
+            throw new PermanentLaunchException("no java executable at " + java + (properties.getJava() != null
+                    ? " (plugins.java)" : " (the host's java.home)"));
+        }
+        command.add(java.toString());
         command.addAll(properties.getJvmOptions());
         command.addAll(nativeAccess(java(properties)));
         if (cdsArchive != null) {
@@ -80,6 +87,7 @@ public final class PluginJvm {
 
         LaunchSpec.Builder spec = PluginIsolation.builder(List.of(dataDir, tmpDir),
                         properties.getSandbox().getMemory().toBytes(), properties.getSandbox().getPids())
+                .policy(policy(properties, plugin.id()))
                 .command(command)
                 .workingDirectory(dataDir)
                 .mode(mode(properties, plugin.id()))
@@ -95,7 +103,7 @@ public final class PluginJvm {
         // descriptor; the value is on no command line and in no /proc/<pid>/environ a plugin's uid could read.
         spec.secret(RuntimeEnvironment.SECRET, secret);
         if (debugPort != null) {
-            debuggable(spec, debugPort);
+            debuggable(spec, debugPort, policy(properties, plugin.id()));
         }
         return spec.build();
     }
@@ -105,8 +113,8 @@ public final class PluginJvm {
      * network namespace (the debugger listens on this machine's loopback) and one TCP port (Landlock). Every other
      * layer stays on.
      */
-    static void debuggable(LaunchSpec.Builder spec, int port) {
-        spec.policy(SyscallPolicy.jvmDefault().toBuilder()
+    static void debuggable(LaunchSpec.Builder spec, int port, SyscallPolicy policy) {
+        spec.policy(policy.toBuilder()
                         .allowIf("socket", ArgRule.eq(0, AF_INET))
                         .build())
                 .namespacesAuto(false)
@@ -142,6 +150,12 @@ public final class PluginJvm {
             // unknown: no option that this JDK might not know
         }
         return 0;
+    }
+
+    /** The default policy plus the plugin's own {@code plugins.sandbox.allow.<id>}. */
+    static SyscallPolicy policy(PluginHostProperties properties, String pluginId) {
+        return PolicyAllowances.widen(SyscallPolicy.jvmDefault(), "plugins.sandbox.allow." + pluginId,
+                properties.getSandbox().allowances(pluginId));
     }
 
     static Path java(PluginHostProperties properties) {

@@ -25,11 +25,13 @@ import java.util.TreeSet;
  * @param jar its jar file
  * @param resources its JVM's resident memory (bytes), CPU time (seconds) and threads, while it runs
  * @param isolation the sandbox layers of its current JVM, each active or not with the reason
+ * @param sandboxAllowances system calls the operator allowed it beyond the default policy
+ *     ({@code plugins.sandbox.allow.<id>})
  */
 public record PluginView(String id, String version, String state, Instant since, Long pid, Long uptimeSeconds,
                          int restarts, List<String> operations, Set<String> requestedCapabilities,
                          Set<String> grantedCapabilities, String lastError, String jar, Resources resources,
-                         List<Layer> isolation) {
+                         List<Layer> isolation, List<String> sandboxAllowances) {
 
     /**
      * @param rssBytes resident memory
@@ -49,6 +51,6 @@ public record PluginView(String id, String version, String state, Instant since,
                 plugin.since(), pid > 0 ? pid : null, uptime == null ? null : uptime.toSeconds(), plugin.restarts(),
                 plugin.operations(), new TreeSet<>(plugin.descriptor().capabilities()), plugin.grants().names(),
                 plugin.lastError(), plugin.descriptor().jar().getFileName().toString(), resources,
-                plugin.layers());
+                plugin.layers(), plugin.sandboxAllowances());
     }
 }

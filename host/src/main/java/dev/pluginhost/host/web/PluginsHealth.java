@@ -83,6 +83,10 @@ public final class PluginsHealth implements CompositeHealthContributor {
                         Layer::name, l -> l.active() ? "active" : (l.missing() ? "missing: " : "") + l.reason(),
                         (a, b) -> a, TreeMap::new)));
             }
+            if (!plugin.sandboxAllowances().isEmpty()) {
+                // Calls the operator allowed this plugin beyond the default policy (plugins.sandbox.allow.<id>).
+                health.withDetail("sandboxAllowances", plugin.sandboxAllowances());
+            }
             if (plugin.lastError() != null && state != PluginState.RUNNING) {
                 health.withDetail("lastError", plugin.lastError());
             }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.List;
@@ -21,15 +22,56 @@ import java.util.List;
  * The runtime's Guava and Gson, and its internals ({@code dev.pluginhost.sdk.runtime}, {@code dev.pluginhost.contract}),
  * stay invisible, so a plugin may bring its own versions of those without a clash. The shared packages are loaded
  * parent-first: copies a plugin bundles of them are ignored, which is why plugins declare them {@code provided}.
+ *
+ * <p>The runtime makes this loader the context class loader wherever plugin code runs, so that {@code ServiceLoader}
+ * and {@code DriverManager} find the services the plugin bundles. The SDK's test kit builds a plugin's loader with
+ * this same class, from the test's class path ({@link #of(List, ClassLoader)}).
+ *
+ * <p>Runtime internals: plugin authors never use this class.
  */
-final class PluginClassLoader extends URLClassLoader {
+public final class PluginClassLoader extends URLClassLoader {
 
     static {
         ClassLoader.registerAsParallelCapable();
     }
 
-    PluginClassLoader(Path jar, ClassLoader runtime) throws IOException {
-        super("plugin", new URL[] {jar.toUri().toURL()}, new ApiOnly(runtime));
+    private PluginClassLoader(URL[] classPath, ClassLoader runtime) {
+        super("plugin", classPath, new ApiOnly(runtime));
+    }
+
+    /**
+     * @param jar the plugin's jar, with the libraries it bundles
+     * @param runtime the runtime's own class loader, which supplies the API and the shared packages
+     * @return the plugin's loader
+     * @throws IOException when the jar's path is not a valid URL
+     */
+    public static PluginClassLoader of(Path jar, ClassLoader runtime) throws IOException {
+        return of(List.of(jar), runtime);
+    }
+
+    /**
+     * @param classPath the plugin's jars and class folders
+     * @param runtime the runtime's own class loader, which supplies the API and the shared packages
+     * @return the plugin's loader
+     * @throws IOException when a path is not a valid URL
+     */
+    public static PluginClassLoader of(List<Path> classPath, ClassLoader runtime) throws IOException {
+        List<URL> urls = new ArrayList<>();
+        for (Path entry : classPath) {
+            urls.add(entry.toUri().toURL());
+        }
+        return new PluginClassLoader(urls.toArray(URL[]::new), runtime);
+    }
+
+    /**
+     * @return the package prefixes (with a trailing dot) a plugin gets from the runtime, never from its own class
+     *     path: the SDK's API and the shared libraries
+     */
+    public static List<String> sharedPackages() {
+        List<String> packages = new ArrayList<>();
+        packages.add(ApiOnly.API);
+        packages.addAll(ApiOnly.SHARED);
+        return List.copyOf(packages);
     }
 
     /** The parent: the platform class loader plus the SDK's API packages from the runtime's loader. */
@@ -49,10 +91,14 @@ final class PluginClassLoader extends URLClassLoader {
 
         @Override
         protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
-            if (name.startsWith(API) && !name.startsWith(RUNTIME) || shared(name)) {
+            if (fromRuntime(name)) {
                 return runtime.loadClass(name);
             }
             return super.loadClass(name, resolve);
+        }
+
+        static boolean fromRuntime(String name) {
+            return name.startsWith(API) && !name.startsWith(RUNTIME) || shared(name);
         }
 
         private static boolean shared(String name) {

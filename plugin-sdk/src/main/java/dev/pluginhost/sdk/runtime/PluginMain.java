@@ -88,12 +88,7 @@ public final class PluginMain {
     }
 
     private static Plugin instantiate(RuntimeEnvironment env) throws Exception {
-        ClassLoader loader = new PluginClassLoader(env.pluginJar(), PluginMain.class.getClassLoader());
-        Class<?> type = Class.forName(env.pluginClass(), true, loader);
-        if (!Plugin.class.isAssignableFrom(type)) {
-            throw new IllegalArgumentException("Plugin-Class " + env.pluginClass() + " does not implement "
-                    + Plugin.class.getName());
-        }
-        return (Plugin) type.getConstructor().newInstance();
+        return PluginRuntime.instantiate(PluginClassLoader.of(env.pluginJar(), PluginMain.class.getClassLoader()),
+                env.pluginClass());
     }
 }

@@ -6,6 +6,7 @@ import io.grpc.StatusRuntimeException;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -25,6 +26,7 @@ public final class PluginRuntime implements AutoCloseable {
     private final RemoteLog log;
     private final ExecutorService executor = Executors.newCachedThreadPool(daemonThreads("plugin"));
     private RuntimeContext context;
+    private PluginLoaderContext loader;
     private Plugin plugin;
     private Session session;
     private CompletableFuture<Session.End> ended;
@@ -59,6 +61,26 @@ public final class PluginRuntime implements AutoCloseable {
         return new PluginRuntime(env, HostConnection.handshake(channel, env, () -> { }));
     }
 
+    /**
+     * Loads and creates the plugin, its static initialisers and constructor running with {@code loader} as the
+     * context class loader, as all plugin code does.
+     *
+     * @param loader the plugin's class loader ({@link PluginClassLoader})
+     * @param className the plugin's entry class, from its manifest's {@code Plugin-Class}
+     * @return the plugin, not started
+     * @throws Exception what loading or constructing the class threw
+     */
+    public static Plugin instantiate(ClassLoader loader, String className) throws Exception {
+        return new PluginLoaderContext(loader).call(() -> {
+            Class<?> type = Class.forName(className, true, loader);
+            if (!Plugin.class.isAssignableFrom(type)) {
+                throw new IllegalArgumentException("Plugin-Class " + className + " does not implement "
+                        + Plugin.class.getName());
+            }
+            return (Plugin) type.getConstructor().newInstance();
+        });
+    }
+
     /** @return the capabilities the host granted at the handshake */
     public Set<String> grantedCapabilities() {
         return Set.copyOf(host.handshake().getGrantedCapabilitiesList());
@@ -66,6 +88,8 @@ public final class PluginRuntime implements AutoCloseable {
 
     /**
      * Starts the plugin and then opens the session, which tells the host the plugin is ready and its operations.
+     * The plugin's class loader is the context class loader of its {@code start} and {@code stop}, its operations,
+     * its event handlers and its capability calls' callbacks.
      *
      * @param plugin the plugin, freshly created
      * @throws Exception what the plugin's {@link Plugin#start} threw; the session is not opened then
@@ -75,9 +99,14 @@ public final class PluginRuntime implements AutoCloseable {
             throw new IllegalStateException("already started");
         }
         this.plugin = plugin;
-        context = new RuntimeContext(env, host.channel(), grantedCapabilities(), log, executor);
-        plugin.start(context);
-        session = new Session(context.operations(), executor);
+        loader = new PluginLoaderContext(plugin.getClass().getClassLoader());
+        Executor pluginExecutor = loader.executor(executor);
+        context = new RuntimeContext(env, host.channel(), grantedCapabilities(), log, pluginExecutor, loader);
+        loader.call(() -> {
+            plugin.start(context);
+            return null;
+        });
+        session = new Session(context.operations(), pluginExecutor);
         ended = session.open(host.channel());
     }
 
@@ -114,7 +143,10 @@ public final class PluginRuntime implements AutoCloseable {
         stopped = true;
         if (plugin != null && session != null) {
             try {
-                plugin.stop();
+                loader.call(() -> {
+                    plugin.stop();
+                    return null;
+                });
             } catch (Exception | LinkageError e) {
                 log.logger(env.pluginId()).error("stop failed: {}", e.toString(), e);
             }

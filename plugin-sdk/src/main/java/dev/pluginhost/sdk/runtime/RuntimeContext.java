@@ -25,6 +25,7 @@ final class RuntimeContext implements PluginContext {
     private static final Pattern OPERATION_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
     private final RuntimeEnvironment env;
+    /** The host channel for the plugin's own stubs: their callbacks run with the plugin's class loader. */
     private final Channel channel;
     private final Set<String> grants;
     private final PluginLog log;
@@ -34,9 +35,10 @@ final class RuntimeContext implements PluginContext {
     private final PluginHttp http;
     private final Map<String, Operation> operations = new ConcurrentHashMap<>();
 
-    RuntimeContext(RuntimeEnvironment env, Channel channel, Set<String> grants, RemoteLog log, Executor executor) {
+    RuntimeContext(RuntimeEnvironment env, Channel channel, Set<String> grants, RemoteLog log, Executor executor,
+                   PluginLoaderContext loader) {
         this.env = env;
-        this.channel = channel;
+        this.channel = loader.channel(channel);
         this.grants = Set.copyOf(grants);
         this.log = log.logger(env.pluginId());
         this.kv = new RemoteKeyValue(channel);

@@ -15,7 +15,7 @@ import io.grpc.Channel;
 import io.grpc.stub.StreamObserver;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executor;
 
 /**
  * The plugin's side of the session stream: announces readiness, runs each invocation on the operation executor (never
@@ -27,11 +27,11 @@ final class Session implements StreamObserver<HostMessage> {
     enum End { SHUTDOWN, BROKEN }
 
     private final Map<String, Operation> operations;
-    private final ExecutorService executor;
+    private final Executor executor;
     private final CompletableFuture<End> ended = new CompletableFuture<>();
     private StreamObserver<PluginMessage> toHost;
 
-    Session(Map<String, Operation> operations, ExecutorService executor) {
+    Session(Map<String, Operation> operations, Executor executor) {
         this.operations = operations;
         this.executor = executor;
     }

@@ -159,8 +159,8 @@ public final class PluginSandbox {
                     : "errno " + rule.errno() + errnoName(rule.errno());
             String conditions = rule.conditions().isEmpty() ? "-"
                     : rule.conditions().stream().map(PluginSandbox::condition).collect(Collectors.joining(" && "));
-            String reason = imported ? "imported from an OCI profile"
-                    : PolicyReasons.of(rule.syscall()).orElse("(no reason recorded)");
+            String reason = policy.reason(rule.syscall())
+                    .orElse(imported ? "imported from an OCI profile" : "(no reason recorded)");
             rows.add(new String[] {rule.syscall(), action, conditions, reason});
         }
         int[] width = new int[3];

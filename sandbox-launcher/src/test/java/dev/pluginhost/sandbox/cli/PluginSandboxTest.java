@@ -99,9 +99,12 @@ class PluginSandboxTest {
         assertThat(r.out).contains("# libseccomp pseudo-filter code").contains("if ($arch == 3221225534)")
                 .contains("# rules (");
         for (SyscallPolicy.Rule rule : SyscallPolicy.jvmDefault().rules()) {
-            assertThat(PolicyReasons.of(rule.syscall())).as("reason for " + rule.syscall()).isPresent();
+            assertThat(SyscallPolicy.jvmDefault().reason(rule.syscall())).as("reason for " + rule.syscall())
+                    .isPresent();
         }
         assertThat(r.out).doesNotContain("(no reason recorded)");
+        assertThat(r.out.lines().filter(l -> l.startsWith("fchmodat "))).singleElement().asString()
+                .contains("not mediated by Landlock").contains("minimal root");
         assertThat(r.out.lines().filter(l -> l.startsWith("clone3 "))).singleElement().asString()
                 .contains("errno 38 (ENOSYS)").contains("glibc fall back");
         assertThat(r.out.lines().filter(l -> l.startsWith("ioctl "))).hasSize(3)

@@ -32,7 +32,7 @@ import java.util.zip.ZipOutputStream;
  * An honest plugin JVM for the false-alarm matrix. Boot: triggers the JDK's known start-up probes (NIO/libnet,
  * jdk.net.ExtendedSocketOptions, the seed generator's interface enumeration) and loads JNA, prints "BOOTED", then waits until the file {@code args[1]} exists
  * (the test ends the boot phase first). Run: threads, NIO file I/O, zip and jar reading, time zones, SecureRandom,
- * a JNA call and GC pressure; prints "DONE" and exits 0. Usage: HonestMatrixProgram SCRATCH GO_FILE JAR
+ * file modes, times, links and a WatchService, a JNA call and GC pressure; prints "DONE" and exits 0. Usage: HonestMatrixProgram SCRATCH GO_FILE JAR
  */
 public final class HonestMatrixProgram {
 
@@ -115,6 +115,23 @@ public final class HonestMatrixProgram {
         }
         try (JarFile zf = new JarFile(zip.toFile())) {
             zf.getManifest();
+        }
+
+        // What honest code does to its own files (issue 12): modes, times, links, and watching a folder.
+        Path tool = Files.writeString(scratch.resolve("tool.sh"), "#!/bin/sh\n");
+        if (!tool.toFile().setExecutable(true)) { // chmod
+            throw new IllegalStateException("setExecutable refused");
+        }
+        Files.setPosixFilePermissions(tool, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Files.setLastModifiedTime(tool, java.nio.file.attribute.FileTime.fromMillis(1_000_000_000_000L)); // utimensat
+        Files.createLink(scratch.resolve("tool.link"), tool);
+        Files.createSymbolicLink(scratch.resolve("tool.sym"), tool);
+        try (java.nio.file.WatchService watcher = scratch.getFileSystem().newWatchService()) { // inotify
+            scratch.register(watcher, java.nio.file.StandardWatchEventKinds.ENTRY_CREATE);
+            Files.writeString(scratch.resolve("watched.txt"), "x");
+            if (watcher.poll(10, java.util.concurrent.TimeUnit.SECONDS) == null) {
+                throw new IllegalStateException("no WatchService event");
+            }
         }
 
         String time = ZonedDateTime.now(ZoneId.of("America/New_York")).format(DateTimeFormatter.RFC_1123_DATE_TIME)

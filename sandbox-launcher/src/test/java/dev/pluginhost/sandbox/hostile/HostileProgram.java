@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
@@ -43,7 +44,8 @@ public final class HostileProgram {
             "pidfd_getfd", "kcmp", "kill-other", "tgkill-other", "prlimit-other", "proc-environ", "proc-cmdline",
             "proc-mem", "io_uring", "bpf", "perf_event_open", "userfaultfd", "keyctl", "mount", "chroot",
             "seccomp-stacking", "personality", "tiocsti-upper-garbage", "open_by_handle_at", "read-host-file",
-            "write-outside", "env-secrets");
+            "write-outside", "env-secrets", "chmod-outside", "chmod-readonly", "utime-outside", "link-outside",
+            "symlink-outside");
 
     /** The attacks that need a JVM each: success replaces or kills the process, or loads the machine. */
     static final List<String> SOLO = List.of("exec-execve", "exec-memfd", "inherited-fds", "x32-syscall", "int80",
@@ -310,6 +312,35 @@ public final class HostileProgram {
                 Path file = Path.of(conf.get("outside"), "written-by-plugin-" + ProcessHandle.current().pid());
                 Files.writeString(file, "pwned");
                 return ok("wrote " + file);
+            };
+            // ---- what the default policy allows on the plugin's own files (chmod, utime, link, symlink), aimed at
+            // files that are not the plugin's: Landlock, the minimal root and the uid drop must stop them
+            case "chmod-outside" -> () -> {
+                Path dir = Path.of(conf.get("outside"));
+                Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+                return ok("chmod 0777 " + dir);
+            };
+            case "chmod-readonly" -> () -> {
+                Path jar = Path.of(HostileProgram.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+                Set<java.nio.file.attribute.PosixFilePermission> mode = Files.getPosixFilePermissions(jar);
+                Files.setPosixFilePermissions(jar, mode); // same mode: a chmod that changes nothing, if it passes
+                return ok("chmod of the program's own class path " + jar);
+            };
+            case "utime-outside" -> () -> {
+                Path file = Path.of(conf.get("secret"));
+                Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(1_000_000_000_000L));
+                return ok("set the modification time of " + file);
+            };
+            case "link-outside" -> () -> {
+                Path link = scratch().resolve("secret-link-" + ProcessHandle.current().pid());
+                Files.createLink(link, Path.of(conf.get("secret")));
+                return ok("hard link " + link + " to " + conf.get("secret") + ": \"" + Files.readString(link).strip()
+                        + "\"");
+            };
+            case "symlink-outside" -> () -> {
+                Path link = Path.of(conf.get("outside"), "plugin-link-" + ProcessHandle.current().pid());
+                Files.createSymbolicLink(link, Path.of("/"));
+                return ok("symbolic link " + link + " -> /");
             };
             case "env-secrets" -> () -> {
                 String secret = System.getenv("HOST_SECRET");

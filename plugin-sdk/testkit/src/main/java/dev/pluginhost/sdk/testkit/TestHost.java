@@ -40,8 +40,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * to an in-memory implementation of the {@code pluginhost.v1} contract. Grants are enforced as on the real host, so a
  * call the plugin was not granted fails with {@code CapabilityDeniedException} and shows up in {@link #deniedCalls()}.
  *
- * <p>What it does not do: sandboxing. The plugin runs unconfined, in the test's JVM and class loader; a system call
- * the real sandbox forbids succeeds here. The host's own end-to-end tests cover the sandbox.
+ * <p>The plugin runs in the same class-loader arrangement as under the host: its classes in their own loader, which
+ * gets only the SDK's API and the shared libraries (gRPC, protobuf, SLF4J) from the runtime, and which is the context
+ * class loader wherever plugin code runs. So {@link #plugin()} is an instance of a class of that loader, not of the
+ * test's: reach its state through its operations (or reflection), not by a cast to the test's class.
+ *
+ * <p>What it does not do: sandboxing. The plugin runs unconfined, in the test's JVM; a system call the real sandbox
+ * forbids succeeds here. The host's own end-to-end tests cover the sandbox.
  *
  * <p>Usually injected by {@link PluginTest}; to start one by hand:
  * <pre>{@code
@@ -87,7 +92,10 @@ public final class TestHost implements AutoCloseable {
         return state.pluginId;
     }
 
-    /** @return the plugin instance the runtime created, for white-box assertions */
+    /**
+     * @return the plugin instance the runtime created, for white-box assertions: its class was loaded by the plugin's
+     *     own class loader (see the class comment), so a cast to the test's plugin class fails
+     */
     public Plugin plugin() {
         return plugin;
     }
@@ -416,7 +424,9 @@ public final class TestHost implements AutoCloseable {
             }
             Plugin plugin;
             try {
-                plugin = type.getConstructor().newInstance();
+                // As the host does: the plugin's classes in their own loader, which shares only what the runtime
+                // shares; the runtime makes it the context class loader wherever plugin code runs.
+                plugin = PluginRuntime.instantiate(PluginLoaders.of(type), type.getName());
                 runtime.start(plugin);
             } catch (InvocationTargetException e) {
                 runtime.close();

@@ -73,7 +73,14 @@ class RuntimeJarTest {
                 RuntimeEnvironment.DATA_DIR, work.toString()));
         Process process = child.start();
         try {
-            assertThat(state.ready.get(30, TimeUnit.SECONDS)).containsExactly("log", "see");
+            java.util.List<String> ready;
+            try {
+                ready = state.ready.get(30, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new AssertionError("not ready within 30 s; plugin JVM alive: " + process.isAlive()
+                        + "; its output:\n" + Files.readString(work.resolve("plugin.out")), e);
+            }
+            assertThat(ready).containsExactly("log", "see");
 
             @SuppressWarnings("unchecked")
             Map<String, String> seen = Json.read(invoke(state, "see", "").getReply().getPayload()

@@ -1,0 +1,58 @@
+package dev.pluginhost.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.pluginhost.host.fixtures.TestPluginJar;
+import dev.pluginhost.host.fixtures.VersionedPlugin;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Configuration and launch errors no retry can fix, against the real packaged host: an allowance that would break
+ * the isolation stops the host before it starts anything, naming the property and the call; a data folder the plugin
+ * JVM's uid cannot reach fails the plugin on its first attempt, without restarts or quarantine.
+ */
+class LaunchErrorsIT {
+
+    @TempDir
+    Path work;
+
+    @Test
+    void anAllowanceThatWouldBreakTheIsolationStopsTheHost() throws Exception {
+        Path plugins = Files.createDirectories(work.resolve("plugins"));
+        TestPluginJar.write(plugins, "alpha.jar", "alpha", "1", VersionedPlugin.class, "log");
+        try (HostProcess host = HostProcess.start(work, plugins, "--plugins.sandbox.allow.alpha=chmod,execve")) {
+            Integer exit = host.awaitExit(Duration.ofSeconds(240));
+            assertThat(exit).as("the host refuses to start; log:%n%s", host.log()).isNotNull().isNotZero();
+            assertThat(host.log()).contains("plugins.sandbox.allow.alpha lists 'execve', which no plugin may be"
+                    + " allowed: it runs another program");
+        }
+    }
+
+    @Test
+    void aDataFolderThePluginCannotReachFailsAtOnceWithoutRestarts() throws Exception {
+        Path plugins = Files.createDirectories(work.resolve("plugins"));
+        // HostProcess puts plugins.data-dir at work/data: make that folder the host's alone (not traversable).
+        Path data = Files.createDirectories(work.resolve("data"));
+        Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
+        TestPluginJar.write(plugins, "alpha.jar", "alpha", "1", VersionedPlugin.class, "log");
+        try (HostProcess host = HostProcess.start(work, plugins)) {
+            await().atMost(Duration.ofSeconds(240)).ignoreExceptions().until(() ->
+                    host.plugin("alpha").get("state").asString().equals("failed"));
+            // Past the first restart's backoff (plugins.supervision.initial-backoff, 1 s, up to 1.5 s with jitter).
+            Thread.sleep(4_000);
+            JsonNode alpha = host.plugin("alpha");
+            assertThat(alpha.get("state").asString()).as(alpha.toString()).isEqualTo("failed");
+            assertThat(alpha.get("restarts").asInt()).as(alpha.toString()).isZero();
+            assertThat(alpha.get("lastError").asString()).contains("cannot reach").contains(data.toString())
+                    .contains("not retried").doesNotContain("restart 1");
+            assertThat(host.log()).doesNotContain("quarantined");
+        }
+    }
+}
