@@ -301,19 +301,10 @@ public final class PluginManager implements AutoCloseable {
             instance.layers(process.layers());
             metrics.isolation(instance);
             isolation.report(id, process.layers());
+            // Still in the boot phase: no plugin code has run. No retry can add a layer the machine lacks.
             Optional<String> refused = isolation.refusal(process.layers());
             if (refused.isPresent()) {
-                // Still in the boot phase: no plugin code has run. No retry can add a layer the machine lacks.
-                launch.stopping = true;
-                launch.release();
-                log.error("plugin {}: {}", id, refused.get());
-                if (replacement) {
-                    instance.candidate(null);
-                    rejections.put(descriptor.jar(), new Rejection(descriptor.jar(), refused.get(), Instant.now()));
-                } else {
-                    instance.transition(PluginState.FAILED, refused.get());
-                }
-                return;
+                throw new PermanentLaunchException(refused.get());
             }
             List<String> operations = launch.ready.get(properties.getStartTimeout().toMillis(),
                     TimeUnit.MILLISECONDS);
