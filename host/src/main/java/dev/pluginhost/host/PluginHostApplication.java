@@ -28,7 +28,15 @@ public class PluginHostApplication {
         // Defaults live here, not in an application.properties, so an application embedding the host keeps its own.
         app.setDefaultProperties(Map.ofEntries(
                 Map.entry("management.endpoints.web.exposure.include", "health,info,prometheus,metrics"),
-                Map.entry("management.endpoint.health.show-details", "always"),
+                // Anonymous probes see the status; details (plugins, sandbox layers) need credentials.
+                Map.entry("management.endpoint.health.show-details", "when-authorized"),
+                Map.entry("management.endpoint.health.probes.enabled", "true"),
+                // Only this machine reaches the API until the operator says otherwise (server.address=0.0.0.0).
+                Map.entry("server.address", "127.0.0.1"),
+                // One password user, an OPERATOR; with no spring.security.user.password Spring Boot generates the
+                // password at every start and logs it ("Using generated security password"). Never open.
+                Map.entry("spring.security.user.name", "operator"),
+                Map.entry("spring.security.user.roles", "OPERATOR"),
                 Map.entry("spring.mvc.problemdetails.enabled", "true"),
                 Map.entry("management.info.env.enabled", "true"),
                 // A failed plugin degrades the host; it does not take it down.
