@@ -46,6 +46,9 @@ public class PluginHostApplication {
                 Map.entry("management.metrics.enable.jvm.compilation.time", "false"),
                 Map.entry("management.metrics.enable.process.cpu.time", "false"),
                 Map.entry("management.metrics.enable.system.cpu.count", "false"),
+                // Spring Security's observations time every filter of the chain under names promtool rejects
+                // (camelCase filter names, no help text); plugin_api_actions_total counts the API's calls instead.
+                Map.entry("management.observations.enable.spring.security", "false"),
                 Map.entry("logging.pattern.level", "%5p [%X{plugin:-host}]"),
                 // gRPC sets SO_KEEPALIVE on every accepted channel; a Unix socket has no such option, and Netty says
                 // so once per plugin connection.
