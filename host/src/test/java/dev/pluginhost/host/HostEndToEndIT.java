@@ -115,16 +115,27 @@ class HostEndToEndIT {
                 assertThat(host.log()).containsPattern("\\[hello\\].*greeting Ada"));
     }
 
-    /** The README's tour, to the letter: curl -d sends a form content type, and the plugin still gets the JSON. */
+    /**
+     * The README's tour, to the letter: its greet command, read from the README, with the password it tells the reader
+     * to put in PLUGINHOST_PASSWORD. curl -d sends a form content type, and the plugin still gets the JSON.
+     */
     @Test
     @Order(2)
     void greetAnswersTheReadmeCurlCommand() throws Exception {
-        Process curl = new ProcessBuilder("curl", "-s", "-XPOST",
-                "localhost:" + host.port() + "/api/plugins/hello/invoke/greet", "-d", "{\"name\":\"Ada\"}")
-                .redirectErrorStream(true).start();
+        List<String> readme = Files.readAllLines(Path.of(System.getProperty("repo.dir", "..")).resolve("README.md"));
+        int line = 0;
+        while (!(readme.get(line).startsWith("curl ") && readme.get(line).contains("/invoke/greet"))) {
+            line++;
+        }
+        String command = readme.get(line).replace("localhost:8080", "localhost:" + host.port());
+        String expected = readme.get(line + 1).substring(2);
+        ProcessBuilder bash = new ProcessBuilder("bash", "-c", command).redirectErrorStream(true);
+        bash.environment().put("PLUGINHOST_PASSWORD", host.password());
+        Process curl = bash.start();
         String answer = new String(curl.getInputStream().readAllBytes());
         assertThat(curl.waitFor()).as(answer).isZero();
-        assertThat(answer).isEqualTo("{\"greeting\":\"Hello, Ada!\"}");
+        assertThat(command).contains("-u \"operator:$PLUGINHOST_PASSWORD\"");
+        assertThat(answer).isEqualTo(expected).isEqualTo("{\"greeting\":\"Hello, Ada!\"}");
     }
 
     @Test

@@ -11,6 +11,10 @@ import dev.pluginhost.host.lifecycle.PluginNotRunningException;
 import dev.pluginhost.sandbox.Violation;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.net.URI;
 import java.time.Instant;
 import java.util.List;
@@ -18,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
@@ -27,6 +32,11 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /** The management API under {@code /api}; errors are RFC 9457 problem details. */
 @RestController
@@ -123,10 +133,7 @@ public class PluginController {
 
     private static ResponseEntity<?> answer(String id, String operation, InvocationResult result) {
         if (result.hasReply()) {
-            String type = result.getReply().getContentType();
-            return ResponseEntity.ok()
-                    .contentType(MediaType.parseMediaType(type.isEmpty() ? "application/octet-stream" : type))
-                    .body(result.getReply().getPayload().toByteArray());
+            return reply(result.getReply().getContentType(), result.getReply().getPayload().toByteArray());
         }
         Failure failure = result.getFailure();
         HttpStatus status = switch (failure.getCode()) {
@@ -141,6 +148,60 @@ public class PluginController {
         problem.setProperty("plugin", id);
         problem.setProperty("operation", operation);
         return ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
+    }
+
+    /** Reads a plugin's JSON exactly: decimals stay as written, not rounded through double. */
+    private static final JsonMapper PLUGIN_JSON = JsonMapper.builder()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
+
+    /**
+     * The plugin's reply, as JSON the host wrote: the management API's origin never serves a plugin's bytes under a
+     * type the plugin chose (a plugin answering {@code text/html} would otherwise put its page on this origin).
+     * JSON is parsed and written again; anything else is wrapped: its declared type as a string, its bytes as text
+     * (UTF-8) or base64. No payload: 204.
+     */
+    static ResponseEntity<?> reply(String type, byte[] payload) {
+        if (payload.length == 0) {
+            return ResponseEntity.noContent().header("X-Content-Type-Options", "nosniff").build();
+        }
+        JsonNode json = isJson(type) ? parse(payload) : null;
+        if (json == null) {
+            ObjectNode wrapped = PLUGIN_JSON.createObjectNode().put("contentType", type);
+            String text = utf8(payload);
+            if (text != null) {
+                wrapped.put("text", text);
+            } else {
+                wrapped.put("base64", Base64.getEncoder().encodeToString(payload));
+            }
+            json = wrapped;
+        }
+        return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).header("X-Content-Type-Options", "nosniff")
+                .body(PLUGIN_JSON.writeValueAsBytes(json));
+    }
+
+    private static boolean isJson(String type) {
+        try {
+            MediaType media = MediaType.parseMediaType(type);
+            return media.isCompatibleWith(MediaType.APPLICATION_JSON) || media.getSubtype().endsWith("+json");
+        } catch (InvalidMediaTypeException e) {
+            return false;
+        }
+    }
+
+    private static JsonNode parse(byte[] payload) {
+        try {
+            return PLUGIN_JSON.readTree(payload);
+        } catch (JacksonException e) {
+            return null; // declared JSON but is not: wrapped like any other bytes
+        }
+    }
+
+    private static String utf8(byte[] payload) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(payload)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
     }
 
     @ExceptionHandler(PluginNotFoundException.class)
