@@ -107,7 +107,7 @@ public final class SandboxLauncher {
      * The launcher's rule for a v2 cgroup named {@code host} whose parent passes controllers down: a launcher moved
      * the host there (the no-internal-processes rule, cgroups.c), and the plugins' cgroups are under the parent.
      */
-    private static Path v2HostLeafParent(Path cgroup, boolean v2) {
+    static Path v2HostLeafParent(Path cgroup, boolean v2) {
         try {
             if (v2 && cgroup.getFileName() != null && cgroup.getFileName().toString().equals("host")
                     && !Files.readString(cgroup.resolveSibling("cgroup.subtree_control")).isBlank()) {

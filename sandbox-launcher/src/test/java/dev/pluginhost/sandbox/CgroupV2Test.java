@@ -1,6 +1,7 @@
 package dev.pluginhost.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pluginhost.sandbox.TestJvm.Lines;
 import java.io.IOException;
@@ -24,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * kernel answers. It offers no memory/pids/cpu controllers here (they are on cgroup v1), so the limits, the move of
  * the root's processes into its "host" leaf and the child's join are not exercised against the kernel here; the
  * tests say so in their output ("not available here") and check the launcher reports exactly that and touches
- * nothing. On a machine whose cgroup2 offers them, the same test checks the limits for real;</li>
+ * nothing. On a machine whose cgroup2 offers them, the same test checks the limits for real. The kernel's
+ * no-internal-processes rule itself (EBUSY) is shown here with hugetlb, its one v2 controller;</li>
  * <li>a prepared tree: a plain directory laid out like a delegated cgroup2 cgroup. The launcher sees it is not a
  * cgroup2 filesystem (statfs), writes the same files (created, appended, so every write stays visible) and reports
  * the layer inactive ("dry run"); the tests check which files hold what. A plain file cannot answer EBUSY: the
@@ -190,6 +192,54 @@ class CgroupV2Test {
         Run r = launch(d, LayerMode.REQUIRED);
         assertThat(r.exit.exitCode()).as(r.stderr).isEqualTo(125); // the program never ran
         assertThat(r.stderr).contains("plugin-launcher: cgroup-memory: dry run: " + d + " is not a cgroup2 filesystem");
+    }
+
+    @Test
+    void theHostsSweepLooksForStaleCgroupsUnderTheParentOfTheHostLeaf() throws Exception {
+        // The host JVM moved into <root>/host by a launcher: its own v2 cgroup is host, the plugins' are under root.
+        Path root = preparedCgroup("memory pids", "", false);
+        Path host = Files.createDirectories(root.resolve("host"));
+        assertThat(SandboxLauncher.v2HostLeafParent(host, true)).as("root passes nothing down yet").isEqualTo(host);
+        Files.writeString(root.resolve("cgroup.subtree_control"), "memory pids\n");
+        assertThat(SandboxLauncher.v2HostLeafParent(host, true)).isEqualTo(root);
+        assertThat(SandboxLauncher.v2HostLeafParent(host, false)).as("v1: no such rule").isEqualTo(host);
+    }
+
+    /**
+     * The premise of the move, on this kernel: a non-root cgroup holding a process cannot enable a controller for its
+     * children (EBUSY); once the process is in a leaf it can. Shown with hugetlb, the only controller this machine's
+     * cgroup2 has (enabled in its root for the test and disabled after): the launcher itself asks for memory and pids,
+     * which are not here, so this checks the kernel's rule, not the launcher's code.
+     */
+    @Test
+    void theKernelRefusesControllersBelowACgroupHoldingProcessesUntilTheyAreMovedToALeaf() throws Exception {
+        Path d = realCgroup();
+        Path rootControl = UNIFIED.resolve("cgroup.subtree_control");
+        if (!Files.readString(UNIFIED.resolve("cgroup.controllers")).contains("hugetlb")) {
+            System.out.println("not available here: the cgroup2 root offers no controller to show the rule with");
+            return;
+        }
+        boolean enabledHere = !Files.readString(rootControl).contains("hugetlb");
+        Process sleeper = new ProcessBuilder("sleep", "60").start();
+        try {
+            Files.writeString(rootControl, "+hugetlb");
+            Files.writeString(d.resolve("cgroup.procs"), Long.toString(sleeper.pid()));
+            assertThatThrownBy(() -> Files.writeString(d.resolve("cgroup.subtree_control"), "+hugetlb"))
+                    .isInstanceOf(IOException.class).hasMessageContaining("busy");
+            Path leaf = Files.createDirectory(d.resolve("host"));
+            Files.writeString(leaf.resolve("cgroup.procs"), Long.toString(sleeper.pid()));
+            Files.writeString(d.resolve("cgroup.subtree_control"), "+hugetlb");
+            assertThat(Files.readString(d.resolve("cgroup.subtree_control")).strip()).isEqualTo("hugetlb");
+        } finally {
+            sleeper.destroyForcibly().waitFor();
+            Thread.sleep(100); // the cgroup empties shortly after the reap
+            Files.writeString(d.resolve("cgroup.subtree_control"), "-hugetlb");
+            if (enabledHere) {
+                removeRealCgroups();
+                realCgroups.clear();
+                Files.writeString(rootControl, "-hugetlb");
+            }
+        }
     }
 
     /** A child of this machine's cgroup2 mount, removed after the test. */
