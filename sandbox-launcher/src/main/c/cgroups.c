@@ -261,7 +261,7 @@ static bool v2_check_delegated(const char *root, char *reason)
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         char path[PATH_MAX + 32], owner[64];
         snprintf(path, sizeof(path), "%s%s", root, files[i]);
-        if (access(path, W_OK) == 0)
+        if (faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) == 0) /* the uid the writes will run as */
             continue;
         if (errno == EROFS) {
             snprintf(reason, 300, "cgroup v2 at %s is read-only (a container needs a writable cgroupfs: cgroup v2 "
