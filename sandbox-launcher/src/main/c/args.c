@@ -14,8 +14,10 @@
  *   --landlock: path rules (landlock.c); --ro/--rw imply "required" unless --landlock is given.
  *   --minimal-root: a fresh root holding only the --ro/--rw paths (rootfs.c); needs a mount namespace.
  *   --rw PATH may name a socket (the plugin's own host socket): bound onto an empty file in the minimal root.
- *                   [--memory BYTES] [--pids N] [--cgroups auto|required]
+ *                   [--memory BYTES] [--pids N] [--cgroups auto|required] [--cgroup-root PATH]
  *   --memory/--pids: cgroup limits (cgroups.c), required unless --cgroups auto.
+ *   --cgroup-root PATH: the cgroup v2 directory to create the plugins' cgroups under (a delegated one), instead of
+ *                 the launcher's own; no v1 fallback. Not a cgroup2 filesystem: a dry run, reported inactive.
  *   --rlimit: NAME is core, nofile, fsize, as or cpu; VALUE a number or "unlimited" (defaults in rlimits.c).
  *   --boot-phase: until one byte arrives on --host-fd, every notified call is refused with EPERM and reported with
  *                 "phase":"boot" whatever --mode says (only trusted code runs then; see supervisor.c).
@@ -40,6 +42,7 @@ static _Noreturn void usage(const char *problem)
             "       [--unshare user,pid,net,ipc,uts,mount] [--namespaces auto] [--uid N] [--gid N]\n"
             "       [--landlock off|auto|required] [--ro PATH]... [--rw PATH]... [--minimal-root auto|required]\n"
             "       [--tcp-connect PORT] [--memory BYTES] [--pids N] [--cgroups auto|required]\n"
+            "       [--cgroup-root PATH]\n"
             "       -- /abs/path/to/program [ARGS...]\n",
             problem);
     exit(EXIT_USAGE);
@@ -198,6 +201,10 @@ void parse_args(int argc, char **argv, struct config *cfg)
                 cfg->cgroups = LAYER_REQUIRED;
             else
                 usage("--cgroups wants auto or required");
+        } else if (strcmp(opt, "--cgroup-root") == 0) {
+            if (value[0] != '/')
+                usage("--cgroup-root wants an absolute path");
+            cfg->cgroup_root = value;
         } else if (strcmp(opt, "--chdir") == 0) {
             cfg->chdir_path = value;
         } else {

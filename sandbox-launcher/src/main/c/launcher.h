@@ -70,6 +70,7 @@ struct config {
     enum layer_mode cgroups;      /* REQUIRED once --memory or --pids is given, unless --cgroups auto */
     unsigned long long memory_limit; /* --memory BYTES, 0: none */
     unsigned long long pids_limit;   /* --pids N, 0: none */
+    const char *cgroup_root;      /* --cgroup-root: the delegated cgroup v2 directory; NULL: the launcher's own */
     const char *ro_paths[MAX_PATHS]; /* --ro: read and execute */
     size_t ro_count;
     const char *rw_paths[MAX_PATHS]; /* --rw: read and write */

@@ -44,6 +44,7 @@ public final class LaunchSpec {
     private final long memoryLimit;
     private final int pidsLimit;
     private final LayerMode cgroups;
+    private final Path cgroupRoot;
     private final LayerMode minimalRoot;
     private final int tcpConnectPort;
 
@@ -68,6 +69,7 @@ public final class LaunchSpec {
         this.memoryLimit = b.memoryLimit;
         this.pidsLimit = b.pidsLimit;
         this.cgroups = b.cgroups;
+        this.cgroupRoot = b.cgroupRoot;
         this.minimalRoot = b.minimalRoot;
         this.tcpConnectPort = b.tcpConnectPort;
     }
@@ -112,6 +114,15 @@ public final class LaunchSpec {
      */
     public LayerMode cgroups() {
         return cgroups;
+    }
+
+    /**
+     * The cgroup v2 directory the program's cgroup is created under ({@code <root>/pluginhost/<launcher pid>}), a
+     * delegated one; empty for the launcher's own cgroup (v2, else the v1 memory/pids hierarchies). A directory that
+     * is not on a cgroup2 filesystem gets the same writes as plain files and the layer reported inactive: a dry run.
+     */
+    public Optional<Path> cgroupRoot() {
+        return Optional.ofNullable(cgroupRoot);
     }
 
     /**
@@ -264,6 +275,7 @@ public final class LaunchSpec {
         private long memoryLimit;
         private int pidsLimit;
         private LayerMode cgroups = LayerMode.REQUIRED;
+        private Path cgroupRoot;
         private LayerMode minimalRoot = LayerMode.OFF;
         private int tcpConnectPort;
 
@@ -300,6 +312,15 @@ public final class LaunchSpec {
                 throw new IllegalArgumentException("negative pids limit: " + tasks);
             }
             this.pidsLimit = tasks;
+            return this;
+        }
+
+        /** See {@link LaunchSpec#cgroupRoot()}: an absolute path. */
+        public Builder cgroupRoot(Path root) {
+            if (!Objects.requireNonNull(root, "root").isAbsolute()) {
+                throw new IllegalArgumentException("cgroup root is not an absolute path: " + root);
+            }
+            this.cgroupRoot = root;
             return this;
         }
 

@@ -103,6 +103,22 @@ public final class SandboxLauncher {
         return List.copyOf(removed);
     }
 
+    /**
+     * The launcher's rule for a v2 cgroup named {@code host} whose parent passes controllers down: a launcher moved
+     * the host there (the no-internal-processes rule, cgroups.c), and the plugins' cgroups are under the parent.
+     */
+    static Path v2HostLeafParent(Path cgroup, boolean v2) {
+        try {
+            if (v2 && cgroup.getFileName() != null && cgroup.getFileName().toString().equals("host")
+                    && !Files.readString(cgroup.resolveSibling("cgroup.subtree_control")).isBlank()) {
+                return cgroup.getParent();
+            }
+        } catch (IOException e) {
+            // not one this layer set up
+        }
+        return cgroup;
+    }
+
     /** This process's cgroups where the launcher puts its own: v2, and the v1 memory and pids hierarchies. */
     static List<Path> ownCgroups() {
         List<Path> bases = new ArrayList<>();
@@ -137,7 +153,7 @@ public final class SandboxLauncher {
                     if (!root.equals("/") && rel.startsWith(root)) {
                         rel = rel.substring(root.length());
                     }
-                    bases.add(Path.of(head[4] + (rel.equals("/") ? "" : rel)));
+                    bases.add(v2HostLeafParent(Path.of(head[4] + (rel.equals("/") ? "" : rel)), controller == null));
                     break;
                 }
             }
@@ -382,6 +398,7 @@ public final class SandboxLauncher {
                 cmd.addAll(List.of("--pids", Integer.toString(spec.pidsLimit())));
             }
             cmd.addAll(List.of("--cgroups", spec.cgroups() == LayerMode.REQUIRED ? "required" : "auto"));
+            spec.cgroupRoot().ifPresent(root -> cmd.addAll(List.of("--cgroup-root", root.toString())));
         }
         if (spec.bootPhase()) {
             cmd.add("--boot-phase");
