@@ -318,9 +318,11 @@ public final class PluginManager implements AutoCloseable {
             }
         } catch (Exception e) {
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-            String reason = (cause instanceof TimeoutException
+            String reason = cause instanceof TimeoutException
                     ? "not ready within plugins.start-timeout (" + properties.getStartTimeout() + ")"
-                    : "failed to start: " + cause.getMessage()) + lastOutput(instance);
+                    : "failed to start: " + cause.getMessage();
+            String output = lastOutput(instance);
+            reason += reason.endsWith(output) ? "" : output; // an exit's reason carries the output already
             launch.stopping = true;
             launch.release();
             if (replacement) {
