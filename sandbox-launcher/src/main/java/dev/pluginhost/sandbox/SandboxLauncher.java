@@ -55,7 +55,7 @@ public final class SandboxLauncher {
      */
     public SandboxLauncher(Path workDir) throws IOException {
         Platform.check();
-        Path parent = workDir.toAbsolutePath();
+        Path parent = Files.createDirectories(workDir.toAbsolutePath()); // the caller's folder: left as it is
         removeStaleFolders(parent);
         this.workDir = Files.createTempDirectory(parent, FOLDER_PREFIX,
                 PosixFilePermissions.asFileAttribute(OWNER_ONLY));
