@@ -103,15 +103,20 @@ public final class SafeFiles {
         List<Path> names = new ArrayList<>();
         dir.forEach(p -> names.add(p.getFileName()));
         for (Path name : names) {
-            PosixFileAttributes attributes = dir.getFileAttributeView(name, PosixFileAttributeView.class,
-                    LinkOption.NOFOLLOW_LINKS).readAttributes();
-            if (attributes.isDirectory()) {
-                try (SecureDirectoryStream<Path> child = dir.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS)) {
-                    empty(child);
+            try {
+                PosixFileAttributes attributes = dir.getFileAttributeView(name, PosixFileAttributeView.class,
+                        LinkOption.NOFOLLOW_LINKS).readAttributes();
+                if (attributes.isDirectory()) {
+                    try (SecureDirectoryStream<Path> child = dir.newDirectoryStream(name,
+                            LinkOption.NOFOLLOW_LINKS)) {
+                        empty(child);
+                    }
+                    dir.deleteDirectory(name);
+                } else {
+                    dir.deleteFile(name);
                 }
-                dir.deleteDirectory(name);
-            } else {
-                dir.deleteFile(name);
+            } catch (NoSuchFileException e) {
+                // removed meanwhile: what we wanted
             }
         }
     }

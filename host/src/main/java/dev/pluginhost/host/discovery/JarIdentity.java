@@ -82,7 +82,7 @@ public record JarIdentity(String digest, List<List<X509Certificate>> signers, St
         }
         if (common == null) {
             common = Map.of();
-            unsigned = "it has no entries";
+            unsigned = "it holds no files besides its manifest";
         }
         return new JarIdentity(digest, new ArrayList<>(common.values()), common.isEmpty() ? unsigned : null);
     }
@@ -106,9 +106,15 @@ public record JarIdentity(String digest, List<List<X509Certificate>> signers, St
         return signers;
     }
 
-    /** The files jarsigner adds and does not sign: META-INF/*.SF, *.RSA, *.DSA, *.EC, SIG-*. */
+    /**
+     * The manifest (which the signature file covers as a whole) and the files jarsigner adds and does not sign:
+     * META-INF/*.SF, *.RSA, *.DSA, *.EC, SIG-*.
+     */
     static boolean isSignatureFile(String name) {
         String upper = name.toUpperCase(Locale.ROOT);
+        if (upper.equals(JarFile.MANIFEST_NAME)) {
+            return true;
+        }
         if (!upper.startsWith("META-INF/") || upper.indexOf('/', "META-INF/".length()) >= 0) {
             return false;
         }
