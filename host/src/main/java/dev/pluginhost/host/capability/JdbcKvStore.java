@@ -162,12 +162,12 @@ public final class JdbcKvStore implements KvStore {
         Path parent = dir.getParent();
         if (!Files.exists(parent, LinkOption.NOFOLLOW_LINKS)) {
             Files.createDirectories(parent.getParent());
-            SafeFiles.directory(parent, PosixFilePermissions.fromString("rwx--x--x"));
         }
         try {
+            SafeFiles.directory(parent, PosixFilePermissions.fromString("rwx--x--x"));
             return SafeFiles.directory(dir, SafeFiles.OWNER_ONLY);
         } catch (IOException e) {
-            throw new IOException("the kv store's folder under plugins.data-dir: " + e.getMessage(), e);
+            throw new IOException("plugins.data-dir (the kv store's folder): " + e.getMessage(), e);
         }
     }
 
