@@ -41,7 +41,7 @@ class PluginIdentityIT {
     private HostProcess start(String... extra) throws IOException {
         List<String> args = new ArrayList<>(List.of("--plugins.grants.weather=log,config,kv",
                 "--plugins.config.weather.api-key=" + SECRET, "--plugins.run-dir=" + work.resolve("run"),
-                "--plugins.watch-settle=200ms"));
+                "--plugins.watch-settle=200ms", "--plugins.start-timeout=120s"));
         args.addAll(List.of(extra));
         return HostProcess.start(work, plugins, args.toArray(String[]::new));
     }
@@ -68,7 +68,7 @@ class PluginIdentityIT {
 
             // The spoof goes: the one jar left gets the id.
             Files.delete(plugins.resolve("aaa-spoof.jar"));
-            JsonNode running = awaitRunning(host, "weather");
+            JsonNode running = awaitRunning(host, "weather", "weather.jar");
             assertThat(running.get("jar").asString()).isEqualTo("weather.jar");
             assertThat(running.get("digest").asString()).isEqualTo(sha256(plugins.resolve("weather.jar")));
             assertThat(config(host)).isEqualTo(SECRET);
@@ -106,7 +106,7 @@ class PluginIdentityIT {
         weatherJar("aaa-spoof.jar", "6.6.6");
         String pin = sha256(real);
         try (HostProcess host = start("--plugins.identity.pins.weather=" + pin)) {
-            JsonNode running = awaitRunning(host, "weather");
+            JsonNode running = awaitRunning(host, "weather", "weather.jar");
             assertThat(running.get("jar").asString()).isEqualTo("weather.jar");
             assertThat(running.get("digest").asString()).isEqualTo(pin);
             assertThat(running.get("signer").isNull()).isTrue();
@@ -188,7 +188,7 @@ class PluginIdentityIT {
         try (HostProcess host = start("--plugins.identity.pins.weather=signer:acme",
                 "--plugins.identity.trust-store.path=" + trustStore,
                 "--plugins.identity.trust-store.password=trustpass")) {
-            JsonNode running = awaitRunning(host, "weather");
+            JsonNode running = awaitRunning(host, "weather", "weather.jar");
             assertThat(running.get("jar").asString()).isEqualTo("weather.jar");
             assertThat(running.get("signer").asString()).isEqualTo("CN=Acme Plugins,O=Acme");
             assertThat(config(host)).isEqualTo(SECRET);
@@ -197,14 +197,23 @@ class PluginIdentityIT {
         }
     }
 
-    private static JsonNode awaitRunning(HostProcess host, String id) {
-        await().atMost(START).ignoreExceptions().until(() -> host.plugin(id).get("state").asString()
-                .equals("running"));
+    /**
+     * Waits until the plugin runs, first checking which jar has its id. The failure message carries the plugin's
+     * last error and the host's log.
+     */
+    private static JsonNode awaitRunning(HostProcess host, String id, String jar) throws Exception {
         try {
-            return host.json("/api/plugins/" + id);
-        } catch (IOException | InterruptedException e) {
-            throw new IllegalStateException(e);
+            await().atMost(START).ignoreExceptions().until(() -> host.plugin(id) != null);
+            assertThat(host.plugin(id).get("jar").asString()).as("the jar that has the id '%s'", id).isEqualTo(jar);
+            await().atMost(START).ignoreExceptions().until(() -> host.plugin(id).get("state").asString()
+                    .equals("running"));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            JsonNode plugin = host.plugin(id);
+            String log = host.log();
+            throw new AssertionError("plugin " + id + " not running: " + plugin + "\nhost log (end):\n"
+                    + log.substring(Math.max(0, log.length() - 6000)), e);
         }
+        return host.json("/api/plugins/" + id);
     }
 
     private static String config(HostProcess host) throws Exception {
