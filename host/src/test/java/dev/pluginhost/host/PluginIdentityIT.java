@@ -197,6 +197,28 @@ class PluginIdentityIT {
         }
     }
 
+    @Test
+    void aRunFolderThatIsALinkOrSomeoneElsesIsRefused() throws Exception {
+        plugins = Files.createDirectories(work.resolve("plugins"));
+        Path elsewhere = Files.createDirectories(work.resolve("elsewhere"));
+        Path link = Files.createSymbolicLink(work.resolve("run-link"), elsewhere);
+        try (HostProcess host = HostProcess.start(work, plugins, "--plugins.run-dir=" + link)) {
+            await().atMost(START).until(() -> !host.isAlive());
+            assertThat(host.log()).contains("plugins.run-dir: " + link + " is a symbolic link: refusing to use it");
+        }
+        try (Stream<Path> files = Files.list(elsewhere)) {
+            assertThat(files).as("nothing written through the link").isEmpty();
+        }
+        if (uid() == 0) {
+            Path theirs = Files.createDirectories(work.resolve("run-theirs"));
+            Files.setAttribute(theirs, "unix:uid", 1001);
+            try (HostProcess host = HostProcess.start(work, plugins, "--plugins.run-dir=" + theirs)) {
+                await().atMost(START).until(() -> !host.isAlive());
+                assertThat(host.log()).contains("plugins.run-dir: " + theirs + " is owned by uid 1001, not by uid 0");
+            }
+        }
+    }
+
     /**
      * Waits until the plugin runs, first checking which jar has its id. The failure message carries the plugin's
      * last error and the host's log.
