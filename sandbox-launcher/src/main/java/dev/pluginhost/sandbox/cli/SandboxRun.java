@@ -3,6 +3,7 @@ package dev.pluginhost.sandbox.cli;
 import dev.pluginhost.sandbox.ExitStatus;
 import dev.pluginhost.sandbox.LaunchSpec;
 import dev.pluginhost.sandbox.PluginIsolation;
+import dev.pluginhost.sandbox.SafeFiles;
 import dev.pluginhost.sandbox.SandboxLauncher;
 import dev.pluginhost.sandbox.SandboxListener;
 import dev.pluginhost.sandbox.SandboxedProcess;
@@ -17,13 +18,13 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
-import java.util.stream.Stream;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code plugin-sandbox run}: one command under the plugin sandbox. The command gets what a plugin gets — the policy
@@ -59,16 +60,20 @@ final class SandboxRun {
     }
 
     int run() throws IOException {
+        // Both folders are made like mkdtemp (new random name, 0700, this user's) in java.io.tmpdir, never reused:
+        // another user cannot plant them, and every user (and every run) gets its own.
         Path workRoot = Path.of(System.getProperty("java.io.tmpdir"));
         Path tmp = Files.createTempDirectory(workRoot, "plugin-sandbox-",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        BufferedWriter events = options.events == null ? null
-                : Files.newBufferedWriter(options.events, StandardCharsets.UTF_8);
+                PosixFilePermissions.asFileAttribute(SafeFiles.OWNER_ONLY));
+        BufferedWriter events = null;
+        SandboxLauncher launcher = null;
+        Thread hook = null;
         try {
-            SandboxLauncher launcher = new SandboxLauncher(workRoot);
+            events = options.events == null ? null : Files.newBufferedWriter(options.events, StandardCharsets.UTF_8);
+            launcher = new SandboxLauncher(workRoot);
             if (launcher.childUid() >= 0) { // a root launcher drops the program to this uid: it must own its tmp
-                Files.setAttribute(tmp, "unix:uid", launcher.childUid());
-                Files.setAttribute(tmp, "unix:gid", launcher.childGid());
+                Files.setAttribute(tmp, "unix:uid", launcher.childUid(), LinkOption.NOFOLLOW_LINKS);
+                Files.setAttribute(tmp, "unix:gid", launcher.childGid(), LinkOption.NOFOLLOW_LINKS);
             }
             LaunchSpec spec = PluginIsolation.builder(List.of(tmp))
                     .command(options.command)
@@ -81,8 +86,19 @@ final class SandboxRun {
                     .build();
             Listener listener = new Listener(events);
             SandboxedProcess process = launcher.launch(spec, listener);
-            Thread hook = new Thread(process::kill, "plugin-sandbox-stop");
-            Runtime.getRuntime().addShutdownHook(hook); // Ctrl-C / SIGTERM end the program too
+            SandboxLauncher started = launcher;
+            // Ctrl-C / SIGTERM end the program too, and remove the folders (the finally below does not run then).
+            hook = new Thread(() -> {
+                process.kill();
+                try {
+                    process.onExit().get(2, TimeUnit.SECONDS);
+                } catch (Exception ex) {
+                    // removed anyway; a later run removes what is left
+                }
+                started.close();
+                deleteRecursively(tmp);
+            }, "plugin-sandbox-stop");
+            Runtime.getRuntime().addShutdownHook(hook);
             Thread o = pump(process.stdout(), System.out);
             Thread e = pump(process.stderr(), System.err);
             ExitStatus status;
@@ -97,15 +113,20 @@ final class SandboxRun {
             } catch (ExecutionException ex) {
                 throw new IOException("launch failed: " + ex.getCause(), ex.getCause());
             }
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException ex) {
-                // already shutting down
-            }
             return status.exitCode();
         } finally {
+            if (hook != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException ex) {
+                    // already shutting down: the hook removes the folders
+                }
+            }
             if (events != null) {
                 events.close();
+            }
+            if (launcher != null) {
+                launcher.close();
             }
             deleteRecursively(tmp);
         }
@@ -200,8 +221,8 @@ final class SandboxRun {
     }
 
     private static void deleteRecursively(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        try {
+            SafeFiles.deleteTree(dir); // the program may have left links in it: never followed
         } catch (IOException e) {
             // best effort
         }
