@@ -86,10 +86,25 @@ _Noreturn void die_msg(const char *step, const char *reason);
 void parse_args(int argc, char **argv, struct config *cfg);
 const char *mode_name(enum violation_mode mode);
 
-/* events.c: one JSON object per line on the events file. Numbers only; names are resolved by the host. */
+/* inspect.c: what the supervisor reads about a notified task, reported with its violation (never a decision). */
+#define REPORT_PATH_MAX 256 /* bytes of a path argument read from the task; longer ones are marked truncated */
+struct task_report {
+    char comm[32];              /* the thread's name, "" when unreadable */
+    int ns_tid;                 /* its tid in its own pid namespace, 0 when unknown */
+    int path_index;             /* the argument that holds a path, -1 when the call takes none */
+    bool has_path;              /* the call takes a path and it was read */
+    bool path_truncated;        /* longer than REPORT_PATH_MAX - 1 bytes */
+    char path[REPORT_PATH_MAX];
+    char path_error[64];        /* why a path argument could not be read, "" otherwise */
+};
+void inspect_task(const struct seccomp_notif *req, struct task_report *out);
+
+/* events.c: one JSON object per line on the events file. Numbers, and the text the supervisor read from the task
+ * (inspect.c); names of syscalls and argument values are resolved by the host. */
 void events_open(const char *path, int host_fd);
 void event_started(pid_t pid);
-void event_violation(const struct seccomp_notif *req, enum violation_mode mode, int err, bool boot);
+void event_violation(const struct seccomp_notif *req, const struct task_report *task, enum violation_mode mode,
+                     int err, bool boot);
 void event_booted(void);
 void event_exited(pid_t pid, int wait_status);
 void event_error(const char *step, const char *reason);

@@ -98,6 +98,17 @@ static bool is_exec(const struct seccomp_data *data)
     return data->arch == AUDIT_ARCH_X86_64 && (data->nr == __NR_execve || data->nr == __NR_execveat);
 }
 
+/*
+ * Reads what explains a violation (inspect.c) while the call is pending, then checks the notification is still valid:
+ * if the task died and its tid was reused during the reads, they describe another task and are dropped. Returns
+ * false when the notification is gone.
+ */
+static bool explain(struct supervisor *s, struct task_report *task)
+{
+    inspect_task(s->req, task);
+    return ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &s->req->id) == 0;
+}
+
 static void handle_notification(struct supervisor *s)
 {
     /* The kernel rejects RECV into a buffer that is not zeroed. */
@@ -113,6 +124,7 @@ static void handle_notification(struct supervisor *s)
     if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &s->req->id) < 0)
         return;
 
+    struct task_report task;
     memset(s->resp, 0, s->resp_size);
     s->resp->id = s->req->id;
     if (!s->exec_passed && (pid_t)s->req->pid == s->child && is_exec(&s->req->data)) {
@@ -121,16 +133,18 @@ static void handle_notification(struct supervisor *s)
          * but here the caller is our own code, before the program runs. */
         s->exec_passed = true;
         s->resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+    } else if (!explain(s, &task)) {
+        return; /* the task died while we read it: there is nothing to answer */
     } else if (s->booting) {
         /* Boot phase: only the JDK and our runtime run (the plugin's jar is loaded after the host's answer), so
          * a refused call here is a trusted probe (libnet, ExtendedSocketOptions, Netty NetUtil asking for
          * AF_INET/AF_INET6). Never kill for it, never let it through: EPERM, which those callers treat as "not
          * supported" and fall back from. Still reported, marked "boot", so nothing goes unseen. */
-        event_violation(s->req, MODE_DENY, EPERM, true);
+        event_violation(s->req, &task, MODE_DENY, EPERM, true);
         s->resp->error = -EPERM;
     } else {
         enum violation_mode mode = s->cfg->mode;
-        event_violation(s->req, mode, mode == MODE_AUDIT ? 0 : EPERM, false);
+        event_violation(s->req, &task, mode, mode == MODE_AUDIT ? 0 : EPERM, false);
         switch (mode) {
         case MODE_KILL:
             kill_child_group(s->child);

@@ -201,9 +201,16 @@ public final class SandboxedProcess {
             String h = hex.get(i);
             args[i] = Long.parseUnsignedLong(h.startsWith("0x") ? h.substring(2) : h, 16);
         }
+        Violation.Task task = new Violation.Task(text(event, "comm"), number(event, "ns_tid"),
+                event.containsKey("path_arg") ? (int) number(event, "path_arg") : -1, text(event, "path"),
+                Boolean.TRUE.equals(event.get("path_truncated")), text(event, "path_error"));
         return new Violation(number(event, "pid"), Syscalls.name(arch, nr), nr, arch, args,
                 ViolationMode.fromCliName(String.valueOf(event.get("action"))),
-                Instant.ofEpochMilli(number(event, "time_ms")), "boot".equals(event.get("phase")));
+                Instant.ofEpochMilli(number(event, "time_ms")), "boot".equals(event.get("phase")), task);
+    }
+
+    private static String text(Map<String, Object> event, String key) {
+        return event.get(key) instanceof String s ? s : null;
     }
 
     private static long number(Map<String, Object> event, String key) {

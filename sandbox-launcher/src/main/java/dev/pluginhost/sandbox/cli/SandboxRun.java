@@ -121,7 +121,7 @@ final class SandboxRun {
         @Override
         public void onViolation(Violation v) {
             if (events == null) {
-                err.println("plugin-sandbox: violation: " + v.syscall() + args(v) + " by task " + v.pid() + ": "
+                err.println("plugin-sandbox: violation: " + v.describe() + " by task " + v.pid() + thread(v) + ": "
                         + (v.boot() ? "boot probe, denied" : switch (v.action()) {
                             case DENY -> "denied (EPERM)";
                             case KILL -> "killed";
@@ -155,16 +155,14 @@ final class SandboxRun {
         }
     }
 
-    private static String args(Violation v) {
-        StringBuilder sb = new StringBuilder("(");
-        long[] args = v.args();
-        for (int i = 0; i < args.length; i++) {
-            sb.append(i == 0 ? "" : ", ").append("0x").append(Long.toHexString(args[i]));
-        }
-        return sb.append(')').toString();
+    private static String thread(Violation v) {
+        return v.task().thread().isEmpty() ? "" : " (thread \"" + Violation.printable(v.task().thread()) + "\")";
     }
 
-    /** One violation as a JSON line: event, time, pid, syscall, nr, arch, args (hex strings), action, boot. */
+    /**
+     * One violation as a JSON line: event, time, pid, syscall, nr, arch, args (hex strings), action, boot, call (the
+     * decoded call, see {@link Violation#describe()}), thread, and the path the supervisor read (reported) if any.
+     */
     static String violationJson(Violation v) {
         StringBuilder sb = new StringBuilder("{\"event\":\"violation\",\"time\":");
         Json.quote(sb, v.time().toString());
@@ -176,8 +174,16 @@ final class SandboxRun {
         for (int i = 0; i < args.length; i++) {
             sb.append(i == 0 ? "" : ",").append("\"0x").append(Long.toHexString(args[i])).append('"');
         }
-        sb.append("],\"action\":\"").append(v.action().cliName()).append("\",\"boot\":").append(v.boot())
-                .append('}');
+        sb.append("],\"action\":\"").append(v.action().cliName()).append("\",\"boot\":").append(v.boot());
+        sb.append(",\"call\":");
+        Json.quote(sb, v.describe());
+        sb.append(",\"thread\":");
+        Json.quote(sb, v.task().thread());
+        if (v.task().path() != null) {
+            sb.append(",\"path_reported\":");
+            Json.quote(sb, v.task().path());
+        }
+        sb.append('}');
         return sb.toString();
     }
 
