@@ -53,12 +53,9 @@ public final class PluginJvm {
         if (cdsArchive != null) {
             command.add("-XX:SharedArchiveFile=" + cdsArchive);
         }
-        command.add("-Djava.io.tmpdir=" + tmpDir);
-        command.add("-Dio.netty.native.workdir=" + tmpDir);
-        command.add("-Djna.tmpdir=" + tmpDir);
-        // Any value stops JNA's static initialiser from exec'ing /sbin/ldconfig (a fork the sandbox would refuse and
-        // count against a plugin that merely uses JNA).
-        command.add("-Djna.platform.library.path=/usr/lib/x86_64-linux-gnu:/lib/x86_64-linux-gnu:/usr/lib:/lib");
+        // java.io.tmpdir, Netty's and JNA's folders, and JNA's library path (no /sbin/ldconfig exec): as plugin-sandbox
+        // run gives any JVM.
+        command.addAll(PluginIsolation.temporaryFolderOptions(tmpDir));
         PluginHostProperties.Dev dev = properties.getDev().get(plugin.id());
         Integer debugPort = dev == null ? null : dev.getDebugPort();
         if (debugPort != null) {

@@ -60,18 +60,29 @@ final class SandboxRun {
 
     int run() throws IOException {
         Path workRoot = Path.of(System.getProperty("java.io.tmpdir"));
-        Path tmp = Files.createTempDirectory(workRoot, "plugin-sandbox-",
+        // Traversable by the program's uid, not listable: it reaches its tmp/ and the boot/ agent and socket.
+        Path own = Files.createTempDirectory(workRoot, "plugin-sandbox-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
+        Path tmp = Files.createDirectory(own.resolve("tmp"),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         BufferedWriter events = options.events == null ? null
                 : Files.newBufferedWriter(options.events, StandardCharsets.UTF_8);
+        BootPhase boot = null;
         try {
             SandboxLauncher launcher = new SandboxLauncher(workRoot);
             if (launcher.childUid() >= 0) { // a root launcher drops the program to this uid: it must own its tmp
                 Files.setAttribute(tmp, "unix:uid", launcher.childUid());
                 Files.setAttribute(tmp, "unix:gid", launcher.childGid());
             }
+            List<String> command = options.command;
+            if (isJvm(command)) {
+                boot = BootPhase.prepare(Files.createDirectory(own.resolve("boot")));
+                command = jvmCommand(command, tmp, boot);
+            }
             LaunchSpec spec = PluginIsolation.builder(List.of(tmp))
-                    .command(options.command)
+                    .command(command)
+                    .bootPhase(boot != null)
+                    .readOnly(boot == null ? new Path[0] : new Path[] {boot.dir()})
                     .env("TMPDIR", tmp.toString())
                     .workingDirectory(Path.of("").toAbsolutePath())
                     .policy(options.policy)
@@ -81,6 +92,9 @@ final class SandboxRun {
                     .build();
             Listener listener = new Listener(events);
             SandboxedProcess process = launcher.launch(spec, listener);
+            if (boot != null) {
+                boot.serve(process, err);
+            }
             Thread hook = new Thread(process::kill, "plugin-sandbox-stop");
             Runtime.getRuntime().addShutdownHook(hook); // Ctrl-C / SIGTERM end the program too
             Thread o = pump(process.stdout(), System.out);
@@ -104,11 +118,34 @@ final class SandboxRun {
             }
             return status.exitCode();
         } finally {
+            if (boot != null) {
+                boot.close();
+            }
             if (events != null) {
                 events.close();
             }
-            deleteRecursively(tmp);
+            deleteRecursively(own);
         }
+    }
+
+    /** Whether the program is a JVM: its file is named {@code java}. */
+    static boolean isJvm(List<String> command) {
+        return Path.of(command.get(0)).getFileName().toString().equals("java");
+    }
+
+    /**
+     * The JVM's command with, right after the java executable, the boot agent (first, so that it runs before any
+     * other agent) and the same temporary-folder options a plugin JVM gets: the program's private folder for
+     * java.io.tmpdir (the minimal root's /tmp is read-only), JNA's and Netty's native-library copies, and JNA's
+     * library path (else JNA execs /sbin/ldconfig, a refused fork). The caller's options follow and win.
+     */
+    static List<String> jvmCommand(List<String> command, Path tmp, BootPhase boot) {
+        List<String> jvm = new ArrayList<>();
+        jvm.add(command.get(0));
+        jvm.add("-javaagent:" + boot.agentJar() + "=" + boot.socket());
+        jvm.addAll(PluginIsolation.temporaryFolderOptions(tmp));
+        jvm.addAll(command.subList(1, command.size()));
+        return jvm;
     }
 
     private final class Listener implements SandboxListener {
@@ -120,6 +157,9 @@ final class SandboxRun {
 
         @Override
         public void onViolation(Violation v) {
+            if (v.boot() && events == null) {
+                return; // the JDK's own start-up probes, before the program's code ran (BootAgent): not its doing
+            }
             if (events == null) {
                 err.println("plugin-sandbox: violation: " + v.describe() + " by task " + v.pid() + thread(v) + ": "
                         + (v.boot() ? "boot probe, denied" : switch (v.action()) {
