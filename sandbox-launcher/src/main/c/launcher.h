@@ -31,6 +31,8 @@
 #define MAX_SECRETS 16
 #define EVENTS_OPEN_TIMEOUT_MS 30000 /* how long to wait for the host to open the events FIFO */
 #define LAYER_PREFIX "layer\t" /* setup-socket messages that report a layer rather than an error */
+#define MAX_HELD 8 /* --hold-ms: run-phase calls whose answer waits for the host at once */
+#define MAX_HOLD_MS 1000
 #define MAX_FILTER_INSNS 4096 /* BPF_MAXINSNS: the kernel refuses longer programs */
 
 enum violation_mode { MODE_DENY, MODE_KILL, MODE_AUDIT };
@@ -59,6 +61,7 @@ struct config {
     size_t secret_count;
     const char *chdir_path;       /* NULL: keep the launcher's working directory */
     bool boot_phase;              /* deny-and-report everything until the host writes a byte on host_fd */
+    int hold_ms;                  /* --hold-ms: how long a run-phase violation's answer may wait for the host */
     struct rlimit_setting rlimits[RLIM_COUNT];
     unsigned ns_required;         /* bit per namespace_index: --unshare, abort the launch if unavailable */
     unsigned ns_optional;         /* bit per namespace_index: --namespaces auto, reported inactive if unavailable */

@@ -40,9 +40,15 @@ public final class SandboxedProcess {
     private volatile boolean eventsOpened;
     private volatile ExitStatus programExit;
     private boolean bootPhaseEnded; // guarded by this
+    private final boolean bootPhase;
     private final List<Layer> layers = new CopyOnWriteArrayList<>();
 
     SandboxedProcess(Process launcher, Path events, Path runDir, SandboxListener listener) {
+        this(launcher, events, runDir, listener, false);
+    }
+
+    SandboxedProcess(Process launcher, Path events, Path runDir, SandboxListener listener, boolean bootPhase) {
+        this.bootPhase = bootPhase;
         this.launcher = launcher;
         this.events = events;
         this.runDir = runDir;
@@ -129,6 +135,21 @@ public final class SandboxedProcess {
         pipe.write('B');
         pipe.flush();
         bootPhaseEnded = true;
+    }
+
+    /**
+     * Answers the run-phase violations whose answer waits ({@link LaunchSpec#hold()}): one byte on the launcher's
+     * host pipe, after the boot phase. Harmless when none waits.
+     *
+     * @throws IOException if the launcher is gone
+     */
+    public synchronized void releaseHeld() throws IOException {
+        if (!bootPhaseEnded && bootPhase) {
+            return; // a byte now would end the boot phase instead
+        }
+        OutputStream pipe = launcher.getOutputStream();
+        pipe.write('R');
+        pipe.flush();
     }
 
     /**
