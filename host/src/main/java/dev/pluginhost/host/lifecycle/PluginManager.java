@@ -628,12 +628,19 @@ public final class PluginManager implements AutoCloseable {
                                     STACK_FRAMES, PluginJvm.VIOLATION_HOLD.minusMillis(100));
             query.whenComplete((report, failure) -> {
                 if (report != null && report.getFound()) {
+                    // The plugin's words: bounded here, whatever its runtime sent.
                     recorded.report(new PluginInstance.ThreadReport(
-                            report.getOperation().isEmpty() ? null : report.getOperation(), report.getFramesList()));
+                            report.getOperation().isEmpty() ? null : bounded(report.getOperation()),
+                            report.getFramesList().stream().limit(STACK_FRAMES).map(ProcessEvents::bounded)
+                                    .toList()));
                 }
                 release();
                 log(recorded);
             });
+        }
+
+        private static String bounded(String text) {
+            return text.length() <= 300 ? text : text.substring(0, 300) + "...";
         }
 
         private void log(PluginInstance.RecordedViolation recorded) {
