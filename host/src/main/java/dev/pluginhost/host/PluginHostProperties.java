@@ -458,6 +458,21 @@ public class PluginHostProperties {
         /** The window of {@code violation-limit}. */
         private Duration violationWindow = Duration.ofSeconds(10);
 
+        /**
+         * Isolation layers every plugin must have, by the names its isolation list shows ({@code minimal-root},
+         * {@code pid-namespace}, {@code landlock}, ...): a plugin whose launcher cannot apply one is not started and
+         * its state says why. Empty: plugins run with whatever layers the machine offers, missing ones reported.
+         */
+        private List<String> require = new ArrayList<>();
+
+        public List<String> getRequire() {
+            return require;
+        }
+
+        public void setRequire(List<String> require) {
+            this.require = require;
+        }
+
         public int getViolationLimit() {
             return violationLimit;
         }

@@ -10,6 +10,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,19 +38,52 @@ final class HostProcess implements AutoCloseable {
     }
 
     static HostProcess start(Path workDir, Path pluginsDir, String... extraArgs) throws IOException {
-        return start(workDir, pluginsDir, List.of(), extraArgs);
+        return start(Deployment.ROOT, workDir, pluginsDir, List.of(), extraArgs);
     }
 
     /** @param jvmOptions options of the host's own JVM, e.g. {@code -Djdk.net.hosts.file=...} */
     static HostProcess start(Path workDir, Path pluginsDir, List<String> jvmOptions, String... extraArgs)
+            throws IOException {
+        return start(Deployment.ROOT, workDir, pluginsDir, jvmOptions, extraArgs);
+    }
+
+    static HostProcess start(Deployment deployment, Path workDir, Path pluginsDir, String... extraArgs)
+            throws IOException {
+        return start(deployment, workDir, pluginsDir, List.of(), extraArgs);
+    }
+
+    /**
+     * Starts the packaged host as it runs in a deployment. An unprivileged deployment runs it as uid 1001 on copies
+     * of the host jar and the plugins, in folders that uid owns: it may not reach the checkout.
+     */
+    static HostProcess start(Deployment deployment, Path workDir, Path pluginsDir, List<String> jvmOptions,
+                             String... extraArgs)
             throws IOException {
         Path jar = Path.of(System.getProperty("host.jar", "target/pluginhost.jar")).toAbsolutePath();
         assertThat(jar).as("the packaged host (run 'mvn verify', not only 'mvn test')").exists();
         int port = freePort();
         // JUnit makes temporary folders private (0700); plugin JVMs run as another uid and must reach their data
         // folder below this one, as they would below any operator-chosen plugins.data-dir.
-        java.nio.file.Files.setPosixFilePermissions(workDir,
-                java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(workDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path data = workDir.resolve("data");
+        if (deployment.unprivileged) {
+            Path own = Files.createDirectories(workDir.resolve("deployed"));
+            jar = Files.copy(jar, own.resolve("pluginhost.jar"), StandardCopyOption.REPLACE_EXISTING);
+            Path plugins = Files.createDirectories(own.resolve("plugins"));
+            try (var jars = Files.list(pluginsDir)) {
+                for (Path p : jars.filter(Files::isRegularFile).toList()) {
+                    Files.copy(p, plugins.resolve(p.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            pluginsDir = plugins;
+            data = Files.createDirectories(own.resolve("data"));
+            try (var all = Files.walk(own)) {
+                for (Path p : all.toList()) {
+                    Files.setAttribute(p, "unix:uid", Deployment.UID);
+                    Files.setAttribute(p, "unix:gid", Deployment.UID);
+                }
+            }
+        }
         Path log = workDir.resolve("host.log");
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m"));
@@ -56,9 +91,12 @@ final class HostProcess implements AutoCloseable {
         command.addAll(List.of("-jar", jar.toString(),
                 "--server.port=" + port,
                 "--plugins.dir=" + pluginsDir,
-                "--plugins.data-dir=" + workDir.resolve("data")));
+                "--plugins.data-dir=" + data));
         command.addAll(List.of(extraArgs));
-        Process process = new ProcessBuilder(command)
+        Path scripts = Files.createDirectories(workDir.resolve("harness"));
+        ProcessBuilder builder = new ProcessBuilder();
+        builder.command(deployment.wrap(command, scripts, builder.environment()));
+        Process process = builder
                 .directory(workDir.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
@@ -78,6 +116,16 @@ final class HostProcess implements AutoCloseable {
 
     long pid() {
         return process.pid();
+    }
+
+    /** @return the host's JVM: the process itself, or its descendant when a deployment's wrapper forks first */
+    long javaPid() {
+        if (process.info().command().orElse("").endsWith("/java")) {
+            return process.pid();
+        }
+        return process.descendants().filter(p -> p.info().command().orElse("").endsWith("/java"))
+                .filter(p -> p.info().arguments().map(a -> List.of(a).contains("-jar")).orElse(false))
+                .mapToLong(ProcessHandle::pid).findFirst().orElse(process.pid());
     }
 
     boolean isAlive() {

@@ -1,5 +1,6 @@
 package dev.pluginhost.sandbox;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -17,5 +18,19 @@ public record Layer(String name, boolean active, String reason) {
     public Layer {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(reason, "reason");
+    }
+
+    /** Every layer the launcher reports, in the order it applies them: the names of {@code plugins.sandbox.require}. */
+    public static final List<String> NAMES = List.of("rlimits", "cgroup-memory", "cgroup-pids", "user-namespace",
+            "pid-namespace", "net-namespace", "ipc-namespace", "uts-namespace", "mount-namespace", "minimal-root",
+            "uid-drop", "landlock", "seccomp");
+
+    /** The launcher's word for a layer that another one replaces (a root launcher drops to an unprivileged uid
+     * instead of creating a user namespace): inactive, and nothing is missing. */
+    static final String NOT_NEEDED = "not needed";
+
+    /** @return whether the program lacks this layer: inactive, and not replaced by another layer */
+    public boolean missing() {
+        return !active && !reason.startsWith(NOT_NEEDED);
     }
 }

@@ -15,11 +15,12 @@ import dev.pluginhost.host.discovery.Rejection;
 import dev.pluginhost.host.logs.PluginLogSink;
 import dev.pluginhost.host.metrics.PluginMetrics;
 import dev.pluginhost.host.sandbox.ClassDataSharing;
+import dev.pluginhost.host.sandbox.DeploymentFacts;
+import dev.pluginhost.host.sandbox.IsolationReport;
 import dev.pluginhost.host.sandbox.PluginJvm;
 import dev.pluginhost.host.sandbox.RuntimeJar;
 import dev.pluginhost.sandbox.ExitStatus;
 import dev.pluginhost.sandbox.LaunchSpec;
-import dev.pluginhost.sandbox.Layer;
 import dev.pluginhost.sandbox.SandboxLauncher;
 import dev.pluginhost.sandbox.SandboxListener;
 import dev.pluginhost.sandbox.SandboxUnavailableException;
@@ -85,6 +86,7 @@ public final class PluginManager implements AutoCloseable {
     private final ManifestReader reader;
     private final PluginMetrics metrics;
     private final CapabilityServices services;
+    private final IsolationReport isolation;
     private final Map<String, PluginInstance> plugins = new ConcurrentHashMap<>();
     private final Map<Path, Rejection> rejections = new ConcurrentHashMap<>();
     private final EventLoopGroup boss = new EpollEventLoopGroup(1, new DefaultThreadFactory("plugin-accept", true));
@@ -108,6 +110,12 @@ public final class PluginManager implements AutoCloseable {
         this.scanner = new PluginScanner(reader);
         this.metrics = metrics;
         this.services = services;
+        this.isolation = new IsolationReport(properties.getSandbox().getRequire(), DeploymentFacts.read());
+    }
+
+    /** @return what the host makes of its plugins' isolation layers on this machine */
+    public IsolationReport isolation() {
+        return isolation;
     }
 
     /** Scans the plugins folder, starts every valid plugin, and watches the folder; does not wait for readiness. */
@@ -299,18 +307,21 @@ public final class PluginManager implements AutoCloseable {
             pump(instance, process.stderr(), "stderr", Level.WARN);
             launch.pid = process.pid(); // waits for the launcher's "started", which follows every layer report
             instance.layers(process.layers());
-            for (Layer layer : process.layers()) {
-                if (layer.active()) {
-                    continue;
-                }
-                // "not needed" is the launcher's word for a layer another one replaces (a root launcher drops to an
-                // unprivileged uid instead of creating a user namespace): nothing is missing then.
-                if (layer.reason().startsWith("not needed")) {
-                    log.debug("plugin {}: isolation layer {}: {}", id, layer.name(), layer.reason());
+            metrics.isolation(instance);
+            isolation.report(id, process.layers());
+            Optional<String> refused = isolation.refusal(process.layers());
+            if (refused.isPresent()) {
+                // Still in the boot phase: no plugin code has run. No retry can add a layer the machine lacks.
+                launch.stopping = true;
+                launch.release();
+                log.error("plugin {}: {}", id, refused.get());
+                if (replacement) {
+                    instance.candidate(null);
+                    rejections.put(descriptor.jar(), new Rejection(descriptor.jar(), refused.get(), Instant.now()));
                 } else {
-                    log.warn("plugin {}: isolation layer {} is not active on this machine: {}", id, layer.name(),
-                            layer.reason());
+                    instance.transition(PluginState.FAILED, refused.get());
                 }
+                return;
             }
             List<String> operations = launch.ready.get(properties.getStartTimeout().toMillis(),
                     TimeUnit.MILLISECONDS);

@@ -46,6 +46,11 @@ public final class PluginMetrics {
     public static final String THREADS = "plugin.threads";
     /** CPU time of the current plugin JVM, seconds. Labels: plugin. */
     public static final String CPU = "plugin.cpu.time";
+    /**
+     * Whether an isolation layer is in force for the plugin's current JVM: 1 active, 0 missing on this machine, NaN
+     * while it is not running or when another layer replaces it (a root host's user namespace). Labels: plugin, layer.
+     */
+    public static final String ISOLATION_LAYER = "plugin.isolation.layer.active";
     /** Events a subscribed plugin could not take in time. Labels: plugin. */
     public static final String EVENTS_DROPPED = "plugin.events.dropped";
 
@@ -164,6 +169,32 @@ public final class PluginMetrics {
         Gauge.builder(CPU, stats, s -> s.get().cpuSeconds())
                 .description("CPU time (user + system) of the plugin's current JVM").baseUnit("seconds")
                 .tag("plugin", id).strongReference(true).register(registry);
+    }
+
+    /** Registers one gauge per isolation layer the plugin's launcher reported (idempotent: once per layer name). */
+    public void isolation(dev.pluginhost.host.lifecycle.PluginInstance plugin) {
+        for (dev.pluginhost.sandbox.Layer reported : plugin.layers()) {
+            String name = reported.name();
+            if (registry.find(ISOLATION_LAYER).tags("plugin", plugin.id(), "layer", name).gauge() != null) {
+                continue; // registered by an earlier launch; the gauge reads the current one
+            }
+            Gauge.builder(ISOLATION_LAYER, plugin, p -> layerValue(p, name))
+                    .description("1 when the isolation layer is in force for the plugin's JVM, 0 when missing")
+                    .tag("plugin", plugin.id()).tag("layer", name)
+                    .register(registry);
+        }
+    }
+
+    private static double layerValue(dev.pluginhost.host.lifecycle.PluginInstance plugin, String name) {
+        if (plugin.state() != dev.pluginhost.host.lifecycle.PluginState.RUNNING) {
+            return Double.NaN;
+        }
+        for (dev.pluginhost.sandbox.Layer layer : plugin.layers()) {
+            if (layer.name().equals(name)) {
+                return layer.active() ? 1 : layer.missing() ? 0 : Double.NaN;
+            }
+        }
+        return Double.NaN;
     }
 
     /** A plugin's process figures, read from /proc at most once per {@link #FRESH_NANOS}. */

@@ -18,7 +18,7 @@ class HostilePluginTest {
     @Test
     void everyAttackClassIsAnOperation(TestHost host) {
         assertThat(host.operations()).contains("exec", "fork", "namespaces", "sockets", "unix-socket",
-                "other-process", "kernel-surface", "tiocsti", "read-file", "write-outside", "environment",
+                "other-process", "kernel-surface", "x32", "tiocsti", "read-file", "write-outside", "environment",
                 "descriptors", "thread-bomb", "memory", "disk");
     }
 
