@@ -14,7 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * whose code made a system call the sandbox refused (the sandbox only knows the tid and the thread's kernel name).
  *
  * <p>A thread learns its tid once, the first time it serves an invocation (one readlink of /proc/thread-self, kept in
- * a thread-local); serving an operation then costs two map writes. Nothing happens per system call.
+ * a thread-local); serving an operation then costs a map put and a remove. Nothing happens per system call.
  */
 final class PluginThreads {
 
@@ -36,11 +36,14 @@ final class PluginThreads {
         }
     }
 
-    /** The calling thread is done with its operation (it stays known by its tid, serving none). */
+    /**
+     * The calling thread is done with its operation. Forgotten, so the map holds only busy threads (pool threads come
+     * and go); an idle thread is still found by its name.
+     */
     void exit() {
         long tid = TID.get();
         if (tid > 0) {
-            byTid.put(tid, new Served(Thread.currentThread(), null));
+            byTid.remove(tid);
         }
     }
 

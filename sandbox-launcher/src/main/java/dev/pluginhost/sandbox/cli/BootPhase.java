@@ -33,14 +33,19 @@ final class BootPhase implements AutoCloseable {
         this.server = server;
     }
 
-    static BootPhase prepare(Path dir) throws IOException {
+    /**
+     * A fresh folder in /tmp, not in java.io.tmpdir: a Unix socket's path has at most 107 bytes. Traversable, not
+     * listable; removed by {@link #close()}.
+     */
+    static BootPhase prepare() throws IOException {
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "plugin-sandbox-boot-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
         writeAgentJar(dir.resolve("boot-agent.jar"));
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         Path socket = dir.resolve("boot.sock");
         server.bind(UnixDomainSocketAddress.of(socket), 1);
         // the program runs as another uid (65534 under a root CLI): connecting needs write permission on the socket
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw-rw-"));
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         return new BootPhase(dir, server);
     }
 
@@ -79,6 +84,9 @@ final class BootPhase implements AutoCloseable {
     @Override
     public void close() throws IOException {
         server.close();
+        Files.deleteIfExists(socket());
+        Files.deleteIfExists(agentJar());
+        Files.deleteIfExists(dir);
     }
 
     /** A jar holding BootAgent's class alone, with its Premain-Class. */

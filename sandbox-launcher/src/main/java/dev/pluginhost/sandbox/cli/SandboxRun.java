@@ -60,7 +60,7 @@ final class SandboxRun {
 
     int run() throws IOException {
         Path workRoot = Path.of(System.getProperty("java.io.tmpdir"));
-        // Traversable by the program's uid, not listable: it reaches its tmp/ and the boot/ agent and socket.
+        // Traversable by the program's uid, not listable: it reaches its tmp/.
         Path own = Files.createTempDirectory(workRoot, "plugin-sandbox-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
         Path tmp = Files.createDirectory(own.resolve("tmp"),
@@ -76,7 +76,7 @@ final class SandboxRun {
             }
             List<String> command = options.command;
             if (isJvm(command)) {
-                boot = BootPhase.prepare(Files.createDirectory(own.resolve("boot")));
+                boot = BootPhase.prepare();
                 command = jvmCommand(command, tmp, boot);
             }
             LaunchSpec spec = PluginIsolation.builder(List.of(tmp))
