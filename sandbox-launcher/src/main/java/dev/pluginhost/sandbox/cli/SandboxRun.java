@@ -28,9 +28,15 @@ import java.util.stream.Stream;
 /**
  * {@code plugin-sandbox run}: one command under the plugin sandbox. The command gets what a plugin gets — the policy
  * ({@link SyscallPolicy#jvmDefault()} unless {@code --policy}), the launcher's clean environment and descriptors
- * 0-2 only — plus a private temporary directory, created 0700 and removed afterwards, named by {@code TMPDIR} (pass
- * {@code -Djava.io.tmpdir=$TMPDIR} or the path yourself if the JVM should use it; Java ignores TMPDIR). The
- * environment is exactly {@code TMPDIR} and {@code LANG=C.UTF-8}; the working directory is the caller's.
+ * 0-2 only — plus a private writable temporary folder, created 0700 and removed afterwards, named by {@code TMPDIR}
+ * (each file is capped by the launcher's fsize limit, 1 GiB). The environment is exactly {@code TMPDIR} and
+ * {@code LANG=C.UTF-8}; the working directory is the caller's.
+ *
+ * <p>A JVM (a program whose file is named {@code java}) is run as the host runs a plugin JVM, so that an honest program
+ * reports no violation: java.io.tmpdir, jna.tmpdir and io.netty.native.workdir point at the private folder and JNA's
+ * library path is set (PluginIsolation#temporaryFolderOptions), and the JDK's lazy start-up probes run in a boot phase
+ * before the program's main class loads ({@link BootAgent}); they are written to {@code --events} marked boot, never
+ * printed as the program's violations.
  *
  * <p>stdout and stderr are forwarded. stdin is not: the launcher's stdin is the host-liveness pipe, and the program's
  * stdin is /dev/null (see the threat model: a second host descriptor in the launcher would be needed).
