@@ -111,10 +111,12 @@ void parse_args(int argc, char **argv, struct config *cfg)
         } else if (strcmp(opt, "--host-fd") == 0) {
             cfg->host_fd = parse_fd(value);
         } else if (strcmp(opt, "--hold-ms") == 0) {
-            int ms = parse_fd(value); /* a non-negative int, like a descriptor number */
-            if (ms > MAX_HOLD_MS)
-                usage("--hold-ms is at most 1000");
-            cfg->hold_ms = ms;
+            char *end;
+            errno = 0;
+            long ms = strtol(value, &end, 10);
+            if (errno != 0 || end == value || *end != '\0' || ms < 0 || ms > MAX_HOLD_MS)
+                usage("--hold-ms wants milliseconds from 0 to 1000");
+            cfg->hold_ms = (int)ms;
         } else if (strcmp(opt, "--keep-fd") == 0) {
             if (cfg->keep_fd_count == MAX_KEEP_FDS)
                 usage("too many --keep-fd");
