@@ -166,6 +166,31 @@ class HostEndToEndIT {
         assertThat(violations.findValuesAsString("syscall")).contains("socket");
     }
 
+    /** Issue 12: the probe's violation says what, where and why, without javap. */
+    @Test
+    @Order(4)
+    void probesViolationExplainsItself() throws Exception {
+        assertThat(host.json("/api/plugins/hello/violations?phase=boot").size())
+                .as("the JDK's start-up probes are there on request").isPositive();
+        assertThat(host.post("/api/plugins/hello/invoke/probe", "").statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            JsonNode violations = host.json("/api/plugins/hello/violations");
+            assertThat(violations.findValuesAsString("phase")).as("no boot-phase entry by default: %s", violations)
+                    .isNotEmpty().containsOnly("run");
+            JsonNode socket = violations.get(violations.size() - 1);
+            assertThat(socket.get("call").asString()).as(socket.toString()).startsWith("socket(AF_INET, SOCK_STREAM");
+            assertThat(socket.get("thread").asString()).as(socket.toString()).startsWith("plugin-");
+            assertThat(socket.get("operation").asString()).as(socket.toString()).isEqualTo("probe");
+            assertThat(socket.get("stack").toString()).as(socket.toString())
+                    .contains("dev.pluginhost.samples.hello.HelloPlugin");
+            // The supervisor held the call while the runtime looked: the innermost frame is the refused call itself.
+            assertThat(socket.get("stack").get(0).asString()).contains("sun.nio.ch.Net.socket0");
+        });
+        assertThat(host.log()).containsPattern("violated its sandbox: socket\\(AF_INET, SOCK_STREAM, 0\\) .*"
+                + "in operation 'probe'; stack when reported:").contains("dev.pluginhost.samples.hello.HelloPlugin.lambda");
+        assertThat(host.get("/api/plugins/hello/violations?phase=later").statusCode()).isEqualTo(400);
+    }
+
     @Test
     @Order(4)
     void badJarsAreReportedByNameWhileTheRestRuns() throws Exception {

@@ -355,7 +355,7 @@ public final class SandboxLauncher {
             builder.environment().putAll(carriers(spec));
             builder.redirectInput(ProcessBuilder.Redirect.PIPE); // the host-liveness pipe
             Process process = builder.start();
-            return new SandboxedProcess(process, events, runDir, listener);
+            return new SandboxedProcess(process, events, runDir, listener, spec.bootPhase());
         } catch (IOException | RuntimeException e) {
             SandboxedProcess.deleteRecursively(runDir);
             throw e;
@@ -433,6 +433,9 @@ public final class SandboxLauncher {
         }
         if (spec.bootPhase()) {
             cmd.add("--boot-phase");
+        }
+        if (!spec.hold().isZero()) {
+            cmd.addAll(List.of("--hold-ms", Long.toString(spec.hold().toMillis())));
         }
         spec.workingDirectory().ifPresent(dir -> cmd.addAll(List.of("--chdir", dir.toAbsolutePath().toString())));
         cmd.add("--");

@@ -76,6 +76,10 @@ public final class PluginManager implements AutoCloseable {
     /** The run folder: traversable by plugin JVMs (another uid) to their own launch folder, listable by nobody. */
     private static final Set<PosixFilePermission> RUN_DIR_MODE = PosixFilePermissions.fromString("rwx--x--x");
 
+    /** Frames of a violating thread's Java stack kept for the API, and logged. */
+    private static final int STACK_FRAMES = 32;
+    private static final int LOGGED_FRAMES = 12;
+
     /** Reserved operation for health checks: never a valid plugin operation name, so the runtime answers it itself. */
     static final String HEALTH_OPERATION = ".health";
 
@@ -683,7 +687,7 @@ public final class PluginManager implements AutoCloseable {
 
         @Override
         public void onViolation(Violation violation) {
-            instance.record(violation);
+            PluginInstance.RecordedViolation recorded = instance.record(violation);
             if (violation.boot()) {
                 // The JDK's and the runtime's own start-up probes, before any plugin code ran: refused, and counted
                 // apart so that they never look like the plugin's doing.
@@ -695,10 +699,11 @@ public final class PluginManager implements AutoCloseable {
             PluginHostProperties.Sandbox sandbox = properties.getSandbox();
             int recent = launch.violation(sandbox.getViolationWindow());
             try (MDC.MDCCloseable ignored = MDC.putCloseable("plugin", instance.id())) {
-                // Every violation is counted; only the first ones of a flood are logged one by one.
+                // Every violation is counted; only the first ones of a flood are explained and logged one by one.
                 if (recent <= LOGGED_VIOLATIONS) {
-                    log.warn("plugin {} violated its sandbox: {} ({})", instance.id(), violation,
-                            violation.action().cliName());
+                    explain(recorded);
+                } else {
+                    release();
                 }
                 if (recent == sandbox.getViolationLimit() + 1 && !launch.stopping) {
                     log.error("plugin {} made {} forbidden system calls within {} "
@@ -708,6 +713,65 @@ public final class PluginManager implements AutoCloseable {
                     if (process != null) {
                         process.kill(); // its exit is handled as a crash: restart with backoff, then quarantine
                     }
+                }
+            }
+        }
+
+        /**
+         * Asks the runtime which Java thread made the call, and what it serves, while the supervisor holds the call
+         * (PluginJvm's hold): then logs the violation with the answer, or without one after the query's timeout, and
+         * lets the supervisor answer the call. Off the event thread: the answer arrives on the session.
+         */
+        private void explain(PluginInstance.RecordedViolation recorded) {
+            Violation violation = recorded.violation();
+            PluginConnection connection = launch.connection;
+            CompletableFuture<dev.pluginhost.contract.v1.ThreadReport> query =
+                    connection == null || violation.action() == dev.pluginhost.sandbox.ViolationMode.KILL
+                            ? CompletableFuture.failedFuture(new IllegalStateException("not asked"))
+                            : connection.queryThread(violation.task().nsTid(), violation.task().thread(),
+                                    STACK_FRAMES, PluginJvm.VIOLATION_HOLD.minusMillis(100));
+            query.whenComplete((report, failure) -> {
+                if (report != null && report.getFound()) {
+                    // The plugin's words: bounded here, whatever its runtime sent.
+                    recorded.report(new PluginInstance.ThreadReport(
+                            report.getOperation().isEmpty() ? null : bounded(report.getOperation()),
+                            report.getFramesList().stream().limit(STACK_FRAMES).map(ProcessEvents::bounded)
+                                    .toList()));
+                }
+                release();
+                log(recorded);
+            });
+        }
+
+        private static String bounded(String text) {
+            return text.length() <= 300 ? text : text.substring(0, 300) + "...";
+        }
+
+        private void log(PluginInstance.RecordedViolation recorded) {
+            Violation v = recorded.violation();
+            PluginInstance.ThreadReport report = recorded.report();
+            StringBuilder line = new StringBuilder();
+            if (report != null) {
+                if (report.operation() != null) {
+                    line.append(" in operation '").append(Violation.printable(report.operation())).append('\'');
+                }
+                line.append("; stack when reported:");
+                report.stack().stream().limit(LOGGED_FRAMES)
+                        .forEach(frame -> line.append("\n\tat ").append(Violation.printable(frame)));
+            }
+            try (MDC.MDCCloseable ignored = MDC.putCloseable("plugin", instance.id())) {
+                log.warn("plugin {} violated its sandbox: {} ({}){}", instance.id(), v, v.action().cliName(), line);
+            }
+        }
+
+        /** Lets the supervisor answer the calls it holds (none is harmless). */
+        private void release() {
+            SandboxedProcess process = launch.process;
+            if (process != null) {
+                try {
+                    process.releaseHeld();
+                } catch (IOException e) {
+                    // the launcher is gone, and with it every held call
                 }
             }
         }

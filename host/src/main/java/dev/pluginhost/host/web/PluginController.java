@@ -8,6 +8,7 @@ import dev.pluginhost.host.lifecycle.PluginManager;
 import dev.pluginhost.host.logs.PluginLogSink;
 import dev.pluginhost.host.lifecycle.PluginNotFoundException;
 import dev.pluginhost.host.lifecycle.PluginNotRunningException;
+import dev.pluginhost.host.lifecycle.PluginInstance;
 import dev.pluginhost.sandbox.Violation;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
@@ -31,6 +32,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
@@ -59,11 +61,36 @@ public class PluginController {
         return plugins.plugin(id).map(PluginView::of).orElseThrow(() -> new PluginNotFoundException(id));
     }
 
-    /** The plugin's most recent sandbox violations, oldest first. */
+    /**
+     * The plugin's most recent sandbox violations, oldest first: those of its own code ({@code phase=run}, the
+     * default), the JDK's refused start-up probes ({@code phase=boot}), or both ({@code phase=all}).
+     */
     @GetMapping("/plugins/{id}/violations")
-    public List<ViolationView> violations(@PathVariable String id) {
-        return plugins.plugin(id).orElseThrow(() -> new PluginNotFoundException(id)).violations().stream()
-                .map(ViolationView::of).toList();
+    public List<ViolationView> violations(@PathVariable String id,
+                                          @RequestParam(name = "phase", defaultValue = "run") String phase) {
+        java.util.function.Predicate<Violation> shown = switch (phase) {
+            case "run" -> v -> !v.boot();
+            case "boot" -> Violation::boot;
+            case "all" -> v -> true;
+            default -> throw new BadPhaseException(phase);
+        };
+        return plugins.plugin(id).orElseThrow(() -> new PluginNotFoundException(id)).recordedViolations().stream()
+                .filter(r -> shown.test(r.violation())).map(ViolationView::of).toList();
+    }
+
+    /** {@code ?phase=} is not one of run, boot, all. */
+    static final class BadPhaseException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        BadPhaseException(String phase) {
+            super("phase '" + phase + "' is not one of run (the plugin's own violations, the default), boot (the "
+                    + "JDK's refused start-up probes) or all");
+        }
+    }
+
+    @ExceptionHandler(BadPhaseException.class)
+    public ProblemDetail badPhase(BadPhaseException e) {
+        return problem(HttpStatus.BAD_REQUEST, "Bad phase", e.getMessage());
     }
 
     /** The plugin's latest output lines (SDK log, stdout, stderr), oldest first. */
@@ -239,17 +266,31 @@ public class PluginController {
      * A sandbox violation as the API shows it.
      *
      * @param time when the supervisor saw it
-     * @param pid the thread or process that made the call
+     * @param pid the thread or process that made the call (its tid as the host sees it)
      * @param syscall the system call's name
+     * @param call the call with its arguments decoded, e.g. {@code socket(AF_INET, SOCK_STREAM, 0)}; a path in it is
+     *     the one the supervisor read from the plugin's memory, marked "(reported)": the plugin could have changed it
      * @param args its six raw arguments, in hex
+     * @param thread the calling thread's name (a JVM thread's first 15 characters), empty when unknown
+     * @param tid the thread's id inside the plugin's own pid namespace (what the plugin sees), 0 when unknown
+     * @param path the path argument as the supervisor read it (reported), null when the call takes none
+     * @param operation the plugin operation the thread was serving when the runtime was asked, null when none or
+     *     unknown
+     * @param stack the thread's Java stack when the runtime was asked ("stack when reported": the call had already
+     *     been refused, the thread may have moved on), innermost frame first; empty when unknown
      * @param action what the supervisor did: deny, kill or audit
      * @param phase boot (the JVM's own start-up, before plugin code ran) or run
      */
-    public record ViolationView(Instant time, long pid, String syscall, List<String> args, String action,
-                                String phase) {
-        static ViolationView of(Violation v) {
-            return new ViolationView(v.time(), v.pid(), v.syscall(),
+    public record ViolationView(Instant time, long pid, String syscall, String call, List<String> args,
+                                String thread, long tid, String path, String operation, List<String> stack,
+                                String action, String phase) {
+        static ViolationView of(PluginInstance.RecordedViolation recorded) {
+            Violation v = recorded.violation();
+            PluginInstance.ThreadReport report = recorded.report();
+            return new ViolationView(v.time(), v.pid(), v.syscall(), v.describe(),
                     java.util.Arrays.stream(v.args()).mapToObj(a -> "0x" + Long.toHexString(a)).toList(),
+                    v.task().thread(), v.task().nsTid(), v.task().path(),
+                    report == null ? null : report.operation(), report == null ? List.of() : report.stack(),
                     v.action().cliName(), v.boot() ? "boot" : "run");
         }
     }

@@ -171,19 +171,38 @@ class PluginSandboxTest {
         assertThat(Path.of(tmpdir)).doesNotExist();
     }
 
+    /** Issue 12: an honest JVM through the CLI reports no violation (before: read-only /tmp, JNA, JDK probes). */
+    @Test
+    void anHonestJvmWritingATempFileAndLoadingJnaRunsClean() throws Exception {
+        Path jna = Path.of(com.sun.jna.Native.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path events = tmp.resolve("events.jsonl");
+        Result r = cli(run(List.of("--ro", jna.toString(), "--events", events.toString()), program("honest")));
+        assertThat(r.code).as(r.out + r.err).isZero();
+        assertThat(r.out).contains("temp written in " + world.resolve("plugin-sandbox-")).contains("jna loaded true");
+        assertThat(r.err).doesNotContain("violation");
+        // The JDK's own probes, before the program's main class loaded, are there, marked boot; nothing else is.
+        for (String line : Files.readAllLines(events)) {
+            assertThat(Json.parse(line)).as(line).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+                    .containsEntry("boot", true);
+        }
+        Result plain = cli(run(List.of("--ro", jna.toString()), program("honest")));
+        assertThat(plain.err).as("without --events: stderr names no violation").doesNotContain("violation");
+    }
+
     @Test
     void violationsGoToStderrAsReadableLinesWithoutEvents() throws Exception {
         Result r = cli(run(List.of(), program("inet")));
         assertThat(r.code).as(r.err).isZero();
         assertThat(r.out).contains("inet refused");
-        assertThat(r.err).contains("plugin-sandbox: violation: socket(0x2, 0x1").contains("denied (EPERM)");
+        assertThat(r.err).contains("plugin-sandbox: violation: socket(AF_INET, SOCK_STREAM, 0) by task ")
+                .contains("(thread \"java\")").contains("denied (EPERM)");
     }
 
     @Test
     void killModeKillsAndTheStatusIs128PlusSignal() throws Exception {
         Result r = cli(run(List.of("--mode", "kill"), program("inet")));
         assertThat(r.code).as(r.out + r.err).isEqualTo(128 + 9);
-        assertThat(r.err).contains("plugin-sandbox: violation: socket(0x2").contains("killed");
+        assertThat(r.err).contains("plugin-sandbox: violation: socket(AF_INET").contains("killed");
     }
 
     @Test
