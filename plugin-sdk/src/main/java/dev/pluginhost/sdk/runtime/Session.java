@@ -27,7 +27,7 @@ final class Session implements StreamObserver<HostMessage> {
     enum End { SHUTDOWN, BROKEN }
 
     private final Map<String, Operation> operations;
-    private final ExecutorService executor;
+    private final Executor executor;
     private final PluginThreads threads = new PluginThreads();
     private final CompletableFuture<End> ended = new CompletableFuture<>();
     private StreamObserver<PluginMessage> toHost;
