@@ -1,7 +1,6 @@
 package dev.pluginhost.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.pluginhost.host.fixtures.EventFloodPlugin;
 import dev.pluginhost.host.fixtures.TestPluginJar;
@@ -50,9 +49,7 @@ class EventLimitsIT {
                 "--plugins.events.publish-rate=20",
                 "--plugins.events.publish-burst=60",
                 "--plugins.events.max-payload-bytes=65536");
-        await().atMost(Duration.ofSeconds(180)).ignoreExceptions().until(() ->
-                host.plugin("greedy").get("state").asString().equals("running")
-                        && host.plugin("publisher").get("state").asString().equals("running"));
+        host.awaitRunning(Duration.ofSeconds(180), "greedy", "publisher");
     }
 
     @AfterAll

@@ -1,7 +1,6 @@
 package dev.pluginhost.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,8 +38,7 @@ class HonestPluginIT {
         }
         Files.copy(jar, plugins.resolve("honest.jar"));
         host = HostProcess.start(work, plugins, "--plugins.sandbox.allow.honest=mlock, munlock");
-        await().atMost(Duration.ofSeconds(300)).ignoreExceptions().until(() ->
-                host.plugin("honest").get("state").asString().equals("running"));
+        host.awaitRunning(Duration.ofSeconds(300), "honest");
     }
 
     @AfterAll

@@ -175,6 +175,24 @@ final class HostProcess implements AutoCloseable {
         return process.pid();
     }
 
+    /**
+     * Waits until every plugin named is running; on a timeout the error carries the host's log, which says why.
+     */
+    void awaitRunning(Duration timeout, String... ids) {
+        try {
+            org.awaitility.Awaitility.await().atMost(timeout).ignoreExceptions().until(() -> java.util.Arrays
+                    .stream(ids).allMatch(id -> plugin(id).get("state").asString().equals("running")));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            String log;
+            try {
+                log = log();
+            } catch (IOException io) {
+                log = "(unreadable: " + io + ")";
+            }
+            throw new AssertionError(String.join(", ", ids) + " not running; the host's log:\n" + log, e);
+        }
+    }
+
     /** @return the host's JVM: the process itself, or its descendant when a deployment's wrapper forks first */
     long javaPid() {
         if (process.info().command().orElse("").endsWith("/java")) {

@@ -52,13 +52,7 @@ class HttpAddressIT {
                 "--plugins.grants.attacker=http:api.vendor.example,http:metadata.vendor.example",
                 // porter requests the management API's port explicitly (its jar is written once the port is known)
                 "--plugins.grants.porter=http:*");
-        try {
-            await().atMost(Duration.ofSeconds(180)).ignoreExceptions().until(() ->
-                    host.plugin("victim").get("state").asString().equals("running")
-                            && host.plugin("attacker").get("state").asString().equals("running"));
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
-            throw new AssertionError("victim and attacker not running; the host's log:\n" + host.log(), e);
-        }
+        host.awaitRunning(Duration.ofSeconds(180), "victim", "attacker");
     }
 
     @AfterAll

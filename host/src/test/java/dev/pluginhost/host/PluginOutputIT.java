@@ -42,9 +42,7 @@ class PluginOutputIT {
         TestPluginJar.write(plugins, "noisy.jar", "noisy", "1", OutputFloodPlugin.class, "log");
         TestPluginJar.write(plugins, "calm.jar", "calm", "1", OutputFloodPlugin.class, "log");
         host = HostProcess.start(work, plugins, "--plugins.run-dir=" + work.resolve("run"));
-        await().atMost(Duration.ofSeconds(180)).ignoreExceptions().until(() ->
-                host.plugin("noisy").get("state").asString().equals("running")
-                        && host.plugin("calm").get("state").asString().equals("running"));
+        host.awaitRunning(Duration.ofSeconds(180), "noisy", "calm");
     }
 
     @AfterAll
