@@ -130,6 +130,7 @@ class CompatibilityIT {
         StringBuilder table = new StringBuilder(
                 "| library | version | operation | result | run-phase violations |\n|---|---|---|---|---|\n");
         List<String> failures = new ArrayList<>();
+        List<String> documented = new ArrayList<>();
         int before = runPhaseViolations().size();
         for (String operation : EXPECTED.keySet()) {
             String[] library = libraries.get(operation).asString().split("\\|", 2);
@@ -144,6 +145,7 @@ class CompatibilityIT {
             table.append("| ").append(library[0]).append(" | ").append(library[1]).append(" | `").append(operation)
                     .append("` | ").append(ok ? "works" : "FAILS").append(": ").append(cell(result)).append(" | ")
                     .append(after - before).append(" |\n");
+            documented.add("| " + library[0] + " | " + library[1] + " | `" + operation + "` | works: ");
             before = after;
         }
         Files.writeString(Path.of("target", "compatibility.md"), table);
@@ -154,6 +156,9 @@ class CompatibilityIT {
         assertThat(host.get("/actuator/prometheus").body().lines()
                 .filter(l -> l.startsWith("plugin_syscall_denied_total") && l.contains("plugin=\"compat\"")))
                 .as("plugin_syscall_denied_total for compat").isEmpty();
+        String docs = Files.readString(Path.of(System.getProperty("repo.dir", ".."), "docs", "compatibility.md"));
+        assertThat(documented).as("rows of docs/compatibility.md (paste them from target/compatibility.md)")
+                .allSatisfy(row -> assertThat(docs).contains(row));
         long nativeLibraries = operations.stream().filter(o -> libraries.get(o).asString().contains("native")).count();
         assertThat(operations).as("libraries in the matrix").hasSizeGreaterThanOrEqualTo(15);
         assertThat(nativeLibraries).as("libraries with native code in the matrix").isGreaterThanOrEqualTo(3);
