@@ -14,9 +14,14 @@
  *   --landlock: path rules (landlock.c); --ro/--rw imply "required" unless --landlock is given.
  *   --minimal-root: a fresh root holding only the --ro/--rw paths (rootfs.c); needs a mount namespace.
  *   --rw PATH may name a socket (the plugin's own host socket): bound onto an empty file in the minimal root.
- *                   [--memory BYTES] [--pids N] [--cgroups auto|required]
+ *                   [--memory BYTES] [--pids N] [--cgroups auto|required] [--cgroup-root PATH]
  *   --memory/--pids: cgroup limits (cgroups.c), required unless --cgroups auto.
+ *   --cgroup-root PATH: the cgroup v2 directory to create the plugins' cgroups under (a delegated one), instead of
+ *                 the launcher's own; no v1 fallback. Not a cgroup2 filesystem: a dry run, reported inactive.
  *   --rlimit: NAME is core, nofile, fsize, as or cpu; VALUE a number or "unlimited" (defaults in rlimits.c).
+ *   --hold-ms N:  after the boot phase, a refused call's answer waits until a byte arrives on --host-fd or N ms
+ *                 (at most 1000) have passed, so the host can ask the plugin for the waiting thread's stack
+ *                 (supervisor.c); at most MAX_HELD calls wait at once.
  *   --boot-phase: until one byte arrives on --host-fd, every notified call is refused with EPERM and reported with
  *                 "phase":"boot" whatever --mode says (only trusted code runs then; see supervisor.c).
  * Parsed by hand: getopt would permute arguments and accept abbreviations, and this interface is called by a
@@ -35,11 +40,12 @@ static _Noreturn void usage(const char *problem)
     fprintf(stderr, LAUNCHER_NAME ": arguments: %s\n"
             "usage: " LAUNCHER_NAME " --filter FILE --events FILE [--mode deny|kill|audit] [--host-fd N]\n"
             "       [--keep-fd N]... [--env NAME=VALUE]... [--env-from VAR]... [--secret VAR]...\n"
-            "       [--chdir DIR] [--boot-phase]\n"
+            "       [--chdir DIR] [--boot-phase] [--hold-ms N]\n"
             "       [--rlimit core|nofile|fsize|as|cpu=VALUE]... [--rlimit-as BYTES]\n"
             "       [--unshare user,pid,net,ipc,uts,mount] [--namespaces auto] [--uid N] [--gid N]\n"
             "       [--landlock off|auto|required] [--ro PATH]... [--rw PATH]... [--minimal-root auto|required]\n"
             "       [--tcp-connect PORT] [--memory BYTES] [--pids N] [--cgroups auto|required]\n"
+            "       [--cgroup-root PATH]\n"
             "       -- /abs/path/to/program [ARGS...]\n",
             problem);
     exit(EXIT_USAGE);
@@ -107,6 +113,13 @@ void parse_args(int argc, char **argv, struct config *cfg)
             cfg->mode = parse_mode(value);
         } else if (strcmp(opt, "--host-fd") == 0) {
             cfg->host_fd = parse_fd(value);
+        } else if (strcmp(opt, "--hold-ms") == 0) {
+            char *end;
+            errno = 0;
+            long ms = strtol(value, &end, 10);
+            if (errno != 0 || end == value || *end != '\0' || ms < 0 || ms > MAX_HOLD_MS)
+                usage("--hold-ms wants milliseconds from 0 to 1000");
+            cfg->hold_ms = (int)ms;
         } else if (strcmp(opt, "--keep-fd") == 0) {
             if (cfg->keep_fd_count == MAX_KEEP_FDS)
                 usage("too many --keep-fd");
@@ -198,6 +211,10 @@ void parse_args(int argc, char **argv, struct config *cfg)
                 cfg->cgroups = LAYER_REQUIRED;
             else
                 usage("--cgroups wants auto or required");
+        } else if (strcmp(opt, "--cgroup-root") == 0) {
+            if (value[0] != '/')
+                usage("--cgroup-root wants an absolute path");
+            cfg->cgroup_root = value;
         } else if (strcmp(opt, "--chdir") == 0) {
             cfg->chdir_path = value;
         } else {
@@ -210,6 +227,8 @@ void parse_args(int argc, char **argv, struct config *cfg)
         usage("--filter is required");
     if (cfg->events_path == NULL)
         usage("--events is required");
+    if (cfg->hold_ms > 0 && cfg->host_fd < 0)
+        usage("--hold-ms needs --host-fd: a byte on it answers the held calls");
     if (cfg->boot_phase && cfg->host_fd < 0)
         usage("--boot-phase needs --host-fd: a byte on it ends the boot phase");
     if (i >= argc)

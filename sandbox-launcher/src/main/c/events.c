@@ -1,7 +1,8 @@
 /*
  * Events for the host, one JSON object per line. Each line is formatted into a stack buffer and written with a
  * single write(2): no stdio buffering to flush, no allocation, and lines shorter than PIPE_BUF reach a FIFO
- * atomically. Only numbers leave the launcher; the host resolves syscall names with libseccomp.
+ * atomically. Numbers leave the launcher, and the text inspect.c read from a violating task (escaped); the host
+ * resolves syscall names with libseccomp and decodes the arguments.
  *
  * Writes block when the host reads slowly. That is deliberate back-pressure: a notifying thread waits for our
  * answer anyway, so a flood slows the flooding plugin, not the host.
@@ -85,7 +86,7 @@ static size_t json_escape(char *out, size_t cap, const char *text)
         if (*p == '"' || *p == '\\') {
             out[used++] = '\\';
             out[used++] = (char)*p;
-        } else if (*p < 0x20) {
+        } else if (*p < 0x20 || *p >= 0x7f) { /* control bytes, DEL, and bytes of other encodings: as \\u00XX */
             used += (size_t)snprintf(out + used, cap - used, "\\u%04x", *p);
         } else {
             out[used++] = (char)*p;
@@ -102,20 +103,35 @@ void event_started(pid_t pid)
     emit(line, n);
 }
 
-void event_violation(const struct seccomp_notif *req, enum violation_mode mode, int err, bool boot)
+void event_violation(const struct seccomp_notif *req, const struct task_report *task, enum violation_mode mode,
+                     int err, bool boot)
 {
-    /* Rate limiting goes here later: count per second, summarise the overflow in one event, and let the
-     * supervisor kill a plugin that keeps violating. */
-    char line[512];
+    /* The flood limit is the host's (plugins.sandbox.violation-limit): it counts these lines and kills. The text
+     * read from the task is escaped, so a hostile path or thread name cannot break the line or forge another. */
+    char comm[sizeof(task->comm) * 6 + 1], path[REPORT_PATH_MAX * 6 + 1], path_error[sizeof(task->path_error) * 6 + 1];
+    json_escape(comm, sizeof(comm), task->comm);
+    json_escape(path, sizeof(path), task->path);
+    json_escape(path_error, sizeof(path_error), task->path_error);
+    char extra[sizeof(path) + sizeof(path_error) + 64];
+    if (task->has_path)
+        snprintf(extra, sizeof(extra), ",\"path_arg\":%d,\"path\":\"%s\",\"path_truncated\":%s", task->path_index,
+                 path, task->path_truncated ? "true" : "false");
+    else if (task->path_error[0] != '\0')
+        snprintf(extra, sizeof(extra), ",\"path_arg\":%d,\"path_error\":\"%s\"", task->path_index, path_error);
+    else
+        extra[0] = '\0';
+    char line[3072];
     const __u64 *a = req->data.args;
     int n = snprintf(line, sizeof(line),
-                     "{\"event\":\"violation\",\"pid\":%u,\"nr\":%d,\"arch\":%u,"
-                     "\"args\":[\"0x%llx\",\"0x%llx\",\"0x%llx\",\"0x%llx\",\"0x%llx\",\"0x%llx\"],"
+                     "{\"event\":\"violation\",\"pid\":%u,\"ns_tid\":%d,\"comm\":\"%s\",\"nr\":%d,\"arch\":%u,"
+                     "\"args\":[\"0x%llx\",\"0x%llx\",\"0x%llx\",\"0x%llx\",\"0x%llx\",\"0x%llx\"]%s,"
                      "\"action\":\"%s\",\"errno\":%d,\"phase\":\"%s\",\"time_ms\":%lld}\n",
-                     req->pid, req->data.nr, req->data.arch,
+                     req->pid, task->ns_tid, comm, req->data.nr, req->data.arch,
                      (unsigned long long)a[0], (unsigned long long)a[1], (unsigned long long)a[2],
-                     (unsigned long long)a[3], (unsigned long long)a[4], (unsigned long long)a[5],
+                     (unsigned long long)a[3], (unsigned long long)a[4], (unsigned long long)a[5], extra,
                      mode_name(mode), err, boot ? "boot" : "run", now_ms());
+    if (n >= (int)sizeof(line))
+        n = (int)sizeof(line) - 1; /* cannot happen with the sizes above; never emit past the buffer */
     emit(line, n);
 }
 

@@ -31,6 +31,8 @@
 #define MAX_SECRETS 16
 #define EVENTS_OPEN_TIMEOUT_MS 30000 /* how long to wait for the host to open the events FIFO */
 #define LAYER_PREFIX "layer\t" /* setup-socket messages that report a layer rather than an error */
+#define MAX_HELD 8 /* --hold-ms: run-phase calls whose answer waits for the host at once */
+#define MAX_HOLD_MS 1000
 #define MAX_FILTER_INSNS 4096 /* BPF_MAXINSNS: the kernel refuses longer programs */
 
 enum violation_mode { MODE_DENY, MODE_KILL, MODE_AUDIT };
@@ -59,6 +61,7 @@ struct config {
     size_t secret_count;
     const char *chdir_path;       /* NULL: keep the launcher's working directory */
     bool boot_phase;              /* deny-and-report everything until the host writes a byte on host_fd */
+    int hold_ms;                  /* --hold-ms: how long a run-phase violation's answer may wait for the host */
     struct rlimit_setting rlimits[RLIM_COUNT];
     unsigned ns_required;         /* bit per namespace_index: --unshare, abort the launch if unavailable */
     unsigned ns_optional;         /* bit per namespace_index: --namespaces auto, reported inactive if unavailable */
@@ -70,6 +73,7 @@ struct config {
     enum layer_mode cgroups;      /* REQUIRED once --memory or --pids is given, unless --cgroups auto */
     unsigned long long memory_limit; /* --memory BYTES, 0: none */
     unsigned long long pids_limit;   /* --pids N, 0: none */
+    const char *cgroup_root;      /* --cgroup-root: the delegated cgroup v2 directory; NULL: the launcher's own */
     const char *ro_paths[MAX_PATHS]; /* --ro: read and execute */
     size_t ro_count;
     const char *rw_paths[MAX_PATHS]; /* --rw: read and write */
@@ -86,10 +90,25 @@ _Noreturn void die_msg(const char *step, const char *reason);
 void parse_args(int argc, char **argv, struct config *cfg);
 const char *mode_name(enum violation_mode mode);
 
-/* events.c: one JSON object per line on the events file. Numbers only; names are resolved by the host. */
+/* inspect.c: what the supervisor reads about a notified task, reported with its violation (never a decision). */
+#define REPORT_PATH_MAX 256 /* bytes of a path argument read from the task; longer ones are marked truncated */
+struct task_report {
+    char comm[32];              /* the thread's name, "" when unreadable */
+    int ns_tid;                 /* its tid in its own pid namespace, 0 when unknown */
+    int path_index;             /* the argument that holds a path, -1 when the call takes none */
+    bool has_path;              /* the call takes a path and it was read */
+    bool path_truncated;        /* longer than REPORT_PATH_MAX - 1 bytes */
+    char path[REPORT_PATH_MAX];
+    char path_error[64];        /* why a path argument could not be read, "" otherwise */
+};
+void inspect_task(const struct seccomp_notif *req, struct task_report *out);
+
+/* events.c: one JSON object per line on the events file. Numbers, and the text the supervisor read from the task
+ * (inspect.c); names of syscalls and argument values are resolved by the host. */
 void events_open(const char *path, int host_fd);
 void event_started(pid_t pid);
-void event_violation(const struct seccomp_notif *req, enum violation_mode mode, int err, bool boot);
+void event_violation(const struct seccomp_notif *req, const struct task_report *task, enum violation_mode mode,
+                     int err, bool boot);
 void event_booted(void);
 void event_exited(pid_t pid, int wait_status);
 void event_error(const char *step, const char *reason);

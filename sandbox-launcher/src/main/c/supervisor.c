@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/audit.h>
 
@@ -21,8 +22,16 @@
 
 static int signal_fd = -1;
 
+/* A refused call whose answer waits until the host has asked the plugin runtime about the thread (--hold-ms). */
+struct held {
+    struct seccomp_notif_resp resp;
+    long long deadline_ms;     /* CLOCK_MONOTONIC */
+};
+
 struct supervisor {
     const struct config *cfg;
+    struct held held[MAX_HELD];
+    size_t held_count;
     pid_t child;
     int listener;
     bool exec_passed;          /* the child's own execve of the program has been let through */
@@ -93,9 +102,73 @@ static void terminate(struct supervisor *s, const char *step, const char *reason
     reap(s, true);
 }
 
+static long long monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void send_answer(struct supervisor *s, struct seccomp_notif_resp *resp)
+{
+    if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno != ENOENT && errno != EINTR)
+        terminate(s, "seccomp notification send", strerror(errno));
+}
+
+/*
+ * --hold-ms: a run-phase violation's answer (EPERM, or CONTINUE in audit mode) waits until the host writes a byte
+ * (it has asked the plugin runtime for the thread's Java stack, which is exact while the thread waits in its call)
+ * or the hold time has passed. Bounded: at most MAX_HELD wait at once, the rest are answered at once, and the
+ * supervisor serves everything else meanwhile. Returns false when the answer must go now.
+ */
+static bool hold(struct supervisor *s)
+{
+    if (s->cfg->hold_ms <= 0 || s->held_count == MAX_HELD || s->cfg->mode == MODE_KILL)
+        return false;
+    struct held *h = &s->held[s->held_count++];
+    memcpy(&h->resp, s->resp, sizeof(h->resp));
+    h->deadline_ms = monotonic_ms() + s->cfg->hold_ms;
+    return true;
+}
+
+/* Answers the held calls: all of them (the host's byte), or those whose time is up (all = false). */
+static void release_held(struct supervisor *s, bool all)
+{
+    long long now = monotonic_ms();
+    size_t kept = 0;
+    for (size_t i = 0; i < s->held_count; i++) {
+        if (all || s->held[i].deadline_ms <= now)
+            send_answer(s, &s->held[i].resp);
+        else
+            s->held[kept++] = s->held[i];
+    }
+    s->held_count = kept;
+}
+
+/* poll()'s timeout: until the first held call's deadline, or forever when none waits. */
+static int poll_timeout(const struct supervisor *s)
+{
+    if (s->held_count == 0)
+        return -1;
+    long long first = s->held[0].deadline_ms; /* held in arrival order with one hold time: the first is earliest */
+    long long left = first - monotonic_ms();
+    return left < 0 ? 0 : (int)left;
+}
+
 static bool is_exec(const struct seccomp_data *data)
 {
     return data->arch == AUDIT_ARCH_X86_64 && (data->nr == __NR_execve || data->nr == __NR_execveat);
+}
+
+/*
+ * Reads what explains a violation (inspect.c) while the call is pending, then checks the notification is still valid:
+ * if the task died and its tid was reused during the reads, they describe another task and are dropped. Returns
+ * false when the notification is gone.
+ */
+static bool explain(struct supervisor *s, struct task_report *task)
+{
+    inspect_task(s->req, task);
+    return ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &s->req->id) == 0;
 }
 
 static void handle_notification(struct supervisor *s)
@@ -113,6 +186,7 @@ static void handle_notification(struct supervisor *s)
     if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &s->req->id) < 0)
         return;
 
+    struct task_report task;
     memset(s->resp, 0, s->resp_size);
     s->resp->id = s->req->id;
     if (!s->exec_passed && (pid_t)s->req->pid == s->child && is_exec(&s->req->data)) {
@@ -121,16 +195,18 @@ static void handle_notification(struct supervisor *s)
          * but here the caller is our own code, before the program runs. */
         s->exec_passed = true;
         s->resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+    } else if (!explain(s, &task)) {
+        return; /* the task died while we read it: there is nothing to answer */
     } else if (s->booting) {
         /* Boot phase: only the JDK and our runtime run (the plugin's jar is loaded after the host's answer), so
          * a refused call here is a trusted probe (libnet, ExtendedSocketOptions, Netty NetUtil asking for
          * AF_INET/AF_INET6). Never kill for it, never let it through: EPERM, which those callers treat as "not
          * supported" and fall back from. Still reported, marked "boot", so nothing goes unseen. */
-        event_violation(s->req, MODE_DENY, EPERM, true);
+        event_violation(s->req, &task, MODE_DENY, EPERM, true);
         s->resp->error = -EPERM;
     } else {
         enum violation_mode mode = s->cfg->mode;
-        event_violation(s->req, mode, mode == MODE_AUDIT ? 0 : EPERM, false);
+        event_violation(s->req, &task, mode, mode == MODE_AUDIT ? 0 : EPERM, false);
         switch (mode) {
         case MODE_KILL:
             kill_child_group(s->child);
@@ -144,9 +220,10 @@ static void handle_notification(struct supervisor *s)
             s->resp->error = -EPERM;
             break;
         }
+        if (hold(s))
+            return;
     }
-    if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SEND, s->resp) < 0 && errno != ENOENT && errno != EINTR)
-        terminate(s, "seccomp notification send", strerror(errno));
+    send_answer(s, s->resp);
 }
 
 static void handle_setup_socket(struct supervisor *s, int *sock)
@@ -172,13 +249,15 @@ static void handle_setup_socket(struct supervisor *s, int *sock)
 static void handle_host(struct supervisor *s, int *host_fd, short revents)
 {
     if (revents & POLLIN) {
-        /* Bytes from the host: the first one ends the boot phase, the rest mean nothing. EOF means the host is
-         * gone. */
+        /* Bytes from the host: the first one ends the boot phase, later ones answer the held calls. EOF means the
+         * host is gone. */
         char buf[256];
         ssize_t n = read(*host_fd, buf, sizeof(buf));
         if (n > 0 && s->booting) {
             s->booting = false;
             event_booted();
+        } else if (n > 0) {
+            release_held(s, true); /* after boot, a byte means "the host has what it wanted to know" */
         }
         if (n > 0 || (n < 0 && (errno == EINTR || errno == EAGAIN)))
             return;
@@ -241,7 +320,7 @@ int supervise(const struct config *cfg, pid_t child, int listener, int setup_soc
     };
 
     while (!s.reaped) {
-        int ready = poll(fds, NFDS, -1);
+        int ready = poll(fds, NFDS, poll_timeout(&s));
         if (ready < 0) {
             if (errno == EINTR)
                 continue;
@@ -258,6 +337,8 @@ int supervise(const struct config *cfg, pid_t child, int listener, int setup_soc
             if (poll(&again, 1, 0) > 0)
                 fds[HOST].revents = again.revents;
         }
+        if (s.held_count > 0)
+            release_held(&s, false);
         if (fds[HOST].revents)
             handle_host(&s, &fds[HOST].fd, fds[HOST].revents);
         if (!s.reaped && (fds[LISTENER].revents & POLLIN))

@@ -28,7 +28,15 @@ public class PluginHostApplication {
         // Defaults live here, not in an application.properties, so an application embedding the host keeps its own.
         app.setDefaultProperties(Map.ofEntries(
                 Map.entry("management.endpoints.web.exposure.include", "health,info,prometheus,metrics"),
-                Map.entry("management.endpoint.health.show-details", "always"),
+                // Anonymous probes see the status; details (plugins, sandbox layers) need credentials.
+                Map.entry("management.endpoint.health.show-details", "when-authorized"),
+                Map.entry("management.endpoint.health.probes.enabled", "true"),
+                // Only this machine reaches the API until the operator says otherwise (server.address=0.0.0.0).
+                Map.entry("server.address", "127.0.0.1"),
+                // One password user, an OPERATOR; with no spring.security.user.password Spring Boot generates the
+                // password at every start and logs it ("Using generated security password"). Never open.
+                Map.entry("spring.security.user.name", "operator"),
+                Map.entry("spring.security.user.roles", "OPERATOR"),
                 Map.entry("spring.mvc.problemdetails.enabled", "true"),
                 Map.entry("management.info.env.enabled", "true"),
                 // A failed plugin degrades the host; it does not take it down.
@@ -38,6 +46,9 @@ public class PluginHostApplication {
                 Map.entry("management.metrics.enable.jvm.compilation.time", "false"),
                 Map.entry("management.metrics.enable.process.cpu.time", "false"),
                 Map.entry("management.metrics.enable.system.cpu.count", "false"),
+                // Spring Security's observations time every filter of the chain under names promtool rejects
+                // (camelCase filter names, no help text); plugin_api_actions_total counts the API's calls instead.
+                Map.entry("management.observations.enable.spring.security", "false"),
                 Map.entry("logging.pattern.level", "%5p [%X{plugin:-host}]"),
                 // gRPC sets SO_KEEPALIVE on every accepted channel; a Unix socket has no such option, and Netty says
                 // so once per plugin connection.

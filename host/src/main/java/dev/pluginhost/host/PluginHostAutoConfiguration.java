@@ -14,7 +14,6 @@ import dev.pluginhost.host.web.PluginsInfo;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.h2.jdbcx.JdbcConnectionPool;
 import org.springframework.beans.factory.ObjectProvider;
@@ -43,13 +42,15 @@ public class PluginHostAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     public KvStore pluginKvStore(PluginHostProperties properties) throws IOException {
-        Path dir = Files.createDirectories(properties.getDataDir().resolve(".kv")).toAbsolutePath();
+        Path dir = JdbcKvStore.privateFolder(properties.getDataDir().toAbsolutePath().resolve(".kv"));
         // WRITE_DELAY=0: a put is on disk when the plugin gets its acknowledgement, even if the host is killed.
         // Pooled: opening an embedded H2 connection per call costs milliseconds (measured in docs/benchmarks.md).
         JdbcConnectionPool h2 = JdbcConnectionPool.create("jdbc:h2:file:" + dir.resolve("kv") + ";WRITE_DELAY=0",
                 "sa", "");
         h2.setMaxConnections(16);
-        return new JdbcKvStore(h2);
+        JdbcKvStore store = new JdbcKvStore(h2);
+        JdbcKvStore.privateFiles(dir);
+        return store;
     }
 
     /** Topics shared by plugins and the application; publish and subscribe through {@link PluginHost}. */

@@ -771,4 +771,86 @@ public class PluginHostProperties {
             this.maxTopicLength = maxTopicLength;
         }
     }
+
+    /** Which jar may have which plugin id: pins, and the trust store for signer pins. */
+    private Identity identity = new Identity();
+
+    public Identity getIdentity() {
+        return identity;
+    }
+
+    public void setIdentity(Identity identity) {
+        this.identity = identity;
+    }
+
+    /**
+     * Plugin identity. A jar's manifest only claims an id; with a pin, the id (and its grants, configuration and kv
+     * data) goes only to a jar that matches it.
+     */
+    public static class Identity {
+
+        /**
+         * Pins per plugin id, for example {@code plugins.identity.pins.weather=sha256:<64 hex digits>} (the jar's
+         * digest, as {@code GET /api/plugins/{id}} shows it) or {@code signer:<alias>} (a jar signed with
+         * {@code jarsigner} by the certificate under that alias in the trust store, or by one it issued). Several pins
+         * (comma-separated): any one matches. A jar claiming a pinned id that matches none is rejected.
+         */
+        private Map<String, List<String>> pins = new LinkedHashMap<>();
+
+        /** The trust store holding the certificates that {@code signer:} pins name. */
+        private TrustStore trustStore = new TrustStore();
+
+        public Map<String, List<String>> getPins() {
+            return pins;
+        }
+
+        public void setPins(Map<String, List<String>> pins) {
+            this.pins = pins;
+        }
+
+        public TrustStore getTrustStore() {
+            return trustStore;
+        }
+
+        public void setTrustStore(TrustStore trustStore) {
+            this.trustStore = trustStore;
+        }
+    }
+
+    /** A key store file of trusted certificates. */
+    public static class TrustStore {
+
+        /** The trust store file. */
+        private Path path;
+
+        /** Its type: {@code PKCS12} or {@code JKS}. */
+        private String type = "PKCS12";
+
+        /** Its password (PKCS12 trust stores made by keytool have one). */
+        private String password;
+
+        public Path getPath() {
+            return path;
+        }
+
+        public void setPath(Path path) {
+            this.path = path;
+        }
+
+        public String getType() {
+            return type;
+        }
+
+        public void setType(String type) {
+            this.type = type;
+        }
+
+        public String getPassword() {
+            return password;
+        }
+
+        public void setPassword(String password) {
+            this.password = password;
+        }
+    }
 }

@@ -50,10 +50,10 @@ enum Deployment {
             case ROOT -> { }
             case SERVICE_ACCOUNT -> wrapped.addAll(List.of("setpriv", "--reuid=" + UID, "--regid=" + UID,
                     "--clear-groups", "--inh-caps=-all"));
-            case HARDENED -> {
-                wrapped.addAll(List.of("/usr/bin/python3", script(scripts, "no-userns").toString()));
-                env.put("AS_UID", Integer.toString(UID));
-            }
+            // The launcher's own tests' harness (NonRootLauncherTest): one copy of the emulation.
+            case HARDENED -> wrapped.addAll(List.of("/usr/bin/python3",
+                    repo().resolve("sandbox-launcher/src/test/resources/envs/no-userns.py").toString(),
+                    Integer.toString(UID)));
             case CONTAINER, POD, POD_WITH_HOST_PROFILE -> {
                 script(scripts, "runtime-seccomp-exec");
                 wrapped.addAll(List.of("bash", script(scripts, "container").toString()));

@@ -57,7 +57,8 @@ class HostEndToEndIT {
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).until(() -> {
             assertThat(host.isAlive()).as("host died; its log:%n%s", host.log()).isTrue();
             JsonNode hello = host.plugin("hello");
-            return hello != null && !hello.get("state").asString().equals("starting");
+            // "installed" comes before "starting": the start thread may not have run yet.
+            return hello != null && !List.of("installed", "starting").contains(hello.get("state").asString());
         });
     }
 
@@ -115,16 +116,27 @@ class HostEndToEndIT {
                 assertThat(host.log()).containsPattern("\\[hello\\].*greeting Ada"));
     }
 
-    /** The README's tour, to the letter: curl -d sends a form content type, and the plugin still gets the JSON. */
+    /**
+     * The README's tour, to the letter: its greet command, read from the README, with the password it tells the reader
+     * to put in PLUGINHOST_PASSWORD. curl -d sends a form content type, and the plugin still gets the JSON.
+     */
     @Test
     @Order(2)
     void greetAnswersTheReadmeCurlCommand() throws Exception {
-        Process curl = new ProcessBuilder("curl", "-s", "-XPOST",
-                "localhost:" + host.port() + "/api/plugins/hello/invoke/greet", "-d", "{\"name\":\"Ada\"}")
-                .redirectErrorStream(true).start();
+        List<String> readme = Files.readAllLines(Path.of(System.getProperty("repo.dir", "..")).resolve("README.md"));
+        int line = 0;
+        while (!(readme.get(line).startsWith("curl ") && readme.get(line).contains("/invoke/greet"))) {
+            line++;
+        }
+        String command = readme.get(line).replace("localhost:8080", "localhost:" + host.port());
+        String expected = readme.get(line + 1).substring(2);
+        ProcessBuilder bash = new ProcessBuilder("bash", "-c", command).redirectErrorStream(true);
+        bash.environment().put("PLUGINHOST_PASSWORD", host.password());
+        Process curl = bash.start();
         String answer = new String(curl.getInputStream().readAllBytes());
         assertThat(curl.waitFor()).as(answer).isZero();
-        assertThat(answer).isEqualTo("{\"greeting\":\"Hello, Ada!\"}");
+        assertThat(command).contains("-u \"operator:$PLUGINHOST_PASSWORD\"");
+        assertThat(answer).isEqualTo(expected).isEqualTo("{\"greeting\":\"Hello, Ada!\"}");
     }
 
     @Test
@@ -152,6 +164,31 @@ class HostEndToEndIT {
         });
         JsonNode violations = host.json("/api/plugins/hello/violations");
         assertThat(violations.findValuesAsString("syscall")).contains("socket");
+    }
+
+    /** Issue 12: the probe's violation says what, where and why, without javap. */
+    @Test
+    @Order(4)
+    void probesViolationExplainsItself() throws Exception {
+        assertThat(host.json("/api/plugins/hello/violations?phase=boot").size())
+                .as("the JDK's start-up probes are there on request").isPositive();
+        assertThat(host.post("/api/plugins/hello/invoke/probe", "").statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            JsonNode violations = host.json("/api/plugins/hello/violations");
+            assertThat(violations.findValuesAsString("phase")).as("no boot-phase entry by default: %s", violations)
+                    .isNotEmpty().containsOnly("run");
+            JsonNode socket = violations.get(violations.size() - 1);
+            assertThat(socket.get("call").asString()).as(socket.toString()).startsWith("socket(AF_INET, SOCK_STREAM");
+            assertThat(socket.get("thread").asString()).as(socket.toString()).startsWith("plugin-");
+            assertThat(socket.get("operation").asString()).as(socket.toString()).isEqualTo("probe");
+            assertThat(socket.get("stack").toString()).as(socket.toString())
+                    .contains("dev.pluginhost.samples.hello.HelloPlugin");
+            // The supervisor held the call while the runtime looked: the innermost frame is the refused call itself.
+            assertThat(socket.get("stack").get(0).asString()).contains("sun.nio.ch.Net.socket0");
+        });
+        assertThat(host.log()).containsPattern("violated its sandbox: socket\\(AF_INET, SOCK_STREAM, 0\\) .*"
+                + "in operation 'probe'; stack when reported:").contains("dev.pluginhost.samples.hello.HelloPlugin.lambda");
+        assertThat(host.get("/api/plugins/hello/violations?phase=later").statusCode()).isEqualTo(400);
     }
 
     @Test

@@ -21,6 +21,10 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The packaged host ({@code target/pluginhost.jar}) running as a real process, as an operator would start it, with an
  * HTTP client for its API. Used by the end-to-end tests.
+ *
+ * <p>The host is started with a known test user, {@code operator} (role OPERATOR, HTTP Basic) and a viewer API token
+ * (role VIEWER, Bearer); {@link #get}, {@link #post} and {@link #json} call as the operator, {@link #as} with other
+ * credentials or none. {@link #startWithoutCredentials} configures none, as an operator who set nothing would.
  */
 final class HostProcess implements AutoCloseable {
 
@@ -30,13 +34,21 @@ final class HostProcess implements AutoCloseable {
     private final int port;
     private final Path log;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final String password;
+    private final String viewerToken;
 
-    private HostProcess(Process process, int port, Path log) {
+    /** The test user's name, the runnable host's default. */
+    static final String OPERATOR = "operator";
+
+    private HostProcess(Process process, int port, Path log, String password, String viewerToken) {
         this.process = process;
         this.port = port;
         this.log = log;
+        this.password = password;
+        this.viewerToken = viewerToken;
     }
 
+    /** Starts the host with the test user and the viewer token; {@code extraArgs} come last and may override. */
     static HostProcess start(Path workDir, Path pluginsDir, String... extraArgs) throws IOException {
         return start(Deployment.ROOT, workDir, pluginsDir, List.of(), extraArgs);
     }
@@ -54,21 +66,47 @@ final class HostProcess implements AutoCloseable {
 
     /** Starts the packaged host on another JDK (its plugins run on that JDK too, unless plugins.java says otherwise). */
     static HostProcess startOn(Path javaHome, Path workDir, Path pluginsDir, String... extraArgs) throws IOException {
-        return start(Deployment.ROOT, javaHome, workDir, pluginsDir, List.of(), extraArgs);
+        return start(Deployment.ROOT, javaHome, workDir, pluginsDir, List.of(), true, List.of(extraArgs));
     }
 
     static HostProcess start(Deployment deployment, Path workDir, Path pluginsDir, List<String> jvmOptions,
                              String... extraArgs) throws IOException {
-        return start(deployment, Path.of(System.getProperty("java.home")), workDir, pluginsDir, jvmOptions,
-                extraArgs);
+        return start(deployment, Path.of(System.getProperty("java.home")), workDir, pluginsDir, jvmOptions, true,
+                List.of(extraArgs));
+    }
+
+    /** Starts the host with no credentials configured at all: it must generate a password and stay closed. */
+    static HostProcess startWithoutCredentials(Path workDir, Path pluginsDir, String... extraArgs)
+            throws IOException {
+        return start(Deployment.ROOT, Path.of(System.getProperty("java.home")), workDir, pluginsDir, List.of(),
+                false, List.of(extraArgs));
+    }
+
+    private static String random() {
+        byte[] bytes = new byte[24];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return java.util.HexFormat.of().formatHex(bytes);
+    }
+
+    static String sha256(String token) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(token.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**
-     * Starts the packaged host as it runs in a deployment. An unprivileged deployment runs it as uid 1001 on copies
-     * of the host jar and the plugins, in folders that uid owns: it may not reach the checkout.
+     * Starts the packaged host as it runs in a deployment, with the test user and the viewer token when
+     * {@code credentials} ({@code extraArgs} come last and may override). An unprivileged deployment runs it as uid
+     * 1001 on copies of the host jar and the plugins, in folders that uid owns: it may not reach the checkout.
      */
     private static HostProcess start(Deployment deployment, Path javaHome, Path workDir, Path pluginsDir,
-                                     List<String> jvmOptions, String... extraArgs) throws IOException {
+                                     List<String> jvmOptions, boolean credentials, List<String> extraArgs)
+            throws IOException {
+        String password = credentials ? random() : null;
+        String viewerToken = credentials ? random() : null;
         Path jar = Path.of(System.getProperty("host.jar", "target/pluginhost.jar")).toAbsolutePath();
         assertThat(jar).as("the packaged host (run 'mvn verify', not only 'mvn test')").exists();
         int port = freePort();
@@ -102,16 +140,25 @@ final class HostProcess implements AutoCloseable {
                 "--server.port=" + port,
                 "--plugins.dir=" + pluginsDir,
                 "--plugins.data-dir=" + data));
-        command.addAll(List.of(extraArgs));
+        if (credentials) {
+            // The password goes in the environment, as the README tells operators (a command line is public in ps).
+            command.addAll(List.of("--plugins.api.tokens.test-viewer.sha256=" + sha256(viewerToken),
+                    "--plugins.api.tokens.test-viewer.role=VIEWER"));
+        }
+        command.addAll(extraArgs);
         Path scripts = Files.createDirectories(workDir.resolve("harness"));
         ProcessBuilder builder = new ProcessBuilder();
+        builder.environment().remove("SPRING_SECURITY_USER_PASSWORD");
+        if (password != null) {
+            builder.environment().put("SPRING_SECURITY_USER_PASSWORD", password);
+        }
         builder.command(deployment.wrap(command, scripts, builder.environment()));
         Process process = builder
                 .directory(workDir.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
-        return new HostProcess(process, port, log);
+        return new HostProcess(process, port, log, password, viewerToken);
     }
 
     private static int freePort() throws IOException {
@@ -158,16 +205,64 @@ final class HostProcess implements AutoCloseable {
         return Files.readString(log);
     }
 
+    /** @return the test operator's password (null when started without credentials) */
+    String password() {
+        return password;
+    }
+
+    /** @return the value of an Authorization header for the test operator */
+    String operatorAuthorization() {
+        return "Basic " + java.util.Base64.getEncoder().encodeToString((OPERATOR + ":" + password)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** @return the value of an Authorization header for the test viewer (its API token) */
+    String viewerAuthorization() {
+        return "Bearer " + viewerToken;
+    }
+
     HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        return as(password == null ? null : operatorAuthorization()).get(path);
     }
 
     HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return as(password == null ? null : operatorAuthorization()).post(path, body);
+    }
+
+    /** @param authorization an Authorization header value, or null to call anonymously */
+    Client as(String authorization) {
+        return new Client(authorization);
+    }
+
+    Client anonymous() {
+        return new Client(null);
+    }
+
+    Client viewer() {
+        return new Client(viewerAuthorization());
+    }
+
+    /** Calls the API with one set of credentials (or none). */
+    final class Client {
+        private final String authorization;
+
+        private Client(String authorization) {
+            this.authorization = authorization;
+        }
+
+        HttpResponse<String> get(String path) throws IOException, InterruptedException {
+            return http.send(request(path).GET().build(), HttpResponse.BodyHandlers.ofString());
+        }
+
+        HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
+            return http.send(request(path).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        }
+
+        private HttpRequest.Builder request(String path) {
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30));
+            return authorization == null ? request : request.header("Authorization", authorization);
+        }
     }
 
     JsonNode json(String path) throws IOException, InterruptedException {

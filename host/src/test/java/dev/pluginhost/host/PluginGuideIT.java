@@ -11,7 +11,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -23,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * plugin" block are read from the guide and run one by one in a copy of this repository — install the SDK, create a
  * plugin from the template and test it with the test kit, package the host, drop the plugin into a running host,
  * invoke it — and the answer must be the one the guide shows. Two deviations, both forced by a shared machine: the host
- * gets a free port instead of 8080, and the guide's /tmp paths are used as they are (cleaned first).
+ * gets a free port instead of 8080, and the guide's /tmp paths are used as they are (cleaned first). Each command runs in
+ * its own shell, so what a command {@code export}s is carried to the commands after it, as one terminal would.
  */
 class PluginGuideIT {
 
@@ -44,29 +47,36 @@ class PluginGuideIT {
         // A checkout is normally world-traversable; JUnit's temporary folder is not, and plugin JVMs run as another
         // uid that must reach its data folder below the working directory.
         Files.setPosixFilePermissions(copy, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-        run(copy, "rm -rf /tmp/my-plugin /tmp/my-plugins");
+        run(copy, Map.of(), "rm -rf /tmp/my-plugin /tmp/my-plugins");
 
         int port = freePort();
+        Map<String, String> env = new HashMap<>();
         Process host = null;
         try {
             for (String command : commands) {
-                if (command.startsWith("java -jar host/target/pluginhost.jar")) {
-                    host = new ProcessBuilder("bash", "-c", command + " --server.port=" + port)
-                            .directory(copy.toFile()).redirectErrorStream(true)
+                if (command.startsWith("export ")) {
+                    String name = command.substring("export ".length(), command.indexOf('='));
+                    env.put(name, run(copy, env, command + "; printf %s \"$" + name + "\""));
+                } else if (command.contains("java -jar host/target/pluginhost.jar")) {
+                    ProcessBuilder builder = new ProcessBuilder("bash", "-c", command + " --server.port=" + port);
+                    builder.environment().putAll(env);
+                    host = builder.directory(copy.toFile()).redirectErrorStream(true)
                             .redirectOutput(copy.resolve("host.log").toFile()).start();
                     Process started = host;
                     await().atMost(Duration.ofSeconds(90)).alias("the guide's plugin running; host log: "
                             + copy.resolve("host.log")).pollInterval(Duration.ofMillis(500)).until(() -> {
                         assertThat(started.isAlive()).as("host died: %s", log(copy)).isTrue();
-                        Process curl = new ProcessBuilder("curl", "-s", "localhost:" + port + "/api/plugins").start();
+                        Process curl = new ProcessBuilder("curl", "-s", "-u", "operator:"
+                                + env.getOrDefault("PLUGINHOST_PASSWORD", ""), "localhost:" + port + "/api/plugins")
+                                .start();
                         String plugins = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                         return curl.waitFor() == 0 && plugins.contains("\"running\"");
                     });
                 } else if (command.startsWith("curl ")) {
-                    String answer = run(copy, command.replace("localhost:8080", "localhost:" + port));
+                    String answer = run(copy, env, command.replace("localhost:8080", "localhost:" + port));
                     assertThat(answer.trim()).as("host log:%n%s", log(copy)).isEqualTo(expected);
                 } else {
-                    run(copy, command);
+                    run(copy, env, command);
                 }
             }
         } finally {
@@ -99,9 +109,11 @@ class PluginGuideIT {
         return commands;
     }
 
-    private static String run(Path dir, String command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder("bash", "-c", command).directory(dir.toFile()).redirectErrorStream(true)
-                .start();
+    private static String run(Path dir, Map<String, String> env, String command)
+            throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder("bash", "-c", command);
+        builder.environment().putAll(env);
+        Process process = builder.directory(dir.toFile()).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!process.waitFor(10, TimeUnit.MINUTES)) {
             process.destroyForcibly();

@@ -76,7 +76,7 @@ class SamplesIT {
                 .contains("PLUGIN_ID");
 
         for (String id : List.of("hello", "markdown", "listener", "weather", "hostile")) {
-            JsonNode violations = host.json("/api/plugins/" + id + "/violations");
+            JsonNode violations = host.json("/api/plugins/" + id + "/violations?phase=all");
             for (JsonNode violation : violations) {
                 assertThat(violation.get("phase").asString()).as("%s: %s", id, violation).isEqualTo("boot");
             }

@@ -32,6 +32,7 @@ public final class LaunchSpec {
     private final ViolationMode mode;
     private final List<Integer> keepFds;
     private final boolean bootPhase;
+    private final java.time.Duration hold;
     private final Map<String, Long> rlimits;
     private final Set<String> namespaces;
     private final boolean namespacesAuto;
@@ -44,6 +45,7 @@ public final class LaunchSpec {
     private final long memoryLimit;
     private final int pidsLimit;
     private final LayerMode cgroups;
+    private final Path cgroupRoot;
     private final LayerMode minimalRoot;
     private final int tcpConnectPort;
 
@@ -56,6 +58,7 @@ public final class LaunchSpec {
         this.mode = b.mode;
         this.keepFds = List.copyOf(b.keepFds);
         this.bootPhase = b.bootPhase;
+        this.hold = b.hold;
         this.rlimits = Collections.unmodifiableMap(new LinkedHashMap<>(b.rlimits));
         this.namespaces = Collections.unmodifiableSet(new LinkedHashSet<>(b.namespaces));
         this.namespacesAuto = b.namespacesAuto;
@@ -68,6 +71,7 @@ public final class LaunchSpec {
         this.memoryLimit = b.memoryLimit;
         this.pidsLimit = b.pidsLimit;
         this.cgroups = b.cgroups;
+        this.cgroupRoot = b.cgroupRoot;
         this.minimalRoot = b.minimalRoot;
         this.tcpConnectPort = b.tcpConnectPort;
     }
@@ -112,6 +116,15 @@ public final class LaunchSpec {
      */
     public LayerMode cgroups() {
         return cgroups;
+    }
+
+    /**
+     * The cgroup v2 directory the program's cgroup is created under ({@code <root>/pluginhost/<launcher pid>}), a
+     * delegated one; empty for the launcher's own cgroup (v2, else the v1 memory/pids hierarchies). A directory that
+     * is not on a cgroup2 filesystem gets the same writes as plain files and the layer reported inactive: a dry run.
+     */
+    public Optional<Path> cgroupRoot() {
+        return Optional.ofNullable(cgroupRoot);
     }
 
     /**
@@ -191,6 +204,15 @@ public final class LaunchSpec {
         return bootPhase;
     }
 
+    /**
+     * How long the answer to a run-phase violation (deny or audit mode) may wait, zero for not at all: the calling
+     * thread stays in its refused call until {@link SandboxedProcess#releaseHeld()} or this time has passed, so that
+     * the host can take its exact Java stack meanwhile. At most 8 calls wait at once; the rest are answered at once.
+     */
+    public java.time.Duration hold() {
+        return hold;
+    }
+
     /** The program (an absolute path) and its arguments. */
     public List<String> command() {
         return command;
@@ -251,6 +273,7 @@ public final class LaunchSpec {
         private ViolationMode mode = ViolationMode.DENY;
         private final List<Integer> keepFds = new ArrayList<>();
         private boolean bootPhase;
+        private java.time.Duration hold = java.time.Duration.ZERO;
         private final Map<String, Long> rlimits = new LinkedHashMap<>();
         private final Set<String> namespaces = new LinkedHashSet<>();
         private boolean namespacesAuto;
@@ -264,6 +287,7 @@ public final class LaunchSpec {
         private long memoryLimit;
         private int pidsLimit;
         private LayerMode cgroups = LayerMode.REQUIRED;
+        private Path cgroupRoot;
         private LayerMode minimalRoot = LayerMode.OFF;
         private int tcpConnectPort;
 
@@ -300,6 +324,15 @@ public final class LaunchSpec {
                 throw new IllegalArgumentException("negative pids limit: " + tasks);
             }
             this.pidsLimit = tasks;
+            return this;
+        }
+
+        /** See {@link LaunchSpec#cgroupRoot()}: an absolute path. */
+        public Builder cgroupRoot(Path root) {
+            if (!Objects.requireNonNull(root, "root").isAbsolute()) {
+                throw new IllegalArgumentException("cgroup root is not an absolute path: " + root);
+            }
+            this.cgroupRoot = root;
             return this;
         }
 
@@ -394,6 +427,15 @@ public final class LaunchSpec {
                 throw new IllegalArgumentException("negative rlimit " + name + ": " + value);
             }
             rlimits.put(name, value);
+            return this;
+        }
+
+        /** See {@link LaunchSpec#hold()}; zero (off) by default, at most one second. */
+        public Builder hold(java.time.Duration hold) {
+            if (hold.isNegative() || hold.compareTo(java.time.Duration.ofSeconds(1)) > 0) {
+                throw new IllegalArgumentException("hold must be between 0 and 1 s: " + hold);
+            }
+            this.hold = hold;
             return this;
         }
 

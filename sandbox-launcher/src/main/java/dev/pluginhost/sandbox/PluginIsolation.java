@@ -41,6 +41,17 @@ public final class PluginIsolation {
                 .cgroups(LayerMode.IF_AVAILABLE);
     }
 
+    /**
+     * The JVM options that point a sandboxed JVM at its private writable temporary folder (the minimal root's /tmp is
+     * read-only): java.io.tmpdir, Netty's and JNA's native-library copies, and JNA's library path (any value stops
+     * JNA's static initialiser from exec'ing /sbin/ldconfig, a fork the sandbox would refuse and report). Shared by
+     * the host's plugin JVMs and {@code plugin-sandbox run}, so that both run a JVM the same way.
+     */
+    public static List<String> temporaryFolderOptions(Path tmp) {
+        return List.of("-Djava.io.tmpdir=" + tmp, "-Dio.netty.native.workdir=" + tmp, "-Djna.tmpdir=" + tmp,
+                "-Djna.platform.library.path=/usr/lib/x86_64-linux-gnu:/lib/x86_64-linux-gnu:/usr/lib:/lib");
+    }
+
     /** {@link #builder(List, long, int)} with the default limits. */
     public static LaunchSpec.Builder builder(List<Path> writable) {
         return builder(writable, DEFAULT_MEMORY, DEFAULT_PIDS);

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
@@ -36,23 +37,37 @@ public final class SandboxLauncher {
 
     private static final String HOST_PID_FILE = "host.pid";
 
+    /** The prefix of each launcher's private folder in its {@code workDir}. */
+    public static final String FOLDER_PREFIX = "sandbox-launcher-";
+
     private final Path workDir;
     private final Path binary;
 
     /**
-     * Checks the platform, then extracts the launcher into {@code workDir/sandbox-launcher/bin} (once per binary
-     * version) and verifies that it runs. {@code workDir/sandbox-launcher} is created (or reset) to mode 0700;
-     * {@code workDir} itself is left as it is, so passing a shared directory such as /tmp is safe. It also holds one
-     * private directory per running launch (filter file, events FIFO), removed when the launch ends.
+     * Checks the platform, then extracts the launcher into a fresh private folder {@code workDir/sandbox-launcher-*}
+     * (made like {@code mkdtemp}: a new random name, mode 0700, owned by this process's user, never an existing
+     * folder or a link someone planted) and verifies that it runs. {@code workDir} itself is left as it is, so a
+     * shared directory such as /tmp is safe, and every user and every run gets its own folder. The folder also holds
+     * one private directory per running launch (filter file, events FIFO), removed when the launch ends; {@link
+     * #close()} removes the folder, and a later SandboxLauncher on the same {@code workDir} removes the folders this
+     * user's dead JVMs left behind.
      *
      * @throws SandboxUnavailableException naming what this host lacks
      */
     public SandboxLauncher(Path workDir) throws IOException {
         Platform.check();
-        this.workDir = privateDirectory(workDir.toAbsolutePath().resolve("sandbox-launcher"));
-        this.binary = extract(privateDirectory(this.workDir.resolve("bin")));
-        verify(binary);
-        removeStaleRuns(privateDirectory(this.workDir.resolve("runs")));
+        Path parent = Files.createDirectories(workDir.toAbsolutePath()); // the caller's folder: left as it is
+        removeStaleFolders(parent);
+        this.workDir = Files.createTempDirectory(parent, FOLDER_PREFIX,
+                PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+        try {
+            Files.writeString(this.workDir.resolve(HOST_PID_FILE), Long.toString(ProcessHandle.current().pid()));
+            this.binary = extract(privateDirectory(this.workDir.resolve("bin")));
+            verify(binary);
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
         this.staleCgroupsRemoved = removeStaleCgroups();
     }
 
@@ -103,6 +118,22 @@ public final class SandboxLauncher {
         return List.copyOf(removed);
     }
 
+    /**
+     * The launcher's rule for a v2 cgroup named {@code host} whose parent passes controllers down: a launcher moved
+     * the host there (the no-internal-processes rule, cgroups.c), and the plugins' cgroups are under the parent.
+     */
+    static Path v2HostLeafParent(Path cgroup, boolean v2) {
+        try {
+            if (v2 && cgroup.getFileName() != null && cgroup.getFileName().toString().equals("host")
+                    && !Files.readString(cgroup.resolveSibling("cgroup.subtree_control")).isBlank()) {
+                return cgroup.getParent();
+            }
+        } catch (IOException e) {
+            // not one this layer set up
+        }
+        return cgroup;
+    }
+
     /** This process's cgroups where the launcher puts its own: v2, and the v1 memory and pids hierarchies. */
     static List<Path> ownCgroups() {
         List<Path> bases = new ArrayList<>();
@@ -137,7 +168,7 @@ public final class SandboxLauncher {
                     if (!root.equals("/") && rel.startsWith(root)) {
                         rel = rel.substring(root.length());
                     }
-                    bases.add(Path.of(head[4] + (rel.equals("/") ? "" : rel)));
+                    bases.add(v2HostLeafParent(Path.of(head[4] + (rel.equals("/") ? "" : rel)), controller == null));
                     break;
                 }
             }
@@ -145,6 +176,23 @@ public final class SandboxLauncher {
             // no cgroups to look at: nothing to sweep
         }
         return bases;
+    }
+
+    /** This launcher's private folder ({@code workDir/sandbox-launcher-*}). */
+    public Path workDir() {
+        return workDir;
+    }
+
+    /**
+     * Removes this launcher's private folder (the extracted launcher, and the run directories of launches that have
+     * ended). Call it once no launch is running.
+     */
+    public void close() {
+        try {
+            SafeFiles.deleteTree(workDir);
+        } catch (IOException e) {
+            // best effort: a later SandboxLauncher on the same workDir removes it once this JVM is gone
+        }
     }
 
     /**
@@ -308,7 +356,7 @@ public final class SandboxLauncher {
             builder.environment().putAll(carriers(spec));
             builder.redirectInput(ProcessBuilder.Redirect.PIPE); // the host-liveness pipe
             Process process = builder.start();
-            return new SandboxedProcess(process, events, runDir, listener);
+            return new SandboxedProcess(process, events, runDir, listener, spec.bootPhase());
         } catch (IOException | RuntimeException e) {
             SandboxedProcess.deleteRecursively(runDir);
             throw e;
@@ -382,9 +430,13 @@ public final class SandboxLauncher {
                 cmd.addAll(List.of("--pids", Integer.toString(spec.pidsLimit())));
             }
             cmd.addAll(List.of("--cgroups", spec.cgroups() == LayerMode.REQUIRED ? "required" : "auto"));
+            spec.cgroupRoot().ifPresent(root -> cmd.addAll(List.of("--cgroup-root", root.toString())));
         }
         if (spec.bootPhase()) {
             cmd.add("--boot-phase");
+        }
+        if (!spec.hold().isZero()) {
+            cmd.addAll(List.of("--hold-ms", Long.toString(spec.hold().toMillis())));
         }
         spec.workingDirectory().ifPresent(dir -> cmd.addAll(List.of("--chdir", dir.toAbsolutePath().toString())));
         cmd.add("--");
@@ -400,28 +452,33 @@ public final class SandboxLauncher {
         }
     }
 
-    /** Removes run directories whose host JVM is gone (killed before it could clean up). */
-    private static void removeStaleRuns(Path runs) throws IOException {
-        try (var dirs = Files.newDirectoryStream(runs, "run-*")) {
+    /**
+     * Removes the private folders ({@code sandbox-launcher-*}) that this user's JVMs left in {@code parent} when they
+     * died without cleaning up: only real folders owned by this user, whose JVM (named in their host.pid) is gone.
+     */
+    private static void removeStaleFolders(Path parent) throws IOException {
+        int uid = effectiveUid();
+        try (var dirs = Files.newDirectoryStream(parent, FOLDER_PREFIX + "*")) {
             for (Path dir : dirs) {
-                Path pidFile = dir.resolve(HOST_PID_FILE);
                 try {
-                    long pid = Long.parseLong(Files.readString(pidFile).strip());
+                    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) || SafeFiles.uid(dir) != uid) {
+                        continue; // not ours: never touched
+                    }
+                    long pid = Long.parseLong(Files.readString(dir.resolve(HOST_PID_FILE)).strip());
                     if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
                         continue;
                     }
+                    SafeFiles.deleteTree(dir);
                 } catch (IOException | NumberFormatException e) {
-                    continue; // being created right now, or not ours to judge
+                    // being created right now, or not ours to judge
                 }
-                SandboxedProcess.deleteRecursively(dir);
             }
         }
     }
 
+    /** A folder inside this launcher's own private folder: created, or accepted only as a real folder of ours. */
     private static Path privateDirectory(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        Files.setPosixFilePermissions(dir, OWNER_ONLY);
-        return dir;
+        return SafeFiles.directory(dir, OWNER_ONLY);
     }
 
     private static Path extract(Path binDir) throws IOException {
@@ -432,12 +489,9 @@ public final class SandboxLauncher {
             }
             bytes = in.readAllBytes();
         }
-        // Named by content: a new build never execs a stale binary, and an unchanged one is extracted once.
+        // Named by content, so that a log line tells which build ran. binDir is this launcher's own fresh folder:
+        // nothing else can have put a file there.
         Path target = binDir.resolve("plugin-launcher-" + sha256(bytes).substring(0, 16));
-        if (Files.isRegularFile(target) && Arrays.equals(Files.readAllBytes(target), bytes)) {
-            Files.setPosixFilePermissions(target, OWNER_ONLY);
-            return target;
-        }
         Path tmp = Files.createTempFile(binDir, "plugin-launcher", ".tmp",
                 PosixFilePermissions.asFileAttribute(OWNER_ONLY));
         try {

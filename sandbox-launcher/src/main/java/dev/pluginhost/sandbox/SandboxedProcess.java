@@ -40,9 +40,15 @@ public final class SandboxedProcess {
     private volatile boolean eventsOpened;
     private volatile ExitStatus programExit;
     private boolean bootPhaseEnded; // guarded by this
+    private final boolean bootPhase;
     private final List<Layer> layers = new CopyOnWriteArrayList<>();
 
     SandboxedProcess(Process launcher, Path events, Path runDir, SandboxListener listener) {
+        this(launcher, events, runDir, listener, false);
+    }
+
+    SandboxedProcess(Process launcher, Path events, Path runDir, SandboxListener listener, boolean bootPhase) {
+        this.bootPhase = bootPhase;
         this.launcher = launcher;
         this.events = events;
         this.runDir = runDir;
@@ -132,6 +138,21 @@ public final class SandboxedProcess {
     }
 
     /**
+     * Answers the run-phase violations whose answer waits ({@link LaunchSpec#hold()}): one byte on the launcher's
+     * host pipe, after the boot phase. Harmless when none waits.
+     *
+     * @throws IOException if the launcher is gone
+     */
+    public synchronized void releaseHeld() throws IOException {
+        if (!bootPhaseEnded && bootPhase) {
+            return; // a byte now would end the boot phase instead
+        }
+        OutputStream pipe = launcher.getOutputStream();
+        pipe.write('R');
+        pipe.flush();
+    }
+
+    /**
      * Asks the launcher to end the program: SIGTERM to the launcher, which SIGKILLs the program's process group and
      * exits with 137. Like {@link Process#destroy()}, this closes {@link #stdout()} and {@link #stderr()}.
      */
@@ -201,9 +222,16 @@ public final class SandboxedProcess {
             String h = hex.get(i);
             args[i] = Long.parseUnsignedLong(h.startsWith("0x") ? h.substring(2) : h, 16);
         }
+        Violation.Task task = new Violation.Task(text(event, "comm"), number(event, "ns_tid"),
+                event.containsKey("path_arg") ? (int) number(event, "path_arg") : -1, text(event, "path"),
+                Boolean.TRUE.equals(event.get("path_truncated")), text(event, "path_error"));
         return new Violation(number(event, "pid"), Syscalls.name(arch, nr), nr, arch, args,
                 ViolationMode.fromCliName(String.valueOf(event.get("action"))),
-                Instant.ofEpochMilli(number(event, "time_ms")), "boot".equals(event.get("phase")));
+                Instant.ofEpochMilli(number(event, "time_ms")), "boot".equals(event.get("phase")), task);
+    }
+
+    private static String text(Map<String, Object> event, String key) {
+        return event.get(key) instanceof String s ? s : null;
     }
 
     private static long number(Map<String, Object> event, String key) {

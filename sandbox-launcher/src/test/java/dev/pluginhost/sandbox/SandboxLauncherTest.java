@@ -220,12 +220,13 @@ class SandboxLauncherTest {
             await().atMost(Duration.ofSeconds(5))
                     .until(() -> !TestJvm.running(child) && !TestJvm.running(launcher));
 
-            // The dead host left its run directory behind; the next SandboxLauncher on that directory removes it.
-            Path runs = TestJvm.WORK.resolve("sandbox-launcher").resolve("runs");
+            // The dead host left its private folder (sandbox-launcher-*, with the launcher and the run directory)
+            // behind; the next SandboxLauncher on the same work directory removes it.
+            Path folders = TestJvm.WORK;
             String hostPid = Long.toString(host.pid());
-            assertThat(runDirsOf(runs, hostPid)).hasSize(1);
-            new SandboxLauncher(TestJvm.WORK);
-            assertThat(runDirsOf(runs, hostPid)).isEmpty();
+            assertThat(runDirsOf(folders, hostPid)).hasSize(1);
+            new SandboxLauncher(TestJvm.WORK).close();
+            assertThat(runDirsOf(folders, hostPid)).isEmpty();
         } finally {
             host.destroyForcibly();
         }

@@ -1,5 +1,13 @@
 package dev.pluginhost.host.capability;
 
+import dev.pluginhost.sandbox.SafeFiles;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -142,6 +150,39 @@ public final class JdbcKvStore implements KvStore {
             }
         } catch (SQLException e) {
             throw failure("compareAndSet", e);
+        }
+    }
+
+    /**
+     * The folder of an embedded store's files (every plugin's kv data): the host's alone, 0700, created without
+     * following links; an existing one is used only if it is a real folder of the host's user. Its parent, the data
+     * folder, is made traversable only (0711): plugin JVMs pass through it to their own data folders.
+     */
+    public static Path privateFolder(Path dir) throws IOException {
+        Path parent = dir.getParent();
+        if (!Files.exists(parent, LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectories(parent.getParent());
+        }
+        try {
+            SafeFiles.directory(parent, PosixFilePermissions.fromString("rwx--x--x"));
+            return SafeFiles.directory(dir, SafeFiles.OWNER_ONLY);
+        } catch (IOException e) {
+            throw new IOException("plugins.data-dir (the kv store's folder): " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Makes the store's files 0600 once the database made them (H2 creates them with the process umask). The folder
+     * being 0700 is what keeps out the files H2 creates later (trace, temporary files).
+     */
+    public static void privateFiles(Path dir) throws IOException {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path file : files) {
+                if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.getFileAttributeView(file, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                            .setPermissions(PosixFilePermissions.fromString("rw-------"));
+                }
+            }
         }
     }
 

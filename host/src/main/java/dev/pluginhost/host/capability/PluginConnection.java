@@ -62,6 +62,8 @@ public final class PluginConnection {
     private StreamObserver<HostMessage> session; // guarded by this
     private boolean draining; // guarded by this
     private final Map<String, CompletableFuture<InvocationResult>> pending = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<dev.pluginhost.contract.v1.ThreadReport>> threadQueries =
+            new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
 
     public PluginConnection(PluginDescriptor plugin, PluginGrants grants, PluginMetrics metrics, PluginLogSink logs,
@@ -168,6 +170,12 @@ public final class PluginConnection {
                             waiting.complete(message.getResult());
                         }
                     }
+                    case THREAD_REPORT -> {
+                        var waiting = threadQueries.remove(message.getThreadReport().getId());
+                        if (waiting != null) {
+                            waiting.complete(message.getThreadReport());
+                        }
+                    }
                     default -> { }
                 }
             }
@@ -223,6 +231,29 @@ public final class PluginConnection {
         }
         return result.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((r, e) -> pending.remove(id));
+    }
+
+    /**
+     * Asks the plugin runtime about the thread that made a refused system call: its Java stack (at most
+     * {@code maxFrames}) and the operation it serves. Fails after {@code timeout}, or at once without a session.
+     *
+     * @param tid the thread's id in the plugin JVM's pid namespace
+     * @param name its kernel name, for threads the runtime did not record
+     */
+    public CompletableFuture<dev.pluginhost.contract.v1.ThreadReport> queryThread(long tid, String name,
+                                                                                   int maxFrames, Duration timeout) {
+        String id = "t" + ids.incrementAndGet();
+        var report = new CompletableFuture<dev.pluginhost.contract.v1.ThreadReport>();
+        synchronized (this) {
+            if (session == null) {
+                return CompletableFuture.failedFuture(new IllegalStateException("no open session"));
+            }
+            threadQueries.put(id, report);
+            session.onNext(HostMessage.newBuilder().setThreadQuery(dev.pluginhost.contract.v1.ThreadQuery.newBuilder()
+                    .setId(id).setTid(tid).setName(name).setMaxFrames(maxFrames)).build());
+        }
+        return report.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((r, e) -> threadQueries.remove(id));
     }
 
     /** From now on, invocations are refused with {@link DrainingException}; those in flight finish. */

@@ -55,13 +55,24 @@ public final class ManifestReader {
         } catch (IOException e) {
             throw new InvalidPluginException(jar, "cannot read the file: " + e.getMessage(), e);
         }
-        try (JarFile file = new JarFile(jar.toFile(), false)) {
+        String digest;
+        try {
+            digest = JarIdentity.digest(jar);
+        } catch (IOException e) {
+            throw new InvalidPluginException(jar, "cannot read the file: " + e.getMessage(), e);
+        }
+        // Opened with verification: a signed jar whose entries do not match their signatures is refused here.
+        try (JarFile file = new JarFile(jar.toFile(), true)) {
             checkEntries(jar, file);
             Manifest manifest = file.getManifest();
             if (manifest == null) {
                 throw new InvalidPluginException(jar, "not a plugin: the jar has no META-INF/MANIFEST.MF");
             }
-            return describe(jar, manifest.getMainAttributes());
+            PluginDescriptor declared = describe(jar, manifest.getMainAttributes());
+            return new PluginDescriptor(declared.id(), declared.version(), declared.pluginClass(),
+                    declared.requires(), declared.capabilities(), jar, JarIdentity.of(digest, file));
+        } catch (SecurityException e) {
+            throw new InvalidPluginException(jar, "its signature does not verify: " + e.getMessage(), e);
         } catch (ZipException e) {
             throw new InvalidPluginException(jar, "not a readable jar (corrupt zip: " + e.getMessage() + ")", e);
         } catch (IOException e) {

@@ -22,6 +22,8 @@ final class Launch {
     /** Completed once the launcher runs; the handshake may arrive before {@link #process} is assigned. */
     final CompletableFuture<SandboxedProcess> launched = new CompletableFuture<>();
     volatile long pid = -1;
+    /** Its launch folder (jar copy, socket, temporary files), once made. */
+    volatile PluginFiles files;
     /** Set when the host asked this launch to end, so its exit is not a crash. */
     volatile boolean stopping;
     /** A launch ends once: its process exit and its failed start may both report it, only the first counts. */
@@ -48,7 +50,10 @@ final class Launch {
         return violations.size();
     }
 
-    /** Kills what is left of the JVM and closes the socket. */
+    /**
+     * Kills what is left of the JVM and closes the socket; the launch folder (with its copy of the jar, up to
+     * plugins.max-jar-size) is removed once the JVM is gone, so that a plugin cannot write into it while it goes.
+     */
     void release() {
         SandboxedProcess p = process;
         if (p != null && p.isAlive()) {
@@ -57,6 +62,14 @@ final class Launch {
         PluginServer s = server;
         if (s != null) {
             s.close();
+        }
+        PluginFiles f = files;
+        if (f != null) {
+            if (p == null) {
+                f.removeLaunchDir();
+            } else {
+                exited.whenComplete((ignored, error) -> f.removeLaunchDir());
+            }
         }
     }
 }

@@ -22,7 +22,9 @@ public final class PluginInstance {
 
     private final String id;
     private final PluginLogSink logs;
-    private final Deque<Violation> violations = new ArrayDeque<>();
+    /** Run-phase and boot-phase violations apart: a launch's start-up probes never push out the plugin's own. */
+    private final Deque<RecordedViolation> violations = new ArrayDeque<>();
+    private final Deque<RecordedViolation> bootProbes = new ArrayDeque<>();
     private final Deque<Instant> crashes = new ArrayDeque<>();
     private PluginDescriptor descriptor;
     private PluginGrants grants;
@@ -89,7 +91,51 @@ public final class PluginInstance {
     }
 
     public synchronized List<Violation> violations() {
-        return new ArrayList<>(violations);
+        return recordedViolations().stream().map(RecordedViolation::violation).toList();
+    }
+
+    /** @return the kept violations, boot-phase and run-phase, oldest first, with what the runtime said of each */
+    public synchronized List<RecordedViolation> recordedViolations() {
+        List<RecordedViolation> all = new ArrayList<>(bootProbes);
+        all.addAll(violations);
+        all.sort(java.util.Comparator.comparing(r -> r.violation().time()));
+        return all;
+    }
+
+    /**
+     * What the plugin runtime said about the thread of a run-phase violation, when asked after the supervisor
+     * reported it.
+     *
+     * @param operation the operation the thread was serving, null when none
+     * @param stack the thread's Java stack when the runtime was asked, innermost first (bounded)
+     */
+    public record ThreadReport(String operation, List<String> stack) {
+        public ThreadReport {
+            stack = List.copyOf(stack);
+        }
+    }
+
+    /** A kept violation; the runtime's report of its thread arrives later, if at all. */
+    public static final class RecordedViolation {
+        private final Violation violation;
+        private volatile ThreadReport report;
+
+        RecordedViolation(Violation violation) {
+            this.violation = violation;
+        }
+
+        public Violation violation() {
+            return violation;
+        }
+
+        /** @return what the runtime said of the calling thread, null until (unless) it answered */
+        public ThreadReport report() {
+            return report;
+        }
+
+        void report(ThreadReport report) {
+            this.report = report;
+        }
     }
 
     public PluginLogSink logs() {
@@ -193,10 +239,13 @@ public final class PluginInstance {
         failedHealthChecks = 0;
     }
 
-    synchronized void record(Violation violation) {
-        if (violations.size() == KEPT_VIOLATIONS) {
-            violations.removeFirst();
+    synchronized RecordedViolation record(Violation violation) {
+        Deque<RecordedViolation> kept = violation.boot() ? bootProbes : violations;
+        if (kept.size() == KEPT_VIOLATIONS) {
+            kept.removeFirst();
         }
-        violations.addLast(violation);
+        RecordedViolation recorded = new RecordedViolation(violation);
+        kept.addLast(recorded);
+        return recorded;
     }
 }

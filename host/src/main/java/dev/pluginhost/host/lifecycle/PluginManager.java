@@ -10,6 +10,7 @@ import dev.pluginhost.host.capability.PluginServer;
 import dev.pluginhost.host.discovery.InvalidPluginException;
 import dev.pluginhost.host.discovery.ManifestReader;
 import dev.pluginhost.host.discovery.PluginDescriptor;
+import dev.pluginhost.host.discovery.PluginPins;
 import dev.pluginhost.host.discovery.PluginScanner;
 import dev.pluginhost.host.discovery.Rejection;
 import dev.pluginhost.host.logs.PluginLogSink;
@@ -22,6 +23,7 @@ import dev.pluginhost.host.sandbox.PluginJvm;
 import dev.pluginhost.host.sandbox.RuntimeJar;
 import dev.pluginhost.sandbox.ExitStatus;
 import dev.pluginhost.sandbox.LaunchSpec;
+import dev.pluginhost.sandbox.SafeFiles;
 import dev.pluginhost.sandbox.SandboxLauncher;
 import dev.pluginhost.sandbox.SandboxListener;
 import dev.pluginhost.sandbox.SandboxUnavailableException;
@@ -33,6 +35,7 @@ import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
@@ -53,7 +56,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -71,6 +73,13 @@ public final class PluginManager implements AutoCloseable {
     /** Violations of one launch logged one by one within the window; the rest are only counted. */
     private static final int LOGGED_VIOLATIONS = 20;
 
+    /** The run folder: traversable by plugin JVMs (another uid) to their own launch folder, listable by nobody. */
+    private static final Set<PosixFilePermission> RUN_DIR_MODE = PosixFilePermissions.fromString("rwx--x--x");
+
+    /** Frames of a violating thread's Java stack kept for the API, and logged. */
+    private static final int STACK_FRAMES = 32;
+    private static final int LOGGED_FRAMES = 12;
+
     /** Reserved operation for health checks: never a valid plugin operation name, so the runtime answers it itself. */
     static final String HEALTH_OPERATION = ".health";
 
@@ -82,6 +91,11 @@ public final class PluginManager implements AutoCloseable {
     private final IsolationReport isolation;
     private final Map<String, PluginInstance> plugins = new ConcurrentHashMap<>();
     private final Map<Path, Rejection> rejections = new ConcurrentHashMap<>();
+    /** Every readable plugin jar in the plugins folder and the id it claims, started or not. */
+    private final Map<Path, PluginDescriptor> claims = new ConcurrentHashMap<>();
+    /** Held while the claims on an id are applied: watch events come from two threads. */
+    private final Object identityLock = new Object();
+    private final PluginPins pins;
     private final EventLoopGroup boss = new EpollEventLoopGroup(1, new DefaultThreadFactory("plugin-accept", true));
     private final EventLoopGroup workers = new EpollEventLoopGroup(2, new DefaultThreadFactory("plugin-io", true));
     private final ExecutorService calls = Executors.newCachedThreadPool(daemons("plugin-call"));
@@ -100,7 +114,10 @@ public final class PluginManager implements AutoCloseable {
                          CapabilityServices services) {
         this.properties = properties;
         this.reader = reader;
-        this.scanner = new PluginScanner(reader);
+        PluginHostProperties.TrustStore trustStore = properties.getIdentity().getTrustStore();
+        this.pins = new PluginPins(properties.getIdentity().getPins(), trustStore.getPath(), trustStore.getType(),
+                trustStore.getPassword());
+        this.scanner = new PluginScanner(reader, pins);
         this.metrics = metrics;
         this.services = services;
         this.isolation = new IsolationReport(properties.getSandbox().getRequire(), DeploymentFacts.read());
@@ -114,13 +131,21 @@ public final class PluginManager implements AutoCloseable {
     /** Scans the plugins folder, starts every valid plugin, and watches the folder; does not wait for readiness. */
     public synchronized void start() throws IOException {
         if (properties.getRunDir() != null) {
-            runDir = Files.createDirectories(properties.getRunDir()).toAbsolutePath();
+            Path configured = properties.getRunDir().toAbsolutePath();
+            Files.createDirectories(configured.getParent());
+            try {
+                // Sockets, jar copies and the launcher live there: an existing folder is used only if it is a real
+                // folder of the host's user, never a link or a folder someone else made.
+                runDir = SafeFiles.directory(configured, RUN_DIR_MODE);
+            } catch (IOException e) {
+                throw new IOException("plugins.run-dir: " + e.getMessage(), e);
+            }
         } else {
             runDir = Files.createTempDirectory(Path.of("/tmp"), "pluginhost-");
             ownRunDir = true;
         }
         // Traversable, not listable: a plugin JVM (another uid) reaches the runtime jar and its own launch folder.
-        Files.setPosixFilePermissions(runDir, PosixFilePermissions.fromString("rwx--x--x"));
+        Files.setPosixFilePermissions(runDir, RUN_DIR_MODE);
         runtimeJar = RuntimeJar.extract(runDir);
         Files.setPosixFilePermissions(runtimeJar, PosixFilePermissions.fromString("rw-r--r--"));
         cdsArchive = ClassDataSharing.train(properties, runtimeJar, runDir).orElse(null);
@@ -139,6 +164,7 @@ public final class PluginManager implements AutoCloseable {
         Path dir = properties.getDir().toAbsolutePath();
         PluginScanner.Result found = scanner.scan(dir);
         found.rejections().forEach(r -> rejections.put(r.jar(), r));
+        found.claims().forEach(c -> claims.put(c.jar(), c));
         log.info("plugins folder {}: {} plugin(s), {} rejected", dir, found.plugins().size(),
                 found.rejections().size());
         found.plugins().forEach(this::install);
@@ -210,7 +236,10 @@ public final class PluginManager implements AutoCloseable {
 
     /** Stops a plugin gracefully and keeps it stopped (no restart) until started again. */
     public void stop(String id) {
-        PluginInstance instance = plugin(id).orElseThrow(() -> new PluginNotFoundException(id));
+        stop(plugin(id).orElseThrow(() -> new PluginNotFoundException(id)));
+    }
+
+    private void stop(PluginInstance instance) {
         instance.cancelRestart();
         Launch active = instance.active();
         instance.transition(PluginState.STOPPING, null);
@@ -241,6 +270,10 @@ public final class PluginManager implements AutoCloseable {
                 if (plugins.containsKey(id)) {
                     throw new InvalidPluginException(dev.getClasses(), "plugins.dev." + id
                             + ": a jar in plugins.dir already has this id");
+                }
+                String refused = pins.check(descriptor);
+                if (refused != null) {
+                    throw new InvalidPluginException(dev.getClasses(), refused);
                 }
                 log.warn("plugin {} runs in DEVELOPMENT MODE from {}", id, dev.getClasses());
                 install(descriptor);
@@ -285,6 +318,8 @@ public final class PluginManager implements AutoCloseable {
             }
             PluginFiles files = PluginFiles.prepare(properties.getDataDir(), runDir, descriptor,
                     launcher.childUid(), launcher.childGid());
+            launch.files = files;
+            checkCopy(descriptor, files.jar());
             PluginConnection connection = new PluginConnection(descriptor, grants, metrics, instance.logs(),
                     new ChannelEvents(launch));
             launch.connection = connection;
@@ -318,9 +353,11 @@ public final class PluginManager implements AutoCloseable {
             }
         } catch (Exception e) {
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-            String reason = (cause instanceof TimeoutException
+            String reason = cause instanceof TimeoutException
                     ? "not ready within plugins.start-timeout (" + properties.getStartTimeout() + ")"
-                    : "failed to start: " + cause.getMessage()) + lastOutput(instance);
+                    : "failed to start: " + cause.getMessage();
+            String output = lastOutput(instance);
+            reason += reason.endsWith(output) ? "" : output; // an exit's reason carries the output already
             launch.stopping = true;
             launch.release();
             if (replacement) {
@@ -411,6 +448,28 @@ public final class PluginManager implements AutoCloseable {
         launch.release();
     }
 
+    /**
+     * The launch's copy of the jar must be the jar that was checked (same digest, same manifest): the file in the
+     * plugins folder may have changed since, and what runs under an id is what its pins and grants were decided on.
+     */
+    private void checkCopy(PluginDescriptor descriptor, Path copy) throws IOException {
+        if (descriptor.identity() == null) {
+            return; // development mode: a folder of classes
+        }
+        PluginDescriptor copied;
+        try {
+            copied = reader.read(copy);
+        } catch (InvalidPluginException e) {
+            throw new IOException(descriptor.jar().getFileName() + " changed after it was checked: " + e.getMessage(),
+                    e);
+        }
+        if (!copied.sameAs(descriptor)) {
+            throw new IOException(descriptor.jar().getFileName() + " changed after it was checked (checked "
+                    + descriptor.identity().digest() + ", now " + copied.identity().digest()
+                    + "): not started; the folder watch reads the new content");
+        }
+    }
+
     /** A new or changed jar in the plugins folder. */
     private void jarChanged(Path jar) {
         if (closed) {
@@ -421,50 +480,101 @@ public final class PluginManager implements AutoCloseable {
             descriptor = reader.read(jar);
         } catch (InvalidPluginException e) {
             log.error("plugin rejected: {}", e.getMessage());
-            rejections.put(jar, new Rejection(jar, e.getMessage(), Instant.now()));
+            synchronized (identityLock) {
+                rejections.put(jar, new Rejection(jar, e.getMessage(), Instant.now()));
+                PluginDescriptor before = claims.remove(jar);
+                if (before != null) {
+                    reconcile(before.id(), jar);
+                }
+            }
             return;
         }
-        rejections.remove(jar);
-        PluginInstance existing = plugins.get(descriptor.id());
+        synchronized (identityLock) {
+            rejections.remove(jar);
+            PluginDescriptor before = claims.put(jar, descriptor);
+            if (before != null && !before.id().equals(descriptor.id())) {
+                reconcile(before.id(), jar);
+            }
+            reconcile(descriptor.id(), jar);
+        }
+    }
+
+    /** A jar was removed from the plugins folder: its plugin is stopped and uninstalled, or another claim decided. */
+    private void jarRemoved(Path jar) {
+        synchronized (identityLock) {
+            rejections.remove(jar);
+            PluginDescriptor before = claims.remove(jar);
+            if (before != null) {
+                reconcile(before.id(), jar);
+            }
+        }
+    }
+
+    /**
+     * Applies the claims the plugins folder now holds on one id ({@link PluginScanner#decide}): which jar runs it, and
+     * which are rejected and why. When a second jar claims the id of a running plugin and the pins do not tell them
+     * apart, the running one is stopped too: the host cannot tell which of the two is genuine, and the outcome must
+     * not depend on which arrived first (a host restart would then give the id to neither, as it does at start).
+     * A pinned plugin keeps running: the newcomer does not match its pin and is rejected.
+     *
+     * @param changed the jar whose change or removal caused this
+     */
+    private void reconcile(String id, Path changed) {
+        if (closed) {
+            return;
+        }
+        List<PluginDescriptor> claimsOfId = claims.values().stream().filter(c -> c.id().equals(id)).toList();
+        PluginInstance existing = plugins.get(id);
+        if (existing != null && existing.descriptor().identity() == null) {
+            for (PluginDescriptor claim : claimsOfId) {
+                String reason = claim.jar().getFileName() + ": duplicate Plugin-Id '" + id + "': plugins.dev." + id
+                        + " runs it from " + existing.descriptor().jar();
+                log.error("plugin rejected: {}", reason);
+                rejections.put(claim.jar(), new Rejection(claim.jar(), reason, Instant.now()));
+            }
+            return;
+        }
+        PluginScanner.Decision decision = scanner.decide(id, claimsOfId);
+        claimsOfId.forEach(c -> rejections.remove(c.jar()));
+        for (Rejection rejection : decision.rejections()) {
+            log.error("plugin rejected: {}", rejection.reason());
+            rejections.put(rejection.jar(), rejection);
+        }
+        PluginDescriptor winner = decision.winner();
+        if (winner == null) {
+            if (existing != null) {
+                uninstall(existing, claimsOfId.stream().anyMatch(c -> c.jar().equals(existing.descriptor().jar()))
+                        ? "no jar may have its id now; see GET /api/rejections"
+                        : existing.descriptor().jar().getFileName() + " was removed");
+            }
+            return;
+        }
         if (existing == null) {
-            log.info("new plugin {} {} in {}", descriptor.id(), descriptor.version(), jar.getFileName());
-            install(descriptor);
+            log.info("new plugin {} {} in {}", winner.id(), winner.version(), winner.jar().getFileName());
+            install(winner);
             return;
         }
-        Path current = existing.descriptor().jar();
-        if (!current.equals(jar) && Files.exists(current)) {
-            String reason = jar.getFileName() + ": duplicate Plugin-Id '" + descriptor.id() + "': "
-                    + current.getFileName() + " already has it";
-            log.error("plugin rejected: {}", reason);
-            rejections.put(jar, new Rejection(jar, reason, Instant.now()));
-            return;
+        if (existing.descriptor().jar().equals(winner.jar()) && !winner.jar().equals(changed)) {
+            return; // another claim changed; this plugin's jar did not
         }
-        log.info("plugin {}: new version {} in {}; starting it beside version {}", descriptor.id(),
-                descriptor.version(), jar.getFileName(), existing.descriptor().version());
-        PluginState state = existing.state();
-        boolean serving = state == PluginState.RUNNING;
+        log.info("plugin {}: new version {} in {}; starting it beside version {}", id, winner.version(),
+                winner.jar().getFileName(), existing.descriptor().version());
+        boolean serving = existing.state() == PluginState.RUNNING;
         starts.execute(() -> {
             if (!serving) {
                 existing.cancelRestart();
                 existing.forgetCrashes();
             }
-            launch(existing, descriptor, serving);
+            launch(existing, winner, serving);
         });
     }
 
-    /** A jar was removed from the plugins folder: its plugin is stopped and uninstalled. */
-    private void jarRemoved(Path jar) {
-        rejections.remove(jar);
-        for (PluginInstance instance : plugins.values()) {
-            if (instance.descriptor().jar().equals(jar)) {
-                log.info("plugin {}: {} was removed; stopping and uninstalling it", instance.id(), jar.getFileName());
-                starts.execute(() -> {
-                    stop(instance.id());
-                    plugins.remove(instance.id(), instance);
-                    metrics.unregisterPlugin(instance.id());
-                });
-            }
-        }
+    /** Stops a plugin and forgets it: its id is free for the next jar that may have it. */
+    private void uninstall(PluginInstance instance, String why) {
+        log.warn("plugin {}: {}; stopping and uninstalling it", instance.id(), why);
+        plugins.remove(instance.id(), instance);
+        metrics.unregisterPlugin(instance.id());
+        starts.execute(() -> stop(instance));
     }
 
     /** A round trip over each running plugin's session; a plugin that fails several in a row is killed. */
@@ -534,6 +644,9 @@ public final class PluginManager implements AutoCloseable {
         boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         calls.shutdown();
+        if (launcher != null) {
+            launcher.close();
+        }
         if (ownRunDir && runDir != null) {
             deleteTree(runDir);
         }
@@ -574,7 +687,7 @@ public final class PluginManager implements AutoCloseable {
 
         @Override
         public void onViolation(Violation violation) {
-            instance.record(violation);
+            PluginInstance.RecordedViolation recorded = instance.record(violation);
             if (violation.boot()) {
                 // The JDK's and the runtime's own start-up probes, before any plugin code ran: refused, and counted
                 // apart so that they never look like the plugin's doing.
@@ -586,10 +699,11 @@ public final class PluginManager implements AutoCloseable {
             PluginHostProperties.Sandbox sandbox = properties.getSandbox();
             int recent = launch.violation(sandbox.getViolationWindow());
             try (MDC.MDCCloseable ignored = MDC.putCloseable("plugin", instance.id())) {
-                // Every violation is counted; only the first ones of a flood are logged one by one.
+                // Every violation is counted; only the first ones of a flood are explained and logged one by one.
                 if (recent <= LOGGED_VIOLATIONS) {
-                    log.warn("plugin {} violated its sandbox: {} ({})", instance.id(), violation,
-                            violation.action().cliName());
+                    explain(recorded);
+                } else {
+                    release();
                 }
                 if (recent == sandbox.getViolationLimit() + 1 && !launch.stopping) {
                     log.error("plugin {} made {} forbidden system calls within {} "
@@ -599,6 +713,65 @@ public final class PluginManager implements AutoCloseable {
                     if (process != null) {
                         process.kill(); // its exit is handled as a crash: restart with backoff, then quarantine
                     }
+                }
+            }
+        }
+
+        /**
+         * Asks the runtime which Java thread made the call, and what it serves, while the supervisor holds the call
+         * (PluginJvm's hold): then logs the violation with the answer, or without one after the query's timeout, and
+         * lets the supervisor answer the call. Off the event thread: the answer arrives on the session.
+         */
+        private void explain(PluginInstance.RecordedViolation recorded) {
+            Violation violation = recorded.violation();
+            PluginConnection connection = launch.connection;
+            CompletableFuture<dev.pluginhost.contract.v1.ThreadReport> query =
+                    connection == null || violation.action() == dev.pluginhost.sandbox.ViolationMode.KILL
+                            ? CompletableFuture.failedFuture(new IllegalStateException("not asked"))
+                            : connection.queryThread(violation.task().nsTid(), violation.task().thread(),
+                                    STACK_FRAMES, PluginJvm.VIOLATION_HOLD.minusMillis(100));
+            query.whenComplete((report, failure) -> {
+                if (report != null && report.getFound()) {
+                    // The plugin's words: bounded here, whatever its runtime sent.
+                    recorded.report(new PluginInstance.ThreadReport(
+                            report.getOperation().isEmpty() ? null : bounded(report.getOperation()),
+                            report.getFramesList().stream().limit(STACK_FRAMES).map(ProcessEvents::bounded)
+                                    .toList()));
+                }
+                release();
+                log(recorded);
+            });
+        }
+
+        private static String bounded(String text) {
+            return text.length() <= 300 ? text : text.substring(0, 300) + "...";
+        }
+
+        private void log(PluginInstance.RecordedViolation recorded) {
+            Violation v = recorded.violation();
+            PluginInstance.ThreadReport report = recorded.report();
+            StringBuilder line = new StringBuilder();
+            if (report != null) {
+                if (report.operation() != null) {
+                    line.append(" in operation '").append(Violation.printable(report.operation())).append('\'');
+                }
+                line.append("; stack when reported:");
+                report.stack().stream().limit(LOGGED_FRAMES)
+                        .forEach(frame -> line.append("\n\tat ").append(Violation.printable(frame)));
+            }
+            try (MDC.MDCCloseable ignored = MDC.putCloseable("plugin", instance.id())) {
+                log.warn("plugin {} violated its sandbox: {} ({}){}", instance.id(), v, v.action().cliName(), line);
+            }
+        }
+
+        /** Lets the supervisor answer the calls it holds (none is harmless). */
+        private void release() {
+            SandboxedProcess process = launch.process;
+            if (process != null) {
+                try {
+                    process.releaseHeld();
+                } catch (IOException e) {
+                    // the launcher is gone, and with it every held call
                 }
             }
         }
@@ -630,8 +803,8 @@ public final class PluginManager implements AutoCloseable {
     }
 
     private static void deleteTree(Path root) {
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        try {
+            SafeFiles.deleteTree(root); // plugins wrote into it: links are removed, never followed
         } catch (IOException e) {
             log.debug("cannot remove {}: {}", root, e.toString());
         }

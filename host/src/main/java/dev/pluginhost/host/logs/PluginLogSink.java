@@ -190,10 +190,17 @@ public final class PluginLogSink {
         return new ArrayList<>(tail);
     }
 
-    /** @return the last {@code n} lines joined, to explain a failed start */
+    /**
+     * @return the last {@code n} lines joined, to explain a failed start; a stack trace's frames are left out, so that
+     *     its message is among them however deep the stack
+     */
     public synchronized String last(int n) {
-        List<Line> all = new ArrayList<>(tail);
-        return String.join(" | ", all.subList(Math.max(0, all.size() - n), all.size()).stream()
-                .map(Line::message).toList());
+        List<String> meaningful = tail.stream().map(Line::message)
+                .filter(m -> !STACK_FRAME.matcher(m).lookingAt()).toList();
+        return String.join(" | ", meaningful.subList(Math.max(0, meaningful.size() - n), meaningful.size()));
     }
+
+    /** A frame or the "... N more" line of a printed stack trace (its tab kept raw, or escaped as {@code \t}). */
+    private static final java.util.regex.Pattern STACK_FRAME =
+            java.util.regex.Pattern.compile("(\\\\t|\\s)*(at |\\.\\.\\. \\d+ more)");
 }

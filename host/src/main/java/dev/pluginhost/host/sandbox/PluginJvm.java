@@ -28,6 +28,13 @@ public final class PluginJvm {
     /** Address family of IPv4 sockets, for the debugger's connection in development mode. */
     static final int AF_INET = 2;
 
+    /**
+     * How long the supervisor holds a run-phase violation's answer while the host asks the runtime for the calling
+     * thread's Java stack (the thread waits in its refused call, so the stack is the call's own). The host releases it
+     * as soon as the answer is in, typically within a millisecond; this bounds a silent or stuck runtime.
+     */
+    public static final java.time.Duration VIOLATION_HOLD = java.time.Duration.ofMillis(500);
+
     /** The runtime's entry point inside the plugin JVM. */
     static final String MAIN = "dev.pluginhost.sdk.runtime.PluginMain";
 
@@ -60,12 +67,9 @@ public final class PluginJvm {
         if (cdsArchive != null) {
             command.add("-XX:SharedArchiveFile=" + cdsArchive);
         }
-        command.add("-Djava.io.tmpdir=" + tmpDir);
-        command.add("-Dio.netty.native.workdir=" + tmpDir);
-        command.add("-Djna.tmpdir=" + tmpDir);
-        // Any value stops JNA's static initialiser from exec'ing /sbin/ldconfig (a fork the sandbox would refuse and
-        // count against a plugin that merely uses JNA).
-        command.add("-Djna.platform.library.path=/usr/lib/x86_64-linux-gnu:/lib/x86_64-linux-gnu:/usr/lib:/lib");
+        // java.io.tmpdir, Netty's and JNA's folders, and JNA's library path (no /sbin/ldconfig exec): as plugin-sandbox
+        // run gives any JVM.
+        command.addAll(PluginIsolation.temporaryFolderOptions(tmpDir));
         PluginHostProperties.Dev dev = properties.getDev().get(plugin.id());
         Integer debugPort = dev == null ? null : dev.getDebugPort();
         if (debugPort != null) {
@@ -94,6 +98,7 @@ public final class PluginJvm {
                 // Until the host has authenticated the runtime, only the JDK and our runtime run: their start-up
                 // probes (libnet, Netty) are refused and reported as boot probes, not as the plugin's violations.
                 .bootPhase(true)
+                .hold(VIOLATION_HOLD)
                 .readOnly(runtimeJar, pluginJar)
                 .readOnly(cdsArchive == null ? new Path[0] : new Path[] {cdsArchive})
                 // Its own socket, bound into a root that holds nothing else of the host: no other socket is there.

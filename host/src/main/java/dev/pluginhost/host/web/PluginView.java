@@ -27,11 +27,15 @@ import java.util.TreeSet;
  * @param isolation the sandbox layers of its current JVM, each active or not with the reason
  * @param sandboxAllowances system calls the operator allowed it beyond the default policy
  *     ({@code plugins.sandbox.allow.<id>})
+ * @param digest its jar's {@code sha256:<hex>} (what {@code plugins.identity.pins.<id>} pins), or null in development
+ *        mode
+ * @param signer the subject of the certificate that signed every entry of its jar, or null when it is not signed
  */
 public record PluginView(String id, String version, String state, Instant since, Long pid, Long uptimeSeconds,
                          int restarts, List<String> operations, Set<String> requestedCapabilities,
                          Set<String> grantedCapabilities, String lastError, String jar, Resources resources,
-                         List<Layer> isolation, List<String> sandboxAllowances) {
+                         List<Layer> isolation, List<String> sandboxAllowances, String digest,
+                         String signer) {
 
     /**
      * @param rssBytes resident memory
@@ -47,10 +51,12 @@ public record PluginView(String id, String version, String state, Instant since,
         Resources resources = Double.isNaN(stats.rssBytes()) ? null
                 : new Resources((long) stats.rssBytes(), stats.cpuSeconds(), (int) stats.threads());
         var uptime = plugin.uptime();
+        var identity = plugin.descriptor().identity();
         return new PluginView(plugin.id(), plugin.descriptor().version(), plugin.state().name().toLowerCase(),
                 plugin.since(), pid > 0 ? pid : null, uptime == null ? null : uptime.toSeconds(), plugin.restarts(),
                 plugin.operations(), new TreeSet<>(plugin.descriptor().capabilities()), plugin.grants().names(),
                 plugin.lastError(), plugin.descriptor().jar().getFileName().toString(), resources,
-                plugin.layers(), plugin.sandboxAllowances());
+                plugin.layers(), plugin.sandboxAllowances(), identity == null ? null : identity.digest(),
+                identity == null ? null : identity.signer());
     }
 }

@@ -96,13 +96,52 @@ class ManifestReaderTest {
     }
 
     @Test
-    void duplicateIdsRejectTheSecondJar() throws Exception {
+    void duplicateIdsStartNeitherJarWhateverTheirNames() throws Exception {
         jar("a.jar", valid());
         jar("b.jar", valid());
         PluginScanner.Result result = new PluginScanner(reader).scan(dir);
-        assertThat(result.plugins()).extracting(PluginDescriptor::jar).containsExactly(dir.resolve("a.jar"));
-        assertThat(result.rejections()).singleElement().satisfies(r ->
-                assertThat(r.reason()).isEqualTo("b.jar: duplicate Plugin-Id 'hello': a.jar already has it"));
+        assertThat(result.plugins()).isEmpty();
+        assertThat(result.claims()).hasSize(2);
+        assertThat(result.rejections()).extracting(Rejection::jar)
+                .containsExactlyInAnyOrder(dir.resolve("a.jar"), dir.resolve("b.jar"));
+        assertThat(result.rejections()).allSatisfy(r -> assertThat(r.reason())
+                .contains("duplicate Plugin-Id 'hello': claimed by 2 jars (a.jar, b.jar); none of them is started"));
+    }
+
+    @Test
+    void aDigestPinPicksTheJarAndSaysWhyTheOtherIsRefused() throws Exception {
+        Map<String, String> other = valid();
+        other.put("Plugin-Version", "6.6.6");
+        jar("a.jar", other);
+        Path real = jar("b.jar", valid());
+        String digest = JarIdentity.digest(real);
+        PluginPins pins = new PluginPins(Map.of("hello", java.util.List.of(digest)), null, "PKCS12", null);
+        PluginScanner.Result result = new PluginScanner(reader, pins).scan(dir);
+        assertThat(result.plugins()).extracting(PluginDescriptor::jar).containsExactly(real);
+        assertThat(result.plugins().get(0).identity().digest()).isEqualTo(digest).startsWith("sha256:").hasSize(71);
+        assertThat(result.rejections()).singleElement().satisfies(r -> assertThat(r.reason())
+                .isEqualTo("a.jar: Plugin-Id 'hello' is pinned (plugins.identity.pins.hello) to " + digest
+                        + "; this jar is " + JarIdentity.digest(dir.resolve("a.jar"))));
+    }
+
+    @Test
+    void aMalformedPinOrAMissingTrustStoreRefusesTheJarSayingWhy() throws Exception {
+        jar("a.jar", valid());
+        PluginPins pins = new PluginPins(Map.of("hello", java.util.List.of("md5:abc", "signer:acme")), null,
+                "PKCS12", null);
+        PluginScanner.Result result = new PluginScanner(reader, pins).scan(dir);
+        assertThat(result.plugins()).isEmpty();
+        assertThat(result.rejections()).singleElement().satisfies(r -> assertThat(r.reason())
+                .contains("'md5:abc' (not a pin: write sha256:<64 hex digits> or signer:<trust-store alias>)")
+                .contains("signer:acme (plugins.identity.trust-store.path is not set)")
+                .contains("not signed (it holds no files besides its manifest)"));
+    }
+
+    @Test
+    void anUnsignedJarHasNoSigner() throws Exception {
+        PluginDescriptor d = reader.read(jar("ok.jar", valid(), "com/example/Hello.class"));
+        assertThat(d.identity().signer()).isNull();
+        assertThat(d.identity().unsigned()).isEqualTo("entry com/example/Hello.class is not signed");
     }
 
     private Path jar(String name, Map<String, String> attributes, String... entries) throws IOException {

@@ -28,6 +28,7 @@ final class Session implements StreamObserver<HostMessage> {
 
     private final Map<String, Operation> operations;
     private final Executor executor;
+    private final PluginThreads threads = new PluginThreads();
     private final CompletableFuture<End> ended = new CompletableFuture<>();
     private StreamObserver<PluginMessage> toHost;
 
@@ -51,6 +52,10 @@ final class Session implements StreamObserver<HostMessage> {
                     .setResult(run(message.getInvocation()))
                     .build()));
             case SHUTDOWN -> ended.complete(End.SHUTDOWN);
+            // Answered here, on the transport thread: a stack walk is short, and the thread asked about may be one of
+            // the operation executor's, busy or stuck.
+            case THREAD_QUERY -> send(PluginMessage.newBuilder()
+                    .setThreadReport(threads.report(message.getThreadQuery())).build());
             default -> { } // a newer host's message this runtime does not know: ignore, as protobuf intends
         }
     }
@@ -86,6 +91,7 @@ final class Session implements StreamObserver<HostMessage> {
             return result.setFailure(failure("UNKNOWN_OPERATION", "no operation '" + invocation.getOperation()
                     + "'; this plugin has " + operations.keySet().stream().sorted().toList())).build();
         }
+        threads.enter(invocation.getOperation());
         try {
             Object value = operation.handle(new PayloadRequest(invocation.getOperation(),
                     invocation.getContentType(), invocation.getPayload().toByteArray()));
@@ -96,6 +102,8 @@ final class Session implements StreamObserver<HostMessage> {
             return result.setFailure(failure("CAPABILITY_DENIED", e.getMessage())).build();
         } catch (Exception | LinkageError | StackOverflowError e) {
             return result.setFailure(failure("PLUGIN_ERROR", e.toString())).build();
+        } finally {
+            threads.exit();
         }
     }
 

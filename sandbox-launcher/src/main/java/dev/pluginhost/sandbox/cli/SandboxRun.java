@@ -3,6 +3,7 @@ package dev.pluginhost.sandbox.cli;
 import dev.pluginhost.sandbox.ExitStatus;
 import dev.pluginhost.sandbox.LaunchSpec;
 import dev.pluginhost.sandbox.PluginIsolation;
+import dev.pluginhost.sandbox.SafeFiles;
 import dev.pluginhost.sandbox.SandboxLauncher;
 import dev.pluginhost.sandbox.SandboxListener;
 import dev.pluginhost.sandbox.SandboxedProcess;
@@ -17,20 +18,26 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
-import java.util.stream.Stream;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code plugin-sandbox run}: one command under the plugin sandbox. The command gets what a plugin gets — the policy
  * ({@link SyscallPolicy#jvmDefault()} unless {@code --policy}), the launcher's clean environment and descriptors
- * 0-2 only — plus a private temporary directory, created 0700 and removed afterwards, named by {@code TMPDIR} (pass
- * {@code -Djava.io.tmpdir=$TMPDIR} or the path yourself if the JVM should use it; Java ignores TMPDIR). The
- * environment is exactly {@code TMPDIR} and {@code LANG=C.UTF-8}; the working directory is the caller's.
+ * 0-2 only — plus a private writable temporary folder, created 0700 and removed afterwards, named by {@code TMPDIR}
+ * (each file is capped by the launcher's fsize limit, 1 GiB). The environment is exactly {@code TMPDIR} and
+ * {@code LANG=C.UTF-8}; the working directory is the caller's.
+ *
+ * <p>A JVM (a program whose file is named {@code java}) is run as the host runs a plugin JVM, so that an honest program
+ * reports no violation: java.io.tmpdir, jna.tmpdir and io.netty.native.workdir point at the private folder and JNA's
+ * library path is set (PluginIsolation#temporaryFolderOptions), and the JDK's lazy start-up probes run in a boot phase
+ * before the program's main class loads ({@link BootAgent}); they are written to {@code --events} marked boot, never
+ * printed as the program's violations.
  *
  * <p>stdout and stderr are forwarded. stdin is not: the launcher's stdin is the host-liveness pipe, and the program's
  * stdin is /dev/null (see the threat model: a second host descriptor in the launcher would be needed).
@@ -59,19 +66,33 @@ final class SandboxRun {
     }
 
     int run() throws IOException {
+        // The folder is made like mkdtemp (new random name, this user's) in java.io.tmpdir, never reused: another
+        // user cannot plant it, and every user (and every run) gets its own. Traversable by the program's uid, not
+        // listable: it reaches its tmp/ (0700, its own).
         Path workRoot = Path.of(System.getProperty("java.io.tmpdir"));
-        Path tmp = Files.createTempDirectory(workRoot, "plugin-sandbox-",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        BufferedWriter events = options.events == null ? null
-                : Files.newBufferedWriter(options.events, StandardCharsets.UTF_8);
+        Path own = Files.createTempDirectory(workRoot, "plugin-sandbox-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
+        Path tmp = Files.createDirectory(own.resolve("tmp"), PosixFilePermissions.asFileAttribute(SafeFiles.OWNER_ONLY));
+        BufferedWriter events = null;
+        SandboxLauncher launcher = null;
+        BootPhase boot = null;
+        Thread hook = null;
         try {
-            SandboxLauncher launcher = new SandboxLauncher(workRoot);
+            events = options.events == null ? null : Files.newBufferedWriter(options.events, StandardCharsets.UTF_8);
+            launcher = new SandboxLauncher(workRoot);
             if (launcher.childUid() >= 0) { // a root launcher drops the program to this uid: it must own its tmp
-                Files.setAttribute(tmp, "unix:uid", launcher.childUid());
-                Files.setAttribute(tmp, "unix:gid", launcher.childGid());
+                Files.setAttribute(tmp, "unix:uid", launcher.childUid(), LinkOption.NOFOLLOW_LINKS);
+                Files.setAttribute(tmp, "unix:gid", launcher.childGid(), LinkOption.NOFOLLOW_LINKS);
+            }
+            List<String> command = options.command;
+            if (isJvm(command)) {
+                boot = BootPhase.prepare();
+                command = jvmCommand(command, tmp, boot);
             }
             LaunchSpec spec = PluginIsolation.builder(List.of(tmp))
-                    .command(options.command)
+                    .command(command)
+                    .bootPhase(boot != null)
+                    .readOnly(boot == null ? new Path[0] : new Path[] {boot.dir()})
                     .env("TMPDIR", tmp.toString())
                     .workingDirectory(Path.of("").toAbsolutePath())
                     .policy(options.policy)
@@ -81,8 +102,22 @@ final class SandboxRun {
                     .build();
             Listener listener = new Listener(events);
             SandboxedProcess process = launcher.launch(spec, listener);
-            Thread hook = new Thread(process::kill, "plugin-sandbox-stop");
-            Runtime.getRuntime().addShutdownHook(hook); // Ctrl-C / SIGTERM end the program too
+            if (boot != null) {
+                boot.serve(process, err);
+            }
+            SandboxLauncher started = launcher;
+            // Ctrl-C / SIGTERM end the program too, and remove the folders (the finally below does not run then).
+            hook = new Thread(() -> {
+                process.kill();
+                try {
+                    process.onExit().get(2, TimeUnit.SECONDS);
+                } catch (Exception ex) {
+                    // removed anyway; a later run removes what is left
+                }
+                started.close();
+                deleteRecursively(own);
+            }, "plugin-sandbox-stop");
+            Runtime.getRuntime().addShutdownHook(hook);
             Thread o = pump(process.stdout(), System.out);
             Thread e = pump(process.stderr(), System.err);
             ExitStatus status;
@@ -97,18 +132,46 @@ final class SandboxRun {
             } catch (ExecutionException ex) {
                 throw new IOException("launch failed: " + ex.getCause(), ex.getCause());
             }
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException ex) {
-                // already shutting down
-            }
             return status.exitCode();
         } finally {
+            if (hook != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException ex) {
+                    // already shutting down: the hook removes the folders
+                }
+            }
+            if (boot != null) {
+                boot.close();
+            }
             if (events != null) {
                 events.close();
             }
-            deleteRecursively(tmp);
+            if (launcher != null) {
+                launcher.close();
+            }
+            deleteRecursively(own);
         }
+    }
+
+    /** Whether the program is a JVM: its file is named {@code java}. */
+    static boolean isJvm(List<String> command) {
+        return Path.of(command.get(0)).getFileName().toString().equals("java");
+    }
+
+    /**
+     * The JVM's command with, right after the java executable, the boot agent (first, so that it runs before any
+     * other agent) and the same temporary-folder options a plugin JVM gets: the program's private folder for
+     * java.io.tmpdir (the minimal root's /tmp is read-only), JNA's and Netty's native-library copies, and JNA's
+     * library path (else JNA execs /sbin/ldconfig, a refused fork). The caller's options follow and win.
+     */
+    static List<String> jvmCommand(List<String> command, Path tmp, BootPhase boot) {
+        List<String> jvm = new ArrayList<>();
+        jvm.add(command.get(0));
+        jvm.add("-javaagent:" + boot.agentJar() + "=" + boot.socket());
+        jvm.addAll(PluginIsolation.temporaryFolderOptions(tmp));
+        jvm.addAll(command.subList(1, command.size()));
+        return jvm;
     }
 
     private final class Listener implements SandboxListener {
@@ -120,8 +183,11 @@ final class SandboxRun {
 
         @Override
         public void onViolation(Violation v) {
+            if (v.boot() && events == null) {
+                return; // the JDK's own start-up probes, before the program's code ran (BootAgent): not its doing
+            }
             if (events == null) {
-                err.println("plugin-sandbox: violation: " + v.syscall() + args(v) + " by task " + v.pid() + ": "
+                err.println("plugin-sandbox: violation: " + v.describe() + " by task " + v.pid() + thread(v) + ": "
                         + (v.boot() ? "boot probe, denied" : switch (v.action()) {
                             case DENY -> "denied (EPERM)";
                             case KILL -> "killed";
@@ -155,16 +221,14 @@ final class SandboxRun {
         }
     }
 
-    private static String args(Violation v) {
-        StringBuilder sb = new StringBuilder("(");
-        long[] args = v.args();
-        for (int i = 0; i < args.length; i++) {
-            sb.append(i == 0 ? "" : ", ").append("0x").append(Long.toHexString(args[i]));
-        }
-        return sb.append(')').toString();
+    private static String thread(Violation v) {
+        return v.task().thread().isEmpty() ? "" : " (thread \"" + Violation.printable(v.task().thread()) + "\")";
     }
 
-    /** One violation as a JSON line: event, time, pid, syscall, nr, arch, args (hex strings), action, boot. */
+    /**
+     * One violation as a JSON line: event, time, pid, syscall, nr, arch, args (hex strings), action, boot, call (the
+     * decoded call, see {@link Violation#describe()}), thread, and the path the supervisor read (reported) if any.
+     */
     static String violationJson(Violation v) {
         StringBuilder sb = new StringBuilder("{\"event\":\"violation\",\"time\":");
         Json.quote(sb, v.time().toString());
@@ -176,8 +240,16 @@ final class SandboxRun {
         for (int i = 0; i < args.length; i++) {
             sb.append(i == 0 ? "" : ",").append("\"0x").append(Long.toHexString(args[i])).append('"');
         }
-        sb.append("],\"action\":\"").append(v.action().cliName()).append("\",\"boot\":").append(v.boot())
-                .append('}');
+        sb.append("],\"action\":\"").append(v.action().cliName()).append("\",\"boot\":").append(v.boot());
+        sb.append(",\"call\":");
+        Json.quote(sb, v.describe());
+        sb.append(",\"thread\":");
+        Json.quote(sb, v.task().thread());
+        if (v.task().path() != null) {
+            sb.append(",\"path_reported\":");
+            Json.quote(sb, v.task().path());
+        }
+        sb.append('}');
         return sb.toString();
     }
 
@@ -200,8 +272,8 @@ final class SandboxRun {
     }
 
     private static void deleteRecursively(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        try {
+            SafeFiles.deleteTree(dir); // the program may have left links in it: never followed
         } catch (IOException e) {
             // best effort
         }

@@ -11,7 +11,8 @@ import java.util.TreeMap;
 /**
  * What {@code plugin-sandbox run} runs in the tests. {@code exit N}: prints a line on each stream, exits N.
  * {@code env}: prints its environment and writes a file into $TMPDIR. {@code sleep}: prints its pid, sleeps.
- * {@code inet}: tries an AF_INET socket, prints what happened.
+ * {@code inet}: tries an AF_INET socket, prints what happened. {@code honest}: writes a temporary file and loads a
+ * native library through JNA.
  */
 public final class CliProgram {
     public static void main(String[] args) throws Exception {
@@ -32,6 +33,13 @@ public final class CliProgram {
                 System.out.println("pid " + ProcessHandle.current().pid());
                 System.out.flush();
                 Thread.sleep(60_000);
+            }
+            case "honest" -> { // what an honest program does: a temporary file, a native library through JNA
+                Path file = Files.createTempFile("honest", ".txt");
+                Files.writeString(file, "written");
+                System.out.println("temp " + Files.readString(file) + " in " + file.getParent());
+                com.sun.jna.Library c = com.sun.jna.Native.load("c", com.sun.jna.Library.class);
+                System.out.println("jna loaded " + (c != null));
             }
             case "inet" -> {
                 try (SocketChannel s = SocketChannel.open(StandardProtocolFamily.INET)) {

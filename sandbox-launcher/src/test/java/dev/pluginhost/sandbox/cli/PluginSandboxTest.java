@@ -11,7 +11,9 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -169,19 +171,38 @@ class PluginSandboxTest {
         assertThat(Path.of(tmpdir)).doesNotExist();
     }
 
+    /** Issue 12: an honest JVM through the CLI reports no violation (before: read-only /tmp, JNA, JDK probes). */
+    @Test
+    void anHonestJvmWritingATempFileAndLoadingJnaRunsClean() throws Exception {
+        Path jna = Path.of(com.sun.jna.Native.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path events = tmp.resolve("events.jsonl");
+        Result r = cli(run(List.of("--ro", jna.toString(), "--events", events.toString()), program("honest")));
+        assertThat(r.code).as(r.out + r.err).isZero();
+        assertThat(r.out).contains("temp written in " + world.resolve("plugin-sandbox-")).contains("jna loaded true");
+        assertThat(r.err).doesNotContain("violation");
+        // The JDK's own probes, before the program's main class loaded, are there, marked boot; nothing else is.
+        for (String line : Files.readAllLines(events)) {
+            assertThat(Json.parse(line)).as(line).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+                    .containsEntry("boot", true);
+        }
+        Result plain = cli(run(List.of("--ro", jna.toString()), program("honest")));
+        assertThat(plain.err).as("without --events: stderr names no violation").doesNotContain("violation");
+    }
+
     @Test
     void violationsGoToStderrAsReadableLinesWithoutEvents() throws Exception {
         Result r = cli(run(List.of(), program("inet")));
         assertThat(r.code).as(r.err).isZero();
         assertThat(r.out).contains("inet refused");
-        assertThat(r.err).contains("plugin-sandbox: violation: socket(0x2, 0x1").contains("denied (EPERM)");
+        assertThat(r.err).contains("plugin-sandbox: violation: socket(AF_INET, SOCK_STREAM, 0) by task ")
+                .contains("(thread \"java\")").contains("denied (EPERM)");
     }
 
     @Test
     void killModeKillsAndTheStatusIs128PlusSignal() throws Exception {
         Result r = cli(run(List.of("--mode", "kill"), program("inet")));
         assertThat(r.code).as(r.out + r.err).isEqualTo(128 + 9);
-        assertThat(r.err).contains("plugin-sandbox: violation: socket(0x2").contains("killed");
+        assertThat(r.err).contains("plugin-sandbox: violation: socket(AF_INET").contains("killed");
     }
 
     @Test
@@ -225,5 +246,108 @@ class PluginSandboxTest {
         // Docker's profile allows AF_INET sockets: what the data README says a container alone lets through.
         assertThat(r.out).contains("inet opened");
         assertThat(Files.readString(events)).isEmpty();
+    }
+
+    // ------------------------------------------------------------------------------------- the CLI's own folders
+
+    /** Another local user: any uid but root and 65534 (to which a root launcher drops programs). */
+    static final int OTHER_UID = 1001;
+
+    /**
+     * The CLI used to work in a fixed folder, {@code <java.io.tmpdir>/sandbox-launcher}, and followed what it found
+     * there. Another user plants that name in a shared /tmp-like folder (sticky, world-writable) as a link to a folder
+     * of theirs; root runs the CLI. The CLI must neither follow the link nor change its target, and must work. Then
+     * that other user runs the CLI after root: it must work too (it failed with "Operation not permitted").
+     */
+    @Test
+    void aPlantedFolderIsNeverFollowedAndAnotherUserCanRunTheCliAfterRoot() throws Exception {
+        assertThat(uid()).as("not available here: acting as two users needs root (this test runs as uid %d)",
+                uid()).isZero();
+        Path shared = sharedTmp();
+        Path theirs = Files.createDirectory(shared.resolve("theirs"));
+        Files.writeString(theirs.resolve("mine.txt"), "the other user's file");
+        Files.setPosixFilePermissions(theirs, PosixFilePermissions.fromString("rwxr-xr-x"));
+        chown(theirs.resolve("mine.txt"), OTHER_UID);
+        chown(theirs, OTHER_UID);
+        for (String name : List.of("sandbox-launcher", "sandbox-launcher-0", "plugin-sandbox-0")) {
+            Path link = Files.createSymbolicLink(shared.resolve(name), theirs);
+            chown(link, OTHER_UID);
+        }
+
+        Result root = cliIn(shared, -1, run(List.of(), program("exit", "0")));
+
+        assertThat(root.code).as(root.err).isZero();
+        assertThat(Files.readSymbolicLink(shared.resolve("sandbox-launcher"))).isEqualTo(theirs);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(theirs))).isEqualTo("rwxr-xr-x");
+        assertThat(Files.getAttribute(theirs, "unix:uid")).isEqualTo(OTHER_UID);
+        try (var files = Files.list(theirs)) {
+            assertThat(files.map(f -> f.getFileName().toString())).containsExactly("mine.txt");
+        }
+
+        Result other = cliIn(shared, OTHER_UID, run(List.of(), program("exit", "3")));
+        assertThat(other.code).as("the other user's CLI after root's: %s", other.err).isEqualTo(3);
+
+        // Each run's private folders are gone: only the other user's plants are left.
+        try (var left = Files.list(shared)) {
+            assertThat(left.map(f -> f.getFileName().toString())).containsExactlyInAnyOrder("theirs",
+                    "sandbox-launcher", "sandbox-launcher-0", "plugin-sandbox-0");
+        }
+    }
+
+    private static int uid() throws IOException {
+        return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+    }
+
+    /** A folder like /tmp: world-writable and sticky, under target/ (the real /tmp is shared with other builds). */
+    private static Path sharedTmp() throws IOException, InterruptedException {
+        Path base = Files.createDirectories(Path.of("target", "cli-shared").toAbsolutePath());
+        Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path shared = Files.createTempDirectory(base, "tmp");
+        new ProcessBuilder("chmod", "1777", shared.toString()).inheritIO().start().waitFor();
+        return shared;
+    }
+
+    private static void chown(Path path, int uid) throws IOException {
+        Files.setAttribute(path, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(path, "unix:gid", uid, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /**
+     * The CLI in its own JVM with {@code java.io.tmpdir=tmpdir}, as root or (uid &ge; 0) as that user through
+     * {@code setpriv}. The other user cannot read root's ~/.m2, so the class path is copied where it can.
+     */
+    private Result cliIn(Path tmpdir, int asUid, List<String> args) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        if (asUid >= 0) {
+            cmd.addAll(List.of("setpriv", "--reuid=" + asUid, "--regid=" + asUid, "--clear-groups"));
+        }
+        cmd.addAll(List.of(java(), "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Djava.io.tmpdir=" + tmpdir,
+                "-cp", readableClasspath(), PluginSandbox.class.getName()));
+        cmd.addAll(args);
+        Path out = Files.createTempFile(tmpdir.getParent(), "cli-out", ".txt");
+        Path err = Files.createTempFile(tmpdir.getParent(), "cli-err", ".txt");
+        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("CLI finished").isTrue();
+        return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    /** The test class path, with every entry another user cannot read copied to target/cli-classpath. */
+    private static synchronized String readableClasspath() throws IOException {
+        Path copies = Files.createDirectories(Path.of("target", "cli-classpath").toAbsolutePath());
+        List<String> entries = new ArrayList<>();
+        for (String entry : classpath().split(":")) {
+            Path path = Path.of(entry).toAbsolutePath();
+            if (path.startsWith(System.getProperty("user.home")) && Files.isRegularFile(path)) {
+                Path copy = copies.resolve(path.getFileName());
+                if (!Files.exists(copy)) {
+                    Files.copy(path, copy);
+                }
+                copy.toFile().setReadable(true, false);
+                entries.add(copy.toString());
+            } else {
+                entries.add(entry);
+            }
+        }
+        return String.join(":", entries);
     }
 }

@@ -1,0 +1,99 @@
+package com.example.shop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ApplicationContext;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * An application that embeds the host keeps its own web security: the host's default chain backs off when the
+ * application defines a {@link SecurityFilterChain}, so what the application closed (its health endpoint) stays
+ * closed. Without a chain of its own, the host's default applies (health open, the API closed).
+ */
+class EmbeddedHostSecurityTest {
+
+    @TempDir
+    static Path work;
+
+    /** Each application its own folders: two hosts must not share one kv store. */
+    static void plugins(DynamicPropertyRegistry registry, String app) {
+        registry.add("plugins.dir", () -> dir(app + "/plugins"));
+        registry.add("plugins.data-dir", () -> dir(app + "/data"));
+    }
+
+    private static String dir(String name) {
+        try {
+            return Files.createDirectories(work.resolve(name)).toString();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static int status(int port, String path) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    @Nested
+    @SpringBootTest(classes = ShopApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+    class WithItsOwnChain {
+
+        @DynamicPropertySource
+        static void plugins(DynamicPropertyRegistry registry) {
+            EmbeddedHostSecurityTest.plugins(registry, "own");
+        }
+
+        @LocalServerPort
+        int port;
+
+        @Autowired
+        ApplicationContext context;
+
+        @Test
+        void whatTheApplicationClosedStaysClosed() throws Exception {
+            assertThat(context.getBeansOfType(SecurityFilterChain.class)).as("the application's chain only")
+                    .containsOnlyKeys("shopSecurityFilterChain");
+            assertThat(status(port, "/actuator/health")).isEqualTo(401);
+            assertThat(status(port, "/api/plugins")).as("the API's rules, included by the shop").isEqualTo(401);
+        }
+    }
+
+    @Nested
+    @SpringBootTest(classes = ShopApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+            properties = "shop.own-security=false")
+    class WithoutAChainOfItsOwn {
+
+        @DynamicPropertySource
+        static void plugins(DynamicPropertyRegistry registry) {
+            EmbeddedHostSecurityTest.plugins(registry, "default");
+        }
+
+        @LocalServerPort
+        int port;
+
+        @Autowired
+        ApplicationContext context;
+
+        @Test
+        void theHostsDefaultApplies() throws Exception {
+            assertThat(context.getBeansOfType(SecurityFilterChain.class))
+                    .containsOnlyKeys("pluginHostSecurityFilterChain");
+            assertThat(status(port, "/actuator/health")).isEqualTo(200);
+            assertThat(status(port, "/api/plugins")).isEqualTo(401);
+        }
+    }
+}
