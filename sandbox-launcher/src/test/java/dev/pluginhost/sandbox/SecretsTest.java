@@ -72,6 +72,7 @@ class SecretsTest {
         String control = fresh();
         Launches.Run plain = launches.launch(PluginIsolation.builder(List.of(data))
                 .command(TestJvm.command(SecretProgram.class, "NONE")).env("PLUGIN_LAUNCH_SECRET", control));
+        plain.line("ready"); // the JVM runs: its environ is the program's, not a process between fork and exec
         long plainPid = plain.process().pid();
         assertThat(environ(plainPid)).contains(control);
         // Control: a value on the launcher's command line (the old --env) is world-readable in its cmdline.
