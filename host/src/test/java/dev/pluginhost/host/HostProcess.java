@@ -138,8 +138,11 @@ final class HostProcess implements AutoCloseable {
         command.addAll(jvmOptions);
         command.addAll(List.of("-jar", jar.toString(),
                 "--server.port=" + port,
-                "--plugins.dir=" + pluginsDir,
-                "--plugins.data-dir=" + data));
+                "--plugins.dir=" + pluginsDir));
+        // A test may choose the data folder itself (Spring joins a repeated option's values, so only one is given).
+        if (extraArgs.stream().noneMatch(a -> a.startsWith("--plugins.data-dir="))) {
+            command.add("--plugins.data-dir=" + data);
+        }
         if (credentials) {
             // The password goes in the environment, as the README tells operators (a command line is public in ps).
             command.addAll(List.of("--plugins.api.tokens.test-viewer.sha256=" + sha256(viewerToken),

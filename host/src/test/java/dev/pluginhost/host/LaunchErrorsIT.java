@@ -38,11 +38,13 @@ class LaunchErrorsIT {
     @Test
     void aDataFolderThePluginCannotReachFailsAtOnceWithoutRestarts() throws Exception {
         Path plugins = Files.createDirectories(work.resolve("plugins"));
-        // HostProcess puts plugins.data-dir at work/data: make that folder the host's alone (not traversable).
-        Path data = Files.createDirectories(work.resolve("data"));
-        Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
+        // The data folder below a folder that is the host's alone (not traversable by the plugin's uid). Not the
+        // data folder itself: the host makes that one traversable (0711), it cannot change the folders above.
+        Path locked = Files.createDirectories(work.resolve("locked"));
+        Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rwx------"));
+        Path data = Files.createDirectories(locked.resolve("data"));
         TestPluginJar.write(plugins, "alpha.jar", "alpha", "1", VersionedPlugin.class, "log");
-        try (HostProcess host = HostProcess.start(work, plugins)) {
+        try (HostProcess host = HostProcess.start(work, plugins, "--plugins.data-dir=" + data)) {
             await().atMost(Duration.ofSeconds(240)).ignoreExceptions().until(() ->
                     host.plugin("alpha").get("state").asString().equals("failed"));
             // Past the first restart's backoff (plugins.supervision.initial-backoff, 1 s, up to 1.5 s with jitter).
