@@ -173,10 +173,7 @@ class CompatibilityIT {
         if (response.statusCode() != 200) {
             return new HttpResponseLike(response.statusCode(), response.body());
         }
-        // A text reply arrives in the JSON the host writes around it ({"contentType", "text"}); JSON replies as is.
-        JsonNode reply = HostProcess.JSON.readTree(response.body());
-        return new HttpResponseLike(200, reply.isObject() && reply.has("contentType") && reply.has("text")
-                ? reply.get("text").asString() : response.body());
+        return new HttpResponseLike(200, HostProcess.replyText(response.body()));
     }
 
     record HttpResponseLike(int statusCode, String body) {}

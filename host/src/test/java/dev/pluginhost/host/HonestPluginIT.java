@@ -104,10 +104,8 @@ class HonestPluginIT {
     private static String invoke(String operation) throws Exception {
         var response = host.post("/api/plugins/honest/invoke/" + operation, "");
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        // A text reply arrives in the JSON the host writes around it ({"contentType", "text"}).
         JsonNode reply = HostProcess.JSON.readTree(response.body());
-        return reply.isString() ? reply.asString()
-                : reply.has("contentType") && reply.has("text") ? reply.get("text").asString() : response.body();
+        return reply.isString() ? reply.asString() : HostProcess.replyText(response.body());
     }
 
     /**

@@ -196,6 +196,16 @@ final class HostProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * @return the plugin's text in an invoke reply: the host wraps a reply that is not JSON in JSON it writes,
+     *     {@code {"contentType", "text"}}; a JSON reply comes as it is
+     */
+    static String replyText(String body) {
+        JsonNode reply = JSON.readTree(body);
+        return reply.isObject() && reply.has("contentType") && reply.has("text") ? reply.get("text").asString()
+                : body;
+    }
+
     /** @return the host's JVM: the process itself, or its descendant when a deployment's wrapper forks first */
     long javaPid() {
         if (process.info().command().orElse("").endsWith("/java")) {
