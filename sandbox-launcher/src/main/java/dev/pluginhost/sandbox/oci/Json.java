@@ -7,15 +7,29 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.core.io.JsonStringEncoder;
+import tools.jackson.core.json.JsonFactory;
+import tools.jackson.core.util.DefaultIndenter;
+import tools.jackson.core.util.DefaultPrettyPrinter;
+import tools.jackson.core.util.Separators;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
- * A small, strict JSON reader and writer (RFC 8259), enough for OCI seccomp profiles without a dependency.
+ * Strict JSON (RFC 8259) for OCI seccomp profiles and the launcher's event lines, read and written by Jackson, the
+ * library the host already uses. This class only fixes the shape the rest of the module works with.
  *
  * <p>Reading gives {@link Map} (insertion-ordered, duplicate keys rejected), {@link List}, {@link String},
  * {@link BigInteger} for integers (OCI's uint64 argument values do not fit a signed long), {@link BigDecimal} for
  * other numbers, {@link Boolean} and {@code null} (as {@link #NULL}). Anything else — trailing text, comments,
- * single quotes, unescaped control characters, leading zeros, nesting deeper than 64 — is an error naming the
- * offset.
+ * single quotes, unescaped control characters, leading zeros, nesting deeper than 64 — is an error starting with
+ * {@code "JSON: "} and naming the line and column.
  *
  * <p>Writing takes the same types (plus {@link Long}/{@link Integer}) and pretty-prints with two-space indents.
  */
@@ -31,343 +45,124 @@ public final class Json {
 
     private static final int MAX_DEPTH = 64;
 
-    private final String text;
-    private int pos;
+    /** Jackson's defaults are already strict (no comments, quotes, trailing commas, leading zeros); these add the rest. */
+    private static final JsonMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                    .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
+                    .build())
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .defaultPrettyPrinter(prettyPrinter())
+            .build();
 
-    private Json(String text) {
-        this.text = text;
+    private Json() {
+    }
+
+    /** {@code "key": value}, one array element per line, {@code {}} and {@code []} when empty, LF only. */
+    private static DefaultPrettyPrinter prettyPrinter() {
+        Separators separators = Separators.createDefaultInstance()
+                .withObjectNameValueSpacing(Separators.Spacing.AFTER)
+                .withObjectEmptySeparator("")
+                .withArrayEmptySeparator("");
+        DefaultIndenter indenter = new DefaultIndenter("  ", "\n");
+        return new DefaultPrettyPrinter(separators).withObjectIndenter(indenter).withArrayIndenter(indenter);
     }
 
     /**
      * Parses one JSON document.
      *
-     * @throws IllegalArgumentException with the offset, for anything that is not strict JSON
+     * @throws IllegalArgumentException naming line and column, for anything that is not strict JSON
      */
     public static Object parse(String text) {
-        Json parser = new Json(text);
-        if (!text.isEmpty() && text.charAt(0) == '\uFEFF') {
-            parser.pos = 1; // tolerate a UTF-8 byte order mark, as editors write one
+        // Tolerate a UTF-8 byte order mark, as editors write one.
+        String json = !text.isEmpty() && text.charAt(0) == '\uFEFF' ? text.substring(1) : text;
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(json);
+        } catch (JacksonException e) {
+            throw error(e, json);
         }
-        parser.space();
-        Object value = parser.value(0);
-        parser.space();
-        if (parser.pos != text.length()) {
-            throw parser.error("trailing text after the JSON value");
+        if (root == null || root.isMissingNode()) {
+            throw new IllegalArgumentException("JSON: unexpected end of input at line 1, column 1");
         }
-        return value;
+        return value(root);
     }
 
-    private Object value(int depth) {
-        if (depth > MAX_DEPTH) {
-            throw error("nesting deeper than " + MAX_DEPTH);
-        }
-        char c = peek();
-        switch (c) {
-            case '{':
-                return object(depth);
-            case '[':
-                return array(depth);
-            case '"':
-                return string();
-            case 't':
-                literal("true");
-                return Boolean.TRUE;
-            case 'f':
-                literal("false");
-                return Boolean.FALSE;
-            case 'n':
-                literal("null");
-                return NULL;
-            default:
-                if (c == '-' || (c >= '0' && c <= '9')) {
-                    return number();
-                }
-                throw error("unexpected character '" + c + "'");
-        }
-    }
-
-    private Map<String, Object> object(int depth) {
-        pos++; // {
-        Map<String, Object> map = new LinkedHashMap<>();
-        space();
-        if (peek() == '}') {
-            pos++;
+    /** Jackson's tree as plain, unmodifiable Java values. */
+    private static Object value(JsonNode node) {
+        if (node.isObject()) {
+            Map<String, Object> map = new LinkedHashMap<>();
+            node.properties().forEach(e -> map.put(e.getKey(), value(e.getValue())));
             return Collections.unmodifiableMap(map);
         }
-        while (true) {
-            space();
-            if (peek() != '"') {
-                throw error("expected a string key");
-            }
-            int keyAt = pos;
-            String key = string();
-            space();
-            expect(':');
-            space();
-            Object value = value(depth + 1);
-            if (map.putIfAbsent(key, value) != null) {
-                pos = keyAt;
-                throw error("duplicate key \"" + key + "\"");
-            }
-            space();
-            char c = next();
-            if (c == '}') {
-                return Collections.unmodifiableMap(map);
-            }
-            if (c != ',') {
-                pos--;
-                throw error("expected ',' or '}'");
-            }
-        }
-    }
-
-    private List<Object> array(int depth) {
-        pos++; // [
-        List<Object> list = new ArrayList<>();
-        space();
-        if (peek() == ']') {
-            pos++;
+        if (node.isArray()) {
+            List<Object> list = new ArrayList<>(node.size());
+            node.values().forEach(v -> list.add(value(v)));
             return Collections.unmodifiableList(list);
         }
-        while (true) {
-            space();
-            list.add(value(depth + 1));
-            space();
-            char c = next();
-            if (c == ']') {
-                return Collections.unmodifiableList(list);
-            }
-            if (c != ',') {
-                pos--;
-                throw error("expected ',' or ']'");
-            }
+        if (node.isString()) {
+            return node.stringValue();
         }
+        if (node.isIntegralNumber()) {
+            return node.bigIntegerValue();
+        }
+        if (node.isNumber()) {
+            return node.decimalValue();
+        }
+        if (node.isBoolean()) {
+            return node.booleanValue();
+        }
+        return NULL;
     }
 
-    private String string() {
-        expect('"');
-        StringBuilder sb = new StringBuilder();
-        while (true) {
-            if (pos >= text.length()) {
-                throw error("unterminated string");
-            }
-            char c = text.charAt(pos++);
-            if (c == '"') {
-                return sb.toString();
-            }
-            if (c < 0x20) {
-                pos--;
-                throw error("unescaped control character in a string");
-            }
-            if (c != '\\') {
-                sb.append(c);
-                continue;
-            }
-            char e = next();
-            switch (e) {
-                case '"', '\\', '/' -> sb.append(e);
-                case 'b' -> sb.append('\b');
-                case 'f' -> sb.append('\f');
-                case 'n' -> sb.append('\n');
-                case 'r' -> sb.append('\r');
-                case 't' -> sb.append('\t');
-                case 'u' -> {
-                    if (pos + 4 > text.length()) {
-                        throw error("short \\u escape");
-                    }
-                    int cp = 0;
-                    for (int i = 0; i < 4; i++) {
-                        int d = Character.digit(text.charAt(pos + i), 16);
-                        if (d < 0) {
-                            throw error("bad \\u escape");
-                        }
-                        cp = cp * 16 + d;
-                    }
-                    pos += 4;
-                    sb.append((char) cp);
-                }
-                default -> {
-                    pos--;
-                    throw error("bad escape \\" + e);
-                }
-            }
-        }
-    }
-
-    private Number number() {
-        int start = pos;
-        if (peek() == '-') {
-            pos++;
-        }
-        if (pos >= text.length() || !isDigit(text.charAt(pos))) {
-            throw error("expected a digit");
-        }
-        if (text.charAt(pos) == '0' && pos + 1 < text.length() && isDigit(text.charAt(pos + 1))) {
-            throw error("leading zero");
-        }
-        digits();
-        boolean integral = true;
-        if (pos < text.length() && text.charAt(pos) == '.') {
-            integral = false;
-            pos++;
-            if (pos >= text.length() || !isDigit(text.charAt(pos))) {
-                throw error("expected a digit after '.'");
-            }
-            digits();
-        }
-        if (pos < text.length() && (text.charAt(pos) == 'e' || text.charAt(pos) == 'E')) {
-            integral = false;
-            pos++;
-            if (pos < text.length() && (text.charAt(pos) == '+' || text.charAt(pos) == '-')) {
-                pos++;
-            }
-            if (pos >= text.length() || !isDigit(text.charAt(pos))) {
-                throw error("expected a digit in the exponent");
-            }
-            digits();
-        }
-        String literal = text.substring(start, pos);
-        return integral ? new BigInteger(literal) : new BigDecimal(literal);
-    }
-
-    private void digits() {
-        while (pos < text.length() && isDigit(text.charAt(pos))) {
-            pos++;
-        }
-    }
-
-    private static boolean isDigit(char c) {
-        return c >= '0' && c <= '9';
-    }
-
-    private void literal(String word) {
-        if (!text.startsWith(word, pos)) {
-            throw error("expected " + word);
-        }
-        pos += word.length();
-    }
-
-    private void space() {
-        while (pos < text.length()) {
-            char c = text.charAt(pos);
-            if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
-                return;
-            }
-            pos++;
-        }
-    }
-
-    private char peek() {
-        if (pos >= text.length()) {
-            throw error("unexpected end of input");
-        }
-        return text.charAt(pos);
-    }
-
-    private char next() {
-        char c = peek();
-        pos++;
-        return c;
-    }
-
-    private void expect(char c) {
-        if (peek() != c) {
-            throw error("expected '" + c + "'");
-        }
-        pos++;
-    }
-
-    private IllegalArgumentException error(String what) {
-        int line = 1;
-        int column = 1;
-        for (int i = 0; i < Math.min(pos, text.length()); i++) {
-            if (text.charAt(i) == '\n') {
-                line++;
-                column = 1;
-            } else {
-                column++;
-            }
-        }
-        return new IllegalArgumentException("JSON: " + what + " at line " + line + ", column " + column);
+    private static IllegalArgumentException error(JacksonException e, String text) {
+        // Jackson appends where a container started; the line and column of the error itself say enough.
+        String what = String.valueOf(e.getOriginalMessage()).replaceAll(" \\(start marker at \\[.*\\]\\)", "");
+        TokenStreamLocation at = e.getLocation();
+        String where = at != null && at.getLineNr() > 0 ? " at line " + at.getLineNr() + ", column " + at.getColumnNr()
+                : text.isEmpty() ? " at line 1, column 1" : "";
+        return new IllegalArgumentException("JSON: " + what + where, e);
     }
 
     // ------------------------------------------------------------------------------------------------ writing
 
     /** Writes {@code value} as pretty-printed JSON (two-space indent, newline at the end). */
     public static String write(Object value) {
-        StringBuilder sb = new StringBuilder();
-        write(sb, value, 0);
-        return sb.append('\n').toString();
-    }
-
-    private static void write(StringBuilder sb, Object value, int indent) {
-        if (value == null || value == NULL) {
-            sb.append("null");
-        } else if (value instanceof String s) {
-            quote(sb, s);
-        } else if (value instanceof Boolean || value instanceof Integer || value instanceof Long
-                || value instanceof BigInteger) {
-            sb.append(value);
-        } else if (value instanceof BigDecimal d) {
-            sb.append(d.toString());
-        } else if (value instanceof Map<?, ?> map) {
-            if (map.isEmpty()) {
-                sb.append("{}");
-                return;
-            }
-            sb.append("{\n");
-            int i = 0;
-            for (Map.Entry<?, ?> e : map.entrySet()) {
-                pad(sb, indent + 1);
-                quote(sb, String.valueOf(e.getKey()));
-                sb.append(": ");
-                write(sb, e.getValue(), indent + 1);
-                sb.append(++i < map.size() ? ",\n" : "\n");
-            }
-            pad(sb, indent);
-            sb.append('}');
-        } else if (value instanceof List<?> list) {
-            if (list.isEmpty()) {
-                sb.append("[]");
-                return;
-            }
-            sb.append("[\n");
-            for (int i = 0; i < list.size(); i++) {
-                pad(sb, indent + 1);
-                write(sb, list.get(i), indent + 1);
-                sb.append(i + 1 < list.size() ? ",\n" : "\n");
-            }
-            pad(sb, indent);
-            sb.append(']');
-        } else {
-            throw new IllegalArgumentException("cannot write " + value.getClass().getName() + " as JSON");
+        try {
+            return MAPPER.writeValueAsString(writable(value)) + "\n";
+        } catch (JacksonException e) {
+            throw new IllegalArgumentException("cannot write as JSON: " + e.getOriginalMessage(), e);
         }
     }
 
-    private static void pad(StringBuilder sb, int indent) {
-        sb.append("  ".repeat(indent));
+    /** Maps {@link #NULL} back to null and refuses what the reader would never give. */
+    private static Object writable(Object value) {
+        if (value == null || value == NULL) {
+            return null;
+        }
+        if (value instanceof Map<?, ?> map) {
+            Map<String, Object> copy = new LinkedHashMap<>();
+            map.forEach((k, v) -> copy.put(String.valueOf(k), writable(v)));
+            return copy;
+        }
+        if (value instanceof List<?> list) {
+            List<Object> copy = new ArrayList<>(list.size());
+            list.forEach(v -> copy.add(writable(v)));
+            return copy;
+        }
+        if (value instanceof String || value instanceof Boolean || value instanceof Integer || value instanceof Long
+                || value instanceof BigInteger || value instanceof BigDecimal) {
+            return value;
+        }
+        throw new IllegalArgumentException("cannot write " + value.getClass().getName() + " as JSON");
     }
 
     /** Appends {@code s} as a JSON string literal. */
     public static void quote(StringBuilder sb, String s) {
         sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
+        JsonStringEncoder.getInstance().quoteAsString(s, sb);
         sb.append('"');
     }
 

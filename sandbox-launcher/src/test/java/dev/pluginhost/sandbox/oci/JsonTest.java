@@ -37,7 +37,9 @@ class JsonTest {
     @Test
     void errorsNameLineAndColumn() {
         assertThatIllegalArgumentException().isThrownBy(() -> Json.parse("{\n  \"a\": 1,\n  \"a\": 2\n}"))
-                .withMessage("JSON: duplicate key \"a\" at line 3, column 3");
+                .withMessage("JSON: Duplicate Object property \"a\" at line 3, column 6");
+        assertThatIllegalArgumentException().isThrownBy(() -> Json.parse("{\"a\": [1,\n 2,]}"))
+                .withMessageStartingWith("JSON: ").withMessageEndingWith(" at line 2, column 4");
     }
 
     @Test
