@@ -61,21 +61,21 @@ static int parse_fd(const char *text)
     return (int)value;
 }
 
-const char *mode_name(enum violation_mode mode)
-{
-    switch (mode) {
-    case MODE_KILL: return "kill";
-    case MODE_AUDIT: return "audit";
-    default: return "deny";
-    }
-}
-
 static enum violation_mode parse_mode(const char *text)
 {
-    if (strcmp(text, "deny") == 0) return MODE_DENY;
-    if (strcmp(text, "kill") == 0) return MODE_KILL;
-    if (strcmp(text, "audit") == 0) return MODE_AUDIT;
-    usage("--mode must be deny, kill or audit");
+    int mode = mode_parse(text);
+    if (mode < 0)
+        usage("--mode must be deny, kill or audit");
+    return (enum violation_mode)mode;
+}
+
+/* --landlock takes off|auto|required; --minimal-root and --cgroups only auto|required. */
+static enum layer_mode parse_layer_mode(const char *text, bool off_allowed, const char *problem)
+{
+    int mode = layer_mode_parse(text);
+    if (mode < 0 || (mode == LAYER_OFF && !off_allowed))
+        usage(problem);
+    return (enum layer_mode)mode;
 }
 
 void parse_args(int argc, char **argv, struct config *cfg)
@@ -163,22 +163,10 @@ void parse_args(int argc, char **argv, struct config *cfg)
         } else if (strcmp(opt, "--gid") == 0) {
             cfg->gid = parse_fd(value);
         } else if (strcmp(opt, "--landlock") == 0) {
-            if (strcmp(value, "off") == 0)
-                cfg->landlock = LAYER_OFF;
-            else if (strcmp(value, "auto") == 0)
-                cfg->landlock = LAYER_AUTO;
-            else if (strcmp(value, "required") == 0)
-                cfg->landlock = LAYER_REQUIRED;
-            else
-                usage("--landlock wants off, auto or required");
+            cfg->landlock = parse_layer_mode(value, true, "--landlock wants off, auto or required");
             cfg->landlock_set = true;
         } else if (strcmp(opt, "--minimal-root") == 0) {
-            if (strcmp(value, "auto") == 0)
-                cfg->minimal_root = LAYER_AUTO;
-            else if (strcmp(value, "required") == 0)
-                cfg->minimal_root = LAYER_REQUIRED;
-            else
-                usage("--minimal-root wants auto or required");
+            cfg->minimal_root = parse_layer_mode(value, false, "--minimal-root wants auto or required");
         } else if (strcmp(opt, "--tcp-connect") == 0) {
             /* Development only (a debugger the plugin JVM connects out to); Landlock denies every other port. */
             long port = parse_fd(value);
@@ -205,12 +193,7 @@ void parse_args(int argc, char **argv, struct config *cfg)
             if (cfg->cgroups == LAYER_OFF)
                 cfg->cgroups = LAYER_REQUIRED;
         } else if (strcmp(opt, "--cgroups") == 0) {
-            if (strcmp(value, "auto") == 0)
-                cfg->cgroups = LAYER_AUTO;
-            else if (strcmp(value, "required") == 0)
-                cfg->cgroups = LAYER_REQUIRED;
-            else
-                usage("--cgroups wants auto or required");
+            cfg->cgroups = parse_layer_mode(value, false, "--cgroups wants auto or required");
         } else if (strcmp(opt, "--cgroup-root") == 0) {
             if (value[0] != '/')
                 usage("--cgroup-root wants an absolute path");

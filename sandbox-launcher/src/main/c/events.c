@@ -6,12 +6,15 @@
  *
  * Writes block when the host reads slowly. That is deliberate back-pressure: a notifying thread waits for our
  * answer anyway, so a flood slows the flooding plugin, not the host.
+ *
+ * Below fail.c: nothing here calls die(); a failure to open the sink goes to stderr only (log.c).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -20,6 +23,13 @@
 #include "launcher.h"
 
 static int events_fd = -1;
+
+/* As die_msg, minus the event: without a sink there is no one to send it to (and fail.c sits above this file). */
+static _Noreturn void open_failed(const char *reason)
+{
+    log_error("open events", reason);
+    exit(EXIT_SETUP);
+}
 
 void events_open(const char *path, int host_fd)
 {
@@ -35,19 +45,19 @@ void events_open(const char *path, int host_fd)
         if (errno == EINTR)
             continue;
         if (errno != ENXIO)
-            die("open events");
+            open_failed(strerror(errno));
         if (waited_ms >= EVENTS_OPEN_TIMEOUT_MS)
-            die_msg("open events", "no reader on the events FIFO");
+            open_failed("no reader on the events FIFO");
         struct pollfd pfd = { .fd = host_fd, .events = POLLIN };
         int ready = poll(&pfd, host_fd >= 0 ? 1 : 0, 20);
         if (ready > 0 && (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)))
-            die_msg("open events", "host is gone");
+            open_failed("host is gone");
         waited_ms += 20;
     }
     /* Writes block again from here on: back-pressure instead of lost events. */
     int flags = fcntl(fd, F_GETFL);
     if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
-        die("open events");
+        open_failed(strerror(errno));
     events_fd = fd;
 }
 

@@ -81,14 +81,20 @@ struct config {
     char **argv;                  /* program (absolute path) and its arguments, NULL-terminated */
 };
 
-/* log.c: every message is "plugin-launcher: <step>: <reason>" on stderr. */
+/* log.c, the lowest layer: every message is "plugin-launcher: <step>: <reason>" on stderr. */
 void log_error(const char *step, const char *reason);
+
+/* fail.c, above log.c and events.c: a failed step is logged, reported as an event, and ends the launch. */
 _Noreturn void die(const char *step);                        /* reason = strerror(errno) */
 _Noreturn void die_msg(const char *step, const char *reason);
 
+/* names.c: the command-line names of the modes, written once. */
+const char *mode_name(enum violation_mode mode);
+int mode_parse(const char *text);                            /* enum violation_mode, or -1 */
+int layer_mode_parse(const char *text);                      /* enum layer_mode, or -1 */
+
 /* args.c */
 void parse_args(int argc, char **argv, struct config *cfg);
-const char *mode_name(enum violation_mode mode);
 
 /* inspect.c: what the supervisor reads about a notified task, reported with its violation (never a decision). */
 #define REPORT_PATH_MAX 256 /* bytes of a path argument read from the task; longer ones are marked truncated */

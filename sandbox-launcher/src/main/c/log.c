@@ -1,8 +1,8 @@
-/* Error reporting: one line per failure, naming the step, so a failed launch is diagnosable from stderr. */
-#include <errno.h>
+/*
+ * Error reporting: one line per failure, naming the step, so a failed launch is diagnosable from stderr.
+ * The lowest layer: it calls nothing of the launcher's, so events.c and everything else may use it.
+ */
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "launcher.h"
@@ -18,16 +18,4 @@ void log_error(const char *step, const char *reason)
         n = sizeof(line) - 1;
     ssize_t unused = write(STDERR_FILENO, line, (size_t)n);
     (void)unused;
-}
-
-_Noreturn void die(const char *step)
-{
-    die_msg(step, strerror(errno));
-}
-
-_Noreturn void die_msg(const char *step, const char *reason)
-{
-    log_error(step, reason);
-    event_error(step, reason);
-    exit(EXIT_SETUP);
 }

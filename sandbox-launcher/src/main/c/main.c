@@ -1,20 +1,21 @@
 /*
  * plugin-launcher: start one untrusted program (a plugin JVM) under a seccomp-BPF filter and supervise it.
  *
- * The flow, top to bottom:
- *   parse arguments -> load the filter -> open the events sink -> prepare signals -> socketpair
- *           -> secrets (pipes holding --secret values)
+ * The flow, top to bottom (main() below):
+ *   parse arguments -> check the host fd -> load the filter -> open the events sink -> block signals
+ *           -> cgroups (created and limited by the supervisor before fork, removed after the child exits)
+ *           -> socketpair -> secrets (pipes holding --secret values)
  *           -> fork (clone into new pid/user namespaces when asked)
- *           -> cgroups (created by the supervisor, removed after the child exits)
  *   child:  new session -> die with parent -> stdin -> close fds -> chdir -> rlimits -> join cgroups
  *           -> namespaces -> minimal root -> uid drop
  *           -> landlock -> die with parent (again: the uid drop cleared it) -> reset signals
  *           -> no_new_privs + seccomp with listener -> send listener -> execve
- *   parent: receive listener -> "started" -> supervise until the child exits -> exit with its status
+ *   parent: receive listener (forwarding the child's layer reports as events) -> "seccomp" layer -> "started"
+ *           -> supervise until the child exits -> exit with its status
  *
- * Every setup step fails closed: the program never runs, the launcher exits non-zero and stderr names the step.
- * Later isolation layers (namespaces, Landlock, rlimits, cgroups) each come as one more file and one more call in
- * run_child(), before the seccomp filter (which would otherwise have to allow their syscalls).
+ * Every setup step fails closed: the program never runs, the launcher exits 125 (EXIT_SETUP) and stderr and the
+ * events name the step. A new isolation layer comes as one more file and one more call in run_child(), before the
+ * seccomp filter (which would otherwise have to allow its syscalls), reporting itself with child_report_layer().
  */
 #include <errno.h>
 #include <fcntl.h>

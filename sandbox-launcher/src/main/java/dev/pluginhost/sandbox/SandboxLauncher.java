@@ -407,13 +407,12 @@ public final class SandboxLauncher {
         }
         if (spec.landlock() != LayerMode.OFF || spec.minimalRoot() != LayerMode.OFF) {
             // The same path lists feed Landlock and the minimal root; --landlock off keeps them from implying it.
-            cmd.addAll(List.of("--landlock", spec.landlock() == LayerMode.REQUIRED ? "required"
-                    : spec.landlock() == LayerMode.IF_AVAILABLE ? "auto" : "off"));
+            cmd.addAll(List.of("--landlock", spec.landlock().cliName()));
             if (spec.tcpConnectPort() > 0) {
                 cmd.addAll(List.of("--tcp-connect", Integer.toString(spec.tcpConnectPort())));
             }
             if (spec.minimalRoot() != LayerMode.OFF) {
-                cmd.addAll(List.of("--minimal-root", spec.minimalRoot() == LayerMode.REQUIRED ? "required" : "auto"));
+                cmd.addAll(List.of("--minimal-root", spec.minimalRoot().cliName()));
             }
             for (Path p : landlockReadOnly(spec)) {
                 cmd.addAll(List.of("--ro", p.toString()));
@@ -429,7 +428,7 @@ public final class SandboxLauncher {
             if (spec.pidsLimit() > 0) {
                 cmd.addAll(List.of("--pids", Integer.toString(spec.pidsLimit())));
             }
-            cmd.addAll(List.of("--cgroups", spec.cgroups() == LayerMode.REQUIRED ? "required" : "auto"));
+            cmd.addAll(List.of("--cgroups", spec.cgroups().cliName()));
             spec.cgroupRoot().ifPresent(root -> cmd.addAll(List.of("--cgroup-root", root.toString())));
         }
         if (spec.bootPhase()) {
