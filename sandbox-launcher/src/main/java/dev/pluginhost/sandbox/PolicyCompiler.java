@@ -5,6 +5,9 @@ import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -15,7 +18,36 @@ import java.util.List;
  */
 public final class PolicyCompiler {
 
+    /**
+     * Everything besides the rules that decides the program: the architecture and the attributes {@link #export}
+     * sets. Change it whenever those change, so that no cache hands out a program compiled under other settings.
+     */
+    private static final String SETTINGS = "x86_64 default=notify badarch=kill-process optimize=2 nnp=0";
+
     private PolicyCompiler() {
+    }
+
+    /**
+     * What the compiled program depends on, as a SHA-256 hex digest: the rules in order (syscall, action, errno,
+     * conditions) and the compiler's settings. Reasons are left out: they change no instruction. Two policies with
+     * the same key compile to the same program, so a launcher compiles each key once ({@link SandboxLauncher}).
+     */
+    public static String cacheKey(SyscallPolicy policy) {
+        StringBuilder text = new StringBuilder(SETTINGS).append('\n');
+        for (SyscallPolicy.Rule rule : policy.rules()) {
+            text.append(rule.syscall()).append(' ').append(rule.action()).append(' ').append(rule.errno());
+            for (ArgRule c : rule.conditions()) {
+                text.append(' ').append(c.index()).append(':').append(c.op()).append(':')
+                        .append(Long.toHexString(c.mask())).append(':').append(Long.toHexString(c.value()));
+            }
+            text.append('\n');
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.toString().getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+        }
     }
 
     /**
