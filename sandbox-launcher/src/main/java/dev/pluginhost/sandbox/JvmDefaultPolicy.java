@@ -35,8 +35,9 @@ package dev.pluginhost.sandbox;
  *       chmod of the native library it unpacks is allowed (the chmod family below).</li>
  * </ul>
  *
- * <p>Every rule carries its reason ({@link SyscallPolicy.Builder#because}), which {@code plugin-sandbox explain}
- * prints.
+ * <p>Every rule carries its reason ({@link SyscallPolicy.Builder#because}), the one place it is written: {@code
+ * plugin-sandbox explain} prints it and {@code plugin-sandbox export --format oci --reasons} writes it into the
+ * profile. Comments here say only what a reason does not (how a rule is built).
  */
 final class JvmDefaultPolicy {
     static final int AF_UNIX = 1;
@@ -107,9 +108,9 @@ final class JvmDefaultPolicy {
         // ioctl only with commands the JVM uses; the full 64-bit compare also refuses garbage in the upper half
         // (CVE-2019-10063). TIOCSTI/TIOCLINUX and every device ioctl go to the supervisor. Netty's SIOCGIF*
         // interface enumeration never gets this far: its AF_INET socket is refused first.
-        b.allowIf("ioctl", ArgRule.eq(1, TCGETS)); // isatty() on stdio
-        b.allowIf("ioctl", ArgRule.eq(1, TIOCGWINSZ)); // terminal size (System.console, logging libraries)
-        b.allowIf("ioctl", ArgRule.eq(1, FIONREAD)) // InputStream.available() on pipes and sockets
+        b.allowIf("ioctl", ArgRule.eq(1, TCGETS));
+        b.allowIf("ioctl", ArgRule.eq(1, TIOCGWINSZ));
+        b.allowIf("ioctl", ArgRule.eq(1, FIONREAD))
                 .because("only TCGETS (isatty), TIOCGWINSZ (terminal size), FIONREAD (available()); full 64-bit"
                         + " compare, so TIOCSTI/TIOCLINUX and upper-half garbage are refused");
 
@@ -127,12 +128,10 @@ final class JvmDefaultPolicy {
         b.because("thread-local storage set up by the dynamic loader and glibc: ARCH_SET/GET_FS/GS only");
 
         // --- threads ---
-        // clone only for threads: CLONE_THREAD set and no namespace flag (fork/vfork/posix_spawn clones go to the
-        // supervisor). The kernel ignores the upper 32 bits of clone's flags, so the mask covers the lower half.
+        // The kernel ignores the upper 32 bits of clone's flags, so the mask covers the lower half.
         b.allowIf("clone", ArgRule.maskedEq(0, CLONE_THREAD | CLONE_NAMESPACES, CLONE_THREAD))
                 .because("threads only: CLONE_THREAD set and no namespace flag (fork, vfork, posix_spawn are"
                         + " refused)");
-        // clone3 passes its flags in memory, where seccomp cannot look: ENOSYS makes glibc fall back to clone.
         b.errno("clone3", ENOSYS)
                 .because("flags live in memory where seccomp cannot look: ENOSYS makes glibc fall back to clone");
         b.allow("futex", "set_robust_list", "rseq", "set_tid_address").because("glibc threads and locks");
@@ -168,7 +167,7 @@ final class JvmDefaultPolicy {
         b.allowIf("prlimit64", ArgRule.eq(0, 0))
                 .because("own limits only (pid 0): NOFILE raised at startup, AS, STACK");
         b.allow("getrandom").because("SecureRandom, hash seeds");
-        // prctl: only thread names. PR_SET_SECCOMP, PR_SET_DUMPABLE, PR_SET_PTRACER, PR_SET_MM... are violations.
+        // PR_SET_DUMPABLE, PR_SET_PTRACER, PR_SET_MM... are violations too.
         b.allowIf("prctl", ArgRule.eq(0, PR_SET_NAME));
         b.allowIf("prctl", ArgRule.eq(0, PR_GET_NAME))
                 .because("thread names only (PR_SET_NAME, PR_GET_NAME); PR_SET_SECCOMP and the rest are refused");

@@ -142,6 +142,23 @@ public final class SyscallPolicy {
             return this;
         }
 
+        /** Whether some rule for {@code name} has been added. */
+        public boolean hasRule(String name) {
+            return actions.containsKey(name);
+        }
+
+        /**
+         * Records {@code why} as the reason for {@code name} unless it has one: for reasons read from elsewhere (an
+         * imported profile's comments), where two entries may explain one syscall differently.
+         */
+        public Builder reasonIfNone(String name, String why) {
+            if (!actions.containsKey(name)) {
+                throw new IllegalStateException("reason for " + name + ", which has no rule");
+            }
+            reasons.putIfAbsent(name, why);
+            return this;
+        }
+
         /** Allows {@code name} when all {@code rules} hold. Call again for an alternative. */
         public Builder allowIf(String name, ArgRule... rules) {
             if (rules.length == 0) {

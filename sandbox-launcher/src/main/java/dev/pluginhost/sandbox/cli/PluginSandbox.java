@@ -23,7 +23,7 @@ import java.util.stream.Collectors;
  * plugin-sandbox run [--policy FILE.json] [--ro PATH]... [--rw PATH]... [--mode deny|kill|audit]
  *                    [--events FILE] -- /abs/path/to/java [JVM ARGS] MAIN [ARGS]
  * plugin-sandbox explain [--policy FILE.json]
- * plugin-sandbox export --format oci [--policy FILE.json] [--output FILE]
+ * plugin-sandbox export --format oci [--reasons] [--policy FILE.json] [--output FILE]
  * plugin-sandbox import FILE.json
  * </pre>
  *
@@ -40,7 +40,7 @@ public final class PluginSandbox {
             usage: plugin-sandbox run [--policy FILE.json] [--ro PATH]... [--rw PATH]... [--mode deny|kill|audit]
                                       [--events FILE] -- /abs/path/to/java [JVM ARGS] MAIN [ARGS]
                    plugin-sandbox explain [--policy FILE.json]
-                   plugin-sandbox export --format oci [--policy FILE.json] [--output FILE]
+                   plugin-sandbox export --format oci [--reasons] [--policy FILE.json] [--output FILE]
                    plugin-sandbox import FILE.json
             """;
 
@@ -211,10 +211,12 @@ public final class PluginSandbox {
     private int export(List<String> args) throws IOException {
         String format = null;
         Path output = null;
+        boolean reasons = false;
         SyscallPolicy policy = SyscallPolicy.jvmDefault();
         for (int i = 0; i < args.size(); i++) {
             switch (args.get(i)) {
                 case "--format" -> format = value(args, ++i, "--format");
+                case "--reasons" -> reasons = true;
                 case "--output" -> output = Path.of(value(args, ++i, "--output"));
                 case "--policy" -> policy = loadPolicy(value(args, ++i, "--policy"));
                 default -> throw new UsageException("export: unknown option " + args.get(i));
@@ -223,7 +225,7 @@ public final class PluginSandbox {
         if (!"oci".equals(format)) {
             throw new UsageException("export: --format oci is required (the only format)");
         }
-        String json = OciProfile.export(policy);
+        String json = OciProfile.export(policy, reasons);
         if (output == null) {
             out.print(json);
         } else {

@@ -37,7 +37,8 @@ import java.util.TreeSet;
  * x86_64. Docker's {@code includes}/{@code excludes} are evaluated for an x86_64 container with no extra
  * capabilities on the running kernel: an entry that {@code includes} any capability is skipped, an {@code excludes}
  * of capabilities never excludes. The profile's own {@code defaultAction} is recorded and replaced by notification,
- * so that every call the profile would refuse is reported.
+ * so that every call the profile would refuse is reported. An entry's {@code comment} (Docker's field, written by
+ * {@link #export(SyscallPolicy, boolean)}) becomes the reason of its syscalls.
  */
 public final class OciProfile {
 
@@ -64,17 +65,32 @@ public final class OciProfile {
 
     /** The policy as an OCI seccomp profile, as pretty-printed JSON. */
     public static String export(SyscallPolicy policy) {
-        return Json.write(toJson(policy));
+        return export(policy, false);
+    }
+
+    /**
+     * The policy as an OCI seccomp profile; with {@code reasons}, each entry carries the reason of its syscalls as
+     * read from the policy ({@link SyscallPolicy#reason}) in Docker's {@code comment} field, which runtimes ignore and
+     * {@link #importProfile} reads back.
+     */
+    public static String export(SyscallPolicy policy, boolean reasons) {
+        return Json.write(toJson(policy, reasons));
     }
 
     /** The policy as an OCI seccomp profile, as maps and lists ({@link Json#write} writes it). */
     public static Map<String, Object> toJson(SyscallPolicy policy) {
-        record Key(SyscallPolicy.Action action, int errno, List<ArgRule> conditions) {
+        return toJson(policy, false);
+    }
+
+    /** As {@link #toJson(SyscallPolicy)}; with {@code reasons}, entries are also grouped by reason and say it. */
+    public static Map<String, Object> toJson(SyscallPolicy policy, boolean reasons) {
+        record Key(SyscallPolicy.Action action, int errno, List<ArgRule> conditions, String reason) {
         }
         Map<Key, Set<String>> groups = new LinkedHashMap<>();
         for (SyscallPolicy.Rule rule : policy.rules()) {
-            groups.computeIfAbsent(new Key(rule.action(), rule.errno(), rule.conditions()), k -> new TreeSet<>())
-                    .add(rule.syscall());
+            String reason = reasons ? policy.reason(rule.syscall()).orElse(null) : null;
+            groups.computeIfAbsent(new Key(rule.action(), rule.errno(), rule.conditions(), reason),
+                    k -> new TreeSet<>()).add(rule.syscall());
         }
         List<Object> syscalls = new ArrayList<>();
         for (Map.Entry<Key, Set<String>> group : groups.entrySet()) {
@@ -99,6 +115,9 @@ public final class OciProfile {
                     args.add(arg);
                 }
                 entry.put("args", args);
+            }
+            if (key.reason() != null) {
+                entry.put("comment", key.reason());
             }
             syscalls.add(entry);
         }
@@ -191,6 +210,7 @@ public final class OciProfile {
                 throw new IllegalArgumentException("OCI profile: " + where + ".action is required");
             }
             List<ArgRule> conditions = conditions(entry.get("args"), where);
+            String comment = string(entry.get("comment"), where + ".comment");
             for (String name : names) {
                 if (Syscalls.number(name) < 0) {
                     notOnX86.add(name);
@@ -211,6 +231,9 @@ public final class OciProfile {
                         }
                         default -> notes.add("left to the default: " + name + " " + action
                                 + " (only SCMP_ACT_ALLOW and SCMP_ACT_ERRNO are expressible)");
+                    }
+                    if (comment != null && builder.hasRule(name)) {
+                        builder.reasonIfNone(name, comment); // the first entry's comment for a syscall wins
                     }
                 } catch (IllegalArgumentException e) {
                     notes.add("skipped " + name + " in " + where + ": " + e.getMessage());
