@@ -132,7 +132,7 @@ final class CallBench {
                 "--plugins.limits.rate=100000000", "--plugins.limits.burst=100000000",
                 "--plugins.limits.concurrency=64")) {
             host.awaitRunning(2, Duration.ofSeconds(120));
-            int reps = Math.max(3, ctx.reps / 2);
+            int reps = ctx.quick ? 1 : Math.max(3, ctx.reps / 2);
             for (int i = 0; i < reps; i++) {
                 for (int threads : new int[] {1, 8}) {
                     record("host-config", threads, hostBench(host, "config", threads), p50, rate);
@@ -165,7 +165,8 @@ final class CallBench {
         Stats hostVsIn = Stats.paired(p50.get("host-config1"), p50.get("inproc1"));
         r.row(f, "config get round trip, sandboxed plugin → real host (guard, limits, metrics), 1 caller, p50",
                 p50.get("host-config1").show("µs", 0) + "; p99 " + p50.get("host-config1p99").show("µs", 0),
-                hostVsBare.ratio() + " vs bare UDS; " + hostVsIn.ratio() + " vs in process", "—", "—");
+                hostVsBare.ratio() + " vs bare UDS; " + hostVsIn.ratio() + " vs in process", "≤ 1.15× bare UDS",
+                Report.verdict(hostVsBare.median() <= 1.15));
         r.row(f, "kv get round trip (H2 behind it), same path, 1 caller, p50",
                 p50.get("host-kv1").show("µs", 0) + "; p99 " + p50.get("host-kv1p99").show("µs", 0),
                 Stats.paired(p50.get("host-kv1"), p50.get("bare-uds1")).ratio() + " vs bare UDS", "—", "—");
@@ -179,8 +180,9 @@ final class CallBench {
             Stats h = rate.get("host-config" + threads);
             Stats b = rate.get("bare-uds" + threads);
             Stats in = rate.get("inproc" + threads);
+            Stats ofBare = Stats.paired(h, b);
             r.row(f, "sustained config get calls/s, " + threads + " caller(s): host path", h.show("calls/s", 0),
-                    Stats.paired(h, b).ratio() + " of bare UDS", "—", "—");
+                    ofBare.ratio() + " of bare UDS", "≥ 0.9× bare UDS", Report.verdict(ofBare.median() >= 0.9));
             r.row(f, "  bare UDS, " + threads + " caller(s)", b.show("calls/s", 0),
                     Stats.paired(b, in).ratio() + " of in process", "—", "—");
             r.row(f, "  in process, " + threads + " caller(s)", in.show("calls/s", 0), "", "—", "—");
@@ -201,7 +203,7 @@ final class CallBench {
         for (int i = 0; i < probes; i++) {
             Instant t0 = Instant.now();
             CompletableFuture<HttpResponse<String>> probe = host.http.sendAsync(
-                    HttpRequest.newBuilder(host.uri("/api/plugins/hello/invoke/probe")).timeout(Duration.ofSeconds(30))
+                    host.request("/api/plugins/hello/invoke/probe").timeout(Duration.ofSeconds(30))
                             .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
             Instant seen = null;
             while (seen == null) {

@@ -24,6 +24,8 @@ final class Ctx {
     final EventLoopGroup workers = new EpollEventLoopGroup(2, new DefaultThreadFactory("bench-io", true));
     final Report report = new Report();
     final int reps;
+    /** --quick: a developer's check (fewer repetitions and shorter measurements; BenchMain says which). */
+    boolean quick;
     final String helloClass;
 
     Ctx(Path files, Path classes, Path benchPluginJar, Path dockerProfile, int reps) throws IOException {

@@ -99,11 +99,17 @@ final class FilterBench {
         return ms;
     }
 
-    void run() throws Exception {
-        SyscallPolicy docker = null;
-        if (ctx.dockerProfile != null && Files.isRegularFile(ctx.dockerProfile)) {
-            docker = OciProfile.importProfile(Files.readString(ctx.dockerProfile)).policy();
+    /** Docker's default profile through the OCI importer; its absence fails the section rather than dropping rows. */
+    static SyscallPolicy docker(Ctx ctx) throws IOException {
+        if (ctx.dockerProfile == null || !Files.isRegularFile(ctx.dockerProfile)) {
+            throw new IllegalStateException("not available: Docker's profile " + ctx.dockerProfile
+                    + " (--docker-profile; the pom passes the launcher tests' copy)");
         }
+        return OciProfile.importProfile(Files.readString(ctx.dockerProfile)).policy();
+    }
+
+    void run() throws Exception {
+        SyscallPolicy docker = docker(ctx);
         Map<String, Stats> t = new LinkedHashMap<>();
         for (String k : List.of("none", "default", "docker", "all")) {
             t.put(k, new Stats());

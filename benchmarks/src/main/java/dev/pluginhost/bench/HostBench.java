@@ -145,7 +145,7 @@ final class HostBench {
         r.row(f, "GET /api/plugins latency while " + count + " plugins start, p99",
                 Stats.fmt(p99During, 1) + " ms (p50 " + Stats.fmt(during.median(), 1) + ", max "
                         + Stats.fmt(during.max(), 1) + ", n=" + during.n() + ")",
-                "×" + Stats.fmt(p99During / p99Idle, 1) + " vs idle p99", "—", "—");
+                "×" + Stats.fmt(p99During / p99Idle, 1) + " vs idle p99", "≤ 50 ms", Report.verdict(p99During <= 50));
         r.row(f, "GET /api/plugins latency, idle host with " + count + " plugins, p99",
                 Stats.fmt(p99Idle, 1) + " ms (p50 " + Stats.fmt(idle.median(), 1) + ", n=" + idle.n() + ")",
                 "×1.0", "—", "—");

@@ -10,11 +10,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.security.SecureRandom;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,11 +30,15 @@ final class HostProc implements AutoCloseable {
     final int port;
     final Path log;
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** The API asks for credentials: the user {@code operator} with a password of this run's choosing. */
+    private final String authorization;
 
-    private HostProc(Process process, int port, Path log) {
+    private HostProc(Process process, int port, Path log, String password) {
         this.process = process;
         this.port = port;
         this.log = log;
+        this.authorization = "Basic " + Base64.getEncoder()
+                .encodeToString(("operator:" + password).getBytes(StandardCharsets.UTF_8));
     }
 
     static HostProc start(Ctx ctx, Path work, Path plugins, String... extra) throws IOException {
@@ -44,9 +51,14 @@ final class HostProc implements AutoCloseable {
                 "--server.port=" + port, "--plugins.dir=" + plugins, "--plugins.data-dir=" + work.resolve("data"),
                 "--plugins.watch=false"));
         cmd.addAll(List.of(extra));
-        Process p = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).start();
-        return new HostProc(p, port, log);
+        byte[] secret = new byte[18];
+        new SecureRandom().nextBytes(secret);
+        String password = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+        ProcessBuilder builder = new ProcessBuilder(cmd);
+        // In the environment, as the README tells operators (a command line is public in ps).
+        builder.environment().put("SPRING_SECURITY_USER_PASSWORD", password);
+        Process p = builder.directory(work.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new HostProc(p, port, log, password);
     }
 
     long pid() {
@@ -57,13 +69,19 @@ final class HostProc implements AutoCloseable {
         return URI.create("http://localhost:" + port + path);
     }
 
+    /** A request to the API with the operator's credentials. */
+    HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(uri(path)).header("Authorization", authorization);
+    }
+
     HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        return http.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60))
+                .header("Authorization", authorization).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
     HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(120))
+                .header("Authorization", authorization)
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }

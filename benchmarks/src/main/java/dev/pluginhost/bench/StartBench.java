@@ -233,7 +233,7 @@ final class StartBench {
         Stats rssU = new Stats();
         Stats rssB = new Stats();
         Stats rssSC = new Stats();
-        int memReps = Math.max(3, ctx.reps / 2);
+        int memReps = ctx.quick ? 1 : Math.max(3, ctx.reps / 2);
         for (int i = 0; i < memReps; i++) {
             Result s = sandboxed(opts, List.of(), 3000);
             rssS.add(s.rssMiB());

@@ -52,6 +52,12 @@ final class Stats {
                 + ", n=" + n() + ")";
     }
 
+    /** "median unit (p10–p90 a–b, n=N)": for many samples, where min and max say little. */
+    String showPct(String unit, int decimals) {
+        return fmt(median(), decimals) + " " + unit + " (p10–p90 " + fmt(pct(10), decimals) + "–"
+                + fmt(pct(90), decimals) + ", n=" + n() + ")";
+    }
+
     /** Per-repetition ratios a[i]/b[i] of two interleaved series. */
     static Stats paired(Stats a, Stats b) {
         Stats r = new Stats();
