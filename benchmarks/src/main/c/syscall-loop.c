@@ -1,11 +1,12 @@
 /*
  * syscall-loop CALL BLOCKS N: the per-call cost of one system call, for the filter microbenchmark (SyscallBench).
  * Prints the lines of /proc/self/status that say how this process is filtered and pinned, then, BLOCKS times, the
- * mean cost in nanoseconds of N back-to-back raw calls ("ns=<value>"). CALL is
+ * mean cost in nanoseconds of N back-to-back raw calls ("ns=<value>"), in the thread's CPU time: on a shared machine
+ * wall time also counts the time other processes held the CPU, which is not the filter's cost. CALL is
  *   getppid - allowed without argument rules: the kernel's constant-action cache can answer it without the filter;
  *   prctl   - prctl(PR_GET_NAME), allowed only with an argument check: the filter runs on every call.
  * Raw syscall(2) so that no libc caching stands between the loop and the kernel. Uses only calls every policy
- * measured here allows (clock_gettime through the vDSO, openat/read/close of /proc/self/status, write, exit_group).
+ * measured here allows (clock_gettime, openat/read/close of /proc/self/status, write, exit_group).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@
 static long long now_ns(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts); /* user + system time of this thread: the call and its filter */
     return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 

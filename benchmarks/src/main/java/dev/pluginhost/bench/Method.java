@@ -15,7 +15,8 @@ final class Method {
                host does; session; log sink) serves the plugin's private Unix socket, so Spring plays no part.
                *Sandboxed* is `SandboxLauncher.launch` with the LaunchSpec `PluginJvm.spec` builds (copied in
                `PluginLaunch`: default policy, boot phase, namespaces, uid drop, Landlock, cgroup memory/pids limits,
-               the host's default `plugins.jvm-options`); the filter is compiled per launch, as the host does.
+               the host's default `plugins.jvm-options`); the filter is compiled once per policy by the launcher and
+               reused by later launches, as in the host (`SandboxLauncher.filterCompilations`).
                *Unsandboxed* is the same java command, environment and working directory started with
                `ProcessBuilder`. *Bare* is `java <same options> Hello` until its one line is read. Variants are
                interleaved, after one untimed round. *+AppCDS* adds `-XX:SharedArchiveFile` of a dynamic archive
@@ -33,8 +34,15 @@ final class Method {
                on 2 threads, park/unpark hand-offs on 4 thread pairs) times its own measured part, after a warm-up
                round. *No filter* is plain java; *default policy* and *Docker's profile* run under the launcher with
                no other layer, so the difference is the seccomp filter (the launcher's rlimits do not bind this
-               workload). Docker's profile is `/work/shared/data/docker-default-seccomp.json` through
+               workload). Docker's profile is the launcher tests' copy,
+               `sandbox-launcher/src/test/resources/dev/pluginhost/sandbox/oci/docker-default-seccomp.json`, through
                `OciProfile.importProfile` (its default action becomes the supervisor's notification, as for ours).
+               *Per call* (`SyscallBench`): `src/main/c/syscall-loop.c` times blocks of back-to-back raw
+               `getppid` (allowed without an argument rule, so the kernel's constant-action cache answers it without
+               running the filter) and `prctl(PR_GET_NAME)` (allowed by an argument check, so the filter runs) with no
+               filter, the default policy and Docker's profile, in interleaved rounds whose order rotates, every
+               process pinned to one CPU; the value is the median ns per call over all blocks with p10–p90, in the
+               loop thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`), so other processes' turns on the CPU do not count.
             4. **Memory** (`StartBench`, `HostBench`). VmRSS from /proc 3 s after READY (plugins) or after the line
                (bare JVM). Host rows: a real host with 1, 8, 32 copies of hello (`Plugin-Id` h01..h32, same classes),
                3 s after all are running; the host JVM's RSS, and the sum over its descendants (launchers + plugin

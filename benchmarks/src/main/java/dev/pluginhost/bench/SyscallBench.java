@@ -33,7 +33,8 @@ import java.util.concurrent.TimeUnit;
  * (allowed without argument rules, so the kernel's constant-action cache answers it without running the filter) and
  * {@code prctl(PR_GET_NAME)} (allowed only with an argument check, so the filter runs every time). Each under no filter
  * (plain process), the default policy and Docker's default profile (both through the launcher, no other layer),
- * interleaved round by round, every process pinned to one CPU. A value is the median of all blocks with p10–p90.
+ * interleaved round by round, every process pinned to one CPU. A value is the median of all blocks with p10–p90, in
+ * the loop thread's CPU time (on a shared machine wall time also counts other processes' turns).
  */
 final class SyscallBench {
 
@@ -186,7 +187,9 @@ final class SyscallBench {
         r.note(f, "Per call: " + rounds + " interleaved rounds (the order of no filter, default policy and Docker's "
                 + "profile rotates each round) × " + blocks + " blocks × " + callsPerBlock + " calls, every process "
                 + "pinned to CPU " + cpu + " (sched_setaffinity of the forking thread, inherited by launcher and "
-                + "loop); value: median ns per call over all blocks, p10–p90. Docker's profile: " + dockerSource
+                + "loop); value: median ns per call over all blocks, p10–p90, in the loop thread's CPU time "
+                + "(CLOCK_THREAD_CPUTIME_ID: time other processes held the CPU is not the filter's). Docker's profile: "
+                + dockerSource
                 + ". The kernel's constant-action cache (seccomp bitmap, 5.11+) answers an argument-free allowed "
                 + "call without running the filter; /proc/<pid>/seccomp_cache, which lists it, "
                 + (cache ? "exists here" : "does not exist here (the kernel is built without "

@@ -210,7 +210,8 @@ public final class OciProfile {
                 throw new IllegalArgumentException("OCI profile: " + where + ".action is required");
             }
             List<ArgRule> conditions = conditions(entry.get("args"), where);
-            String comment = string(entry.get("comment"), where + ".comment");
+            // Free text in Docker's format: read when it is a string, ignored otherwise (as before it was read).
+            String comment = entry.get("comment") instanceof String c && !c.isBlank() ? c : null;
             for (String name : names) {
                 if (Syscalls.number(name) < 0) {
                     notOnX86.add(name);
