@@ -72,6 +72,8 @@ public final class SandboxLauncher {
             throw e;
         }
         this.staleCgroupsRemoved = removeStaleCgroups();
+        // Loads the event reader's JSON classes now, not while the first launch's events wait (150 ms here).
+        dev.pluginhost.sandbox.oci.Json.parse("{}");
     }
 
     private final List<Path> staleCgroupsRemoved;

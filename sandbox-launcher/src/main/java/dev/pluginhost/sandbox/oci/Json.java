@@ -1,5 +1,6 @@
 package dev.pluginhost.sandbox.oci;
 
+import java.io.StringWriter;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -8,6 +9,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.ObjectWriteContext;
+import tools.jackson.core.PrettyPrinter;
 import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.StreamReadFeature;
 import tools.jackson.core.TokenStreamLocation;
@@ -16,14 +23,12 @@ import tools.jackson.core.json.JsonFactory;
 import tools.jackson.core.util.DefaultIndenter;
 import tools.jackson.core.util.DefaultPrettyPrinter;
 import tools.jackson.core.util.Separators;
-import tools.jackson.databind.DeserializationFeature;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.SerializationFeature;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Strict JSON (RFC 8259) for OCI seccomp profiles and the launcher's event lines, read and written by Jackson, the
- * library the host already uses. This class only fixes the shape the rest of the module works with.
+ * Strict JSON (RFC 8259) for OCI seccomp profiles and the launcher's event lines, read and written by Jackson's
+ * streaming API (jackson-core, the host's Jackson): it tokenizes, checks and escapes; this class only turns tokens into
+ * the plain values the rest of the module works with, and back. (Not jackson-databind: its first use costs about a
+ * second of class loading here, which every launch's event reader and every CLI command would wait for.)
  *
  * <p>Reading gives {@link Map} (insertion-ordered, duplicate keys rejected), {@link List}, {@link String},
  * {@link BigInteger} for integers (OCI's uint64 argument values do not fit a signed long), {@link BigDecimal} for
@@ -46,28 +51,30 @@ public final class Json {
     private static final int MAX_DEPTH = 64;
 
     /** Jackson's defaults are already strict (no comments, quotes, trailing commas, leading zeros); these add the rest. */
-    private static final JsonMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
-                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-                    .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
-                    .build())
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .defaultPrettyPrinter(prettyPrinter())
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
             .build();
 
-    private Json() {
-    }
-
     /** {@code "key": value}, one array element per line, {@code {}} and {@code []} when empty, LF only. */
-    private static DefaultPrettyPrinter prettyPrinter() {
-        Separators separators = Separators.createDefaultInstance()
-                .withObjectNameValueSpacing(Separators.Spacing.AFTER)
-                .withObjectEmptySeparator("")
-                .withArrayEmptySeparator("");
-        DefaultIndenter indenter = new DefaultIndenter("  ", "\n");
-        return new DefaultPrettyPrinter(separators).withObjectIndenter(indenter).withArrayIndenter(indenter);
+    private static final ObjectWriteContext PRETTY = new ObjectWriteContext.Base() {
+        @Override
+        public PrettyPrinter getPrettyPrinter() {
+            Separators separators = Separators.createDefaultInstance()
+                    .withObjectNameValueSpacing(Separators.Spacing.AFTER)
+                    .withObjectEmptySeparator("")
+                    .withArrayEmptySeparator("");
+            DefaultIndenter indenter = new DefaultIndenter("  ", "\n");
+            return new DefaultPrettyPrinter(separators).withObjectIndenter(indenter).withArrayIndenter(indenter);
+        }
+
+        @Override
+        public boolean hasPrettyPrinter() {
+            return true;
+        }
+    };
+
+    private Json() {
     }
 
     /**
@@ -78,85 +85,113 @@ public final class Json {
     public static Object parse(String text) {
         // Tolerate a UTF-8 byte order mark, as editors write one.
         String json = !text.isEmpty() && text.charAt(0) == '\uFEFF' ? text.substring(1) : text;
-        JsonNode root;
-        try {
-            root = MAPPER.readTree(json);
+        try (JsonParser parser = FACTORY.createParser(ObjectReadContext.empty(), json)) {
+            JsonToken first = parser.nextToken();
+            if (first == null) {
+                throw new IllegalArgumentException("JSON: unexpected end of input at line 1, column 1");
+            }
+            Object value = value(parser, first);
+            if (parser.nextToken() != null) {
+                throw new IllegalArgumentException("JSON: trailing text after the JSON value" + where(
+                        parser.currentTokenLocation()));
+            }
+            return value;
         } catch (JacksonException e) {
-            throw error(e, json);
+            // Jackson appends where a container started; the line and column of the error itself say enough.
+            String what = String.valueOf(e.getOriginalMessage()).replaceAll(" \\(start marker at \\[.*\\]\\)", "");
+            throw new IllegalArgumentException("JSON: " + what + where(e.getLocation()), e);
         }
-        if (root == null || root.isMissingNode()) {
-            throw new IllegalArgumentException("JSON: unexpected end of input at line 1, column 1");
-        }
-        return value(root);
     }
 
-    /** Jackson's tree as plain, unmodifiable Java values. */
-    private static Object value(JsonNode node) {
-        if (node.isObject()) {
-            Map<String, Object> map = new LinkedHashMap<>();
-            node.properties().forEach(e -> map.put(e.getKey(), value(e.getValue())));
-            return Collections.unmodifiableMap(map);
+    /** The value that starts with {@code token}, as plain, unmodifiable Java values. Depth is bounded by Jackson. */
+    private static Object value(JsonParser parser, JsonToken token) {
+        switch (token) {
+            case START_OBJECT -> {
+                Map<String, Object> map = new LinkedHashMap<>();
+                while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+                    String key = parser.currentName();
+                    map.put(key, value(parser, parser.nextToken()));
+                }
+                return Collections.unmodifiableMap(map);
+            }
+            case START_ARRAY -> {
+                List<Object> list = new ArrayList<>();
+                for (JsonToken t = parser.nextToken(); t != JsonToken.END_ARRAY; t = parser.nextToken()) {
+                    list.add(value(parser, t));
+                }
+                return Collections.unmodifiableList(list);
+            }
+            case VALUE_STRING -> {
+                return parser.getString();
+            }
+            case VALUE_NUMBER_INT -> {
+                return parser.getBigIntegerValue();
+            }
+            case VALUE_NUMBER_FLOAT -> {
+                return parser.getDecimalValue();
+            }
+            case VALUE_TRUE -> {
+                return Boolean.TRUE;
+            }
+            case VALUE_FALSE -> {
+                return Boolean.FALSE;
+            }
+            case VALUE_NULL -> {
+                return NULL;
+            }
+            default -> throw new IllegalArgumentException("JSON: unexpected " + token + where(
+                    parser.currentTokenLocation()));
         }
-        if (node.isArray()) {
-            List<Object> list = new ArrayList<>(node.size());
-            node.values().forEach(v -> list.add(value(v)));
-            return Collections.unmodifiableList(list);
-        }
-        if (node.isString()) {
-            return node.stringValue();
-        }
-        if (node.isIntegralNumber()) {
-            return node.bigIntegerValue();
-        }
-        if (node.isNumber()) {
-            return node.decimalValue();
-        }
-        if (node.isBoolean()) {
-            return node.booleanValue();
-        }
-        return NULL;
     }
 
-    private static IllegalArgumentException error(JacksonException e, String text) {
-        // Jackson appends where a container started; the line and column of the error itself say enough.
-        String what = String.valueOf(e.getOriginalMessage()).replaceAll(" \\(start marker at \\[.*\\]\\)", "");
-        TokenStreamLocation at = e.getLocation();
-        String where = at != null && at.getLineNr() > 0 ? " at line " + at.getLineNr() + ", column " + at.getColumnNr()
-                : text.isEmpty() ? " at line 1, column 1" : "";
-        return new IllegalArgumentException("JSON: " + what + where, e);
+    private static String where(TokenStreamLocation at) {
+        return at != null && at.getLineNr() > 0 ? " at line " + at.getLineNr() + ", column " + at.getColumnNr() : "";
     }
 
     // ------------------------------------------------------------------------------------------------ writing
 
     /** Writes {@code value} as pretty-printed JSON (two-space indent, newline at the end). */
     public static String write(Object value) {
-        try {
-            return MAPPER.writeValueAsString(writable(value)) + "\n";
+        StringWriter out = new StringWriter();
+        try (JsonGenerator generator = FACTORY.createGenerator(PRETTY, out)) {
+            write(generator, value);
         } catch (JacksonException e) {
             throw new IllegalArgumentException("cannot write as JSON: " + e.getOriginalMessage(), e);
         }
+        return out.append('\n').toString();
     }
 
-    /** Maps {@link #NULL} back to null and refuses what the reader would never give. */
-    private static Object writable(Object value) {
+    private static void write(JsonGenerator g, Object value) {
         if (value == null || value == NULL) {
-            return null;
+            g.writeNull();
+        } else if (value instanceof String s) {
+            g.writeString(s);
+        } else if (value instanceof Boolean b) {
+            g.writeBoolean(b);
+        } else if (value instanceof Integer i) {
+            g.writeNumber(i);
+        } else if (value instanceof Long l) {
+            g.writeNumber(l);
+        } else if (value instanceof BigInteger b) {
+            g.writeNumber(b);
+        } else if (value instanceof BigDecimal d) {
+            g.writeNumber(d);
+        } else if (value instanceof Map<?, ?> map) {
+            g.writeStartObject();
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                g.writeName(String.valueOf(e.getKey()));
+                write(g, e.getValue());
+            }
+            g.writeEndObject();
+        } else if (value instanceof List<?> list) {
+            g.writeStartArray();
+            for (Object v : list) {
+                write(g, v);
+            }
+            g.writeEndArray();
+        } else {
+            throw new IllegalArgumentException("cannot write " + value.getClass().getName() + " as JSON");
         }
-        if (value instanceof Map<?, ?> map) {
-            Map<String, Object> copy = new LinkedHashMap<>();
-            map.forEach((k, v) -> copy.put(String.valueOf(k), writable(v)));
-            return copy;
-        }
-        if (value instanceof List<?> list) {
-            List<Object> copy = new ArrayList<>(list.size());
-            list.forEach(v -> copy.add(writable(v)));
-            return copy;
-        }
-        if (value instanceof String || value instanceof Boolean || value instanceof Integer || value instanceof Long
-                || value instanceof BigInteger || value instanceof BigDecimal) {
-            return value;
-        }
-        throw new IllegalArgumentException("cannot write " + value.getClass().getName() + " as JSON");
     }
 
     /** Appends {@code s} as a JSON string literal. */
