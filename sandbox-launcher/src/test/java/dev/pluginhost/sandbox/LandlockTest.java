@@ -87,7 +87,8 @@ class LandlockTest {
         victim.out().await("ready"::equals, RUN);
         long pid = victim.process().pid();
         // (That the same kill works without Landlock: NamespacesTest.pidNamespaceStopsAPlugin..., control part.)
-        Run confined = launch(probe("kill", Long.toString(pid)).landlock(LayerMode.REQUIRED)).finish();
+        Run confined = launch(probe("kill", Long.toString(pid)).landlock(LayerMode.REQUIRED)
+                .policy(TestJvm.SIGNALS_ANYWHERE)).finish();
         assertThat(confined.out().lines).contains("kill-sent false");
         assertThat(TestJvm.running(pid)).isTrue();
     }
