@@ -22,14 +22,15 @@ package dev.pluginhost.sandbox;
  *   <li>Netty NetUtil (network interface enumeration, loopback and MAC address lookup): 3 ×
  *       {@code socket(AF_INET, SOCK_DGRAM)}; Netty's IPv6 preference probe: {@code socket(AF_INET6,
  *       SOCK_STREAM|SOCK_NONBLOCK)}.</li>
- *   <li>{@code kill(own pid)} at JVM exit (seen in the original measurement) is allowed: kill/tgkill are allowed
- *       without argument rules, and the pid namespace, Landlock's signal scope and the uid drop bound their
- *       targets (see the rule).</li>
+ *   <li>{@code kill(own pid)} at JVM exit is allowed (own pid only, see the rule). With UsePerfData on (the host
+ *       turns it off for plugins) HotSpot's cleanup of stale /tmp/hsperfdata files probes their pids with
+ *       {@code kill(pid, 0)}: refused and reported.</li>
  *   <li>JNA 5.19.1: {@code com.sun.jna.NativeLibrary}'s static initialiser runs {@code /sbin/ldconfig -p} on
  *       Linux whatever name a library is loaded by (measured: even {@code "libc.so.6"}), so any plugin using JNA
  *       reports one {@code clone(CLONE_VM|CLONE_VFORK|SIGCHLD)}; refused, JNA carries on. Only the SDK can remove
  *       it (no JNA in the plugin, or a JNA without that initialiser).</li>
- *   <li>glibc's nscd lookup (getpwuid_r, for the hsperfdata path) is an AF_UNIX connect and passes.</li>
+ *   <li>glibc's nscd lookup (getpwuid_r, for user.name) is an AF_UNIX socket and connect: it passes this policy;
+ *       {@link SyscallPolicy#pluginDefault()} refuses the socket (a boot probe) and glibc reads the files.</li>
  *   <li>sqlite-jdbc 3.54 runs {@code uname -o} on its first connection (a {@code clone(CLONE_VM|CLONE_VFORK|
  *       SIGCHLD)}): an attempt to run a program, refused and counted like any other (plugin code, run phase). Its
  *       chmod of the native library it unpacks is allowed (the chmod family below).</li>
