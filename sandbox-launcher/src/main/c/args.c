@@ -6,6 +6,8 @@
  *   --env-from VAR: the launcher's environment variable VAR holds the program's NAME=VALUE (secrets.c);
  *   --secret VAR: likewise, but the program gets VALUE on a pipe and NAME_FD=<fd>. Neither value is on any
  *                 command line, unlike --env's (/proc/<pid>/cmdline is world-readable).
+ *                   [--connect NAME=PATH]...
+ *   --connect: the launcher connects to the Unix socket PATH and the program inherits it, NAME=<fd> (hostconn.c).
  *                   [--rlimit NAME=VALUE]... [--rlimit-as BYTES]
  *                   [--unshare user,pid,net,ipc,uts,mount] [--namespaces auto] [--uid N] [--gid N]
  *   --unshare: these namespaces or no launch; --namespaces auto: the default set where available (namespaces.c).
@@ -40,6 +42,7 @@ static _Noreturn void usage(const char *problem)
     fprintf(stderr, LAUNCHER_NAME ": arguments: %s\n"
             "usage: " LAUNCHER_NAME " --filter FILE --events FILE [--mode deny|kill|audit] [--host-fd N]\n"
             "       [--keep-fd N]... [--env NAME=VALUE]... [--env-from VAR]... [--secret VAR]...\n"
+            "       [--connect NAME=PATH]...\n"
             "       [--chdir DIR] [--boot-phase] [--hold-ms N]\n"
             "       [--rlimit core|nofile|fsize|as|cpu=VALUE]... [--rlimit-as BYTES]\n"
             "       [--unshare user,pid,net,ipc,uts,mount] [--namespaces auto] [--uid N] [--gid N]\n"
@@ -144,6 +147,12 @@ void parse_args(int argc, char **argv, struct config *cfg)
                     usage("too many --env");
                 cfg->env[cfg->env_count++] = (char *)entry;
             }
+        } else if (strcmp(opt, "--connect") == 0) {
+            if (!hostconn_valid(value))
+                usage("--connect wants NAME=/absolute/socket/path (at most 107 bytes)");
+            if (cfg->connect_count == MAX_CONNECTS)
+                usage("too many --connect");
+            cfg->connects[cfg->connect_count++] = value;
         } else if (strcmp(opt, "--rlimit") == 0) {
             const char *eq = strchr(value, '=');
             if (eq == NULL || rlimits_parse(cfg, value, (size_t)(eq - value), eq + 1) < 0)

@@ -55,6 +55,9 @@ static char created[CG_COUNT][PATH_MAX];
 static char parent_dir[CG_COUNT][PATH_MAX];
 static char joined[CG_COUNT][PATH_MAX]; /* cgroup.procs to join; shared by both controllers under v2 */
 
+/* Whether each limit is in force, for the rlimit fallback (rlimits.c); the child inherits it at fork. */
+static bool limited[CG_COUNT];
+
 /* Set when --cgroup-root is not a cgroup2 filesystem: writes create and append to plain files (a prepared tree). */
 static bool dry_run;
 
@@ -494,8 +497,19 @@ void cgroups_prepare(const struct config *cfg)
                      cg == CG_MEMORY ? cfg->memory_limit : cfg->pids_limit,
                      !v2 ? "" : v2_cpu ? "; cpu.weight " PLUGIN_CPU_WEIGHT " for all plugins against the host's 100"
                                        : "; cpu not weighted: no cpu controller offered");
+        limited[cg] = ok;
         event_layer(CG_LAYER[cg], ok, text);
     }
+}
+
+bool cgroups_limit_memory(void)
+{
+    return limited[CG_MEMORY];
+}
+
+bool cgroups_limit_pids(void)
+{
+    return limited[CG_PIDS];
 }
 
 void cgroups_join(void)

@@ -56,6 +56,24 @@ struct sock_fprog filter_load(const char *path)
     return prog;
 }
 
+/*
+ * The policy allows kill and tgkill only towards the program itself, but it is compiled before the fork, when that
+ * pid is unknown: its rules compare argument 0 with a placeholder (SELF_PID_PLACEHOLDER, above any pid the kernel
+ * hands out, so it cannot stand for a real one). Here, in the child just before installing the filter, every
+ * "jump if equal to the placeholder" becomes "jump if equal to my pid" (1 in a pid namespace; execve keeps the
+ * pid). Without this a plugin sharing the host's uid, with no pid namespace and a Landlock older than ABI 6, could
+ * kill the host or any other process of that uid.
+ */
+void filter_bind_self(struct sock_fprog *prog)
+{
+    __u32 self = (__u32)getpid();
+    for (unsigned short i = 0; i < prog->len; i++) {
+        struct sock_filter *insn = &prog->filter[i];
+        if (insn->code == (BPF_JMP | BPF_JEQ | BPF_K) && insn->k == SELF_PID_PLACEHOLDER)
+            insn->k = self;
+    }
+}
+
 int filter_install(struct sock_fprog *prog)
 {
     /* Required for an unprivileged filter, and it keeps setuid binaries from gaining privileges the filter

@@ -120,6 +120,44 @@ static int add_path(int ruleset, const char *path, uint64_t access, uint64_t han
     return 1;
 }
 
+/*
+ * /proc without a pid namespace is the host's: every process of the machine is listed, and /proc/<pid>/cmdline
+ * is world-readable by design. There, read access to "/proc" becomes read access to the program's own
+ * /proc/<pid> (what /proc/self resolves to now; execve keeps the pid) plus the machine-wide files a JVM reads
+ * (memory, CPUs, kernel settings), and nothing of any other process. With a pid namespace the fresh /proc holds
+ * only the program, and "/proc" stays as asked.
+ */
+static const char *const PROC_SHARED[] = {
+    "/proc/meminfo", "/proc/cpuinfo", "/proc/stat", "/proc/loadavg", "/proc/uptime", "/proc/version",
+    "/proc/filesystems", "/proc/sys",
+};
+
+/* The program's own /proc/<pid>, pinned: procfs makes a new inode for /proc/<pid> whenever its cached dentry is
+ * dropped (memory pressure, drop_caches), and a rule on the old inode would then lock the JVM out of /proc/self.
+ * The descriptor the rule is made from stays open in the program (O_PATH, inherited through execve): it holds the
+ * dentry, so every lookup finds the same inode. It reaches only what /proc/self reaches anyway. */
+static int add_own_pid_dir(int ruleset, uint64_t access, uint64_t handled)
+{
+    int fd = open("/proc/self", O_PATH | O_DIRECTORY); /* no O_CLOEXEC, on purpose */
+    if (fd < 0)
+        child_fail("/proc/self");
+    struct ll_path_beneath_attr rule = { .allowed_access = access & handled, .parent_fd = fd };
+    if (syscall(__NR_landlock_add_rule, ruleset, LL_RULE_PATH_BENEATH, &rule, 0) < 0)
+        child_fail("landlock_add_rule /proc/self");
+    return 1;
+}
+
+static int add_own_proc(int ruleset, uint64_t access, uint64_t handled, int *skipped)
+{
+    int added = add_own_pid_dir(ruleset, access, handled);
+    for (size_t i = 0; i < sizeof(PROC_SHARED) / sizeof(PROC_SHARED[0]); i++) {
+        int r = add_path(ruleset, PROC_SHARED[i], access, handled);
+        added += r;
+        *skipped += 1 - r;
+    }
+    return added;
+}
+
 void landlock_restrict(const struct config *cfg)
 {
     if (cfg->landlock == LAYER_OFF) {
@@ -155,7 +193,13 @@ void landlock_restrict(const struct config *cfg)
 
     const uint64_t read_exec = LL_FS_EXECUTE | LL_FS_READ_FILE | LL_FS_READ_DIR;
     int added = 0, skipped = 0;
+    bool own_proc = false;
     for (size_t i = 0; i < cfg->ro_count; i++) {
+        if (strcmp(cfg->ro_paths[i], "/proc") == 0 && !namespaces_active(NS_PID)) {
+            added += add_own_proc(ruleset, read_exec, fs, &skipped);
+            own_proc = true;
+            continue;
+        }
         int r = add_path(ruleset, cfg->ro_paths[i], read_exec, fs);
         added += r;
         skipped += 1 - r;
@@ -173,10 +217,11 @@ void landlock_restrict(const struct config *cfg)
     close(ruleset);
 
     snprintf(reason, sizeof(reason), "ABI %d: %d path rules (%zu read-only, %zu read-write requested, %d missing or "
-             "unreachable, skipped)%s%s", abi, added, cfg->ro_count, cfg->rw_count, skipped,
+             "unreachable, skipped)%s%s%s", abi, added, cfg->ro_count, cfg->rw_count, skipped,
              abi < 4 ? ", TCP not covered (ABI < 4)"
                      : cfg->tcp_connect_port > 0 ? ", TCP bind denied, connect only to the --tcp-connect port"
                                                  : ", TCP bind/connect denied",
-             abi >= 6 ? ", abstract Unix sockets and signals scoped" : ", signals and abstract sockets not scoped (ABI < 6)");
+             abi >= 6 ? ", abstract Unix sockets and signals scoped" : ", signals and abstract sockets not scoped (ABI < 6)",
+             own_proc ? ", /proc: its own entries only (no pid namespace)" : "");
     child_report_layer("landlock", true, reason);
 }

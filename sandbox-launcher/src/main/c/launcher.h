@@ -29,11 +29,13 @@
 #define MAX_PATHS 512
 #define MAX_ENV 4096
 #define MAX_SECRETS 16
+#define MAX_CONNECTS 4
 #define EVENTS_OPEN_TIMEOUT_MS 30000 /* how long to wait for the host to open the events FIFO */
 #define LAYER_PREFIX "layer\t" /* setup-socket messages that report a layer rather than an error */
 #define MAX_HELD 8 /* --hold-ms: run-phase calls whose answer waits for the host at once */
 #define MAX_HOLD_MS 1000
-#define MAX_FILTER_INSNS 4096 /* BPF_MAXINSNS: the kernel refuses longer programs */
+#define MAX_FILTER_INSNS 4096
+#define SELF_PID_PLACEHOLDER 0x5E1F0000u /* SyscallPolicy.SELF_PID: filter.c puts the child's pid there */ /* BPF_MAXINSNS: the kernel refuses longer programs */
 
 enum violation_mode { MODE_DENY, MODE_KILL, MODE_AUDIT };
 
@@ -59,6 +61,8 @@ struct config {
     size_t env_count;
     const char *secrets[MAX_SECRETS]; /* --secret: "NAME=VALUE" from the launcher's environment, sent on a pipe */
     size_t secret_count;
+    const char *connects[MAX_CONNECTS]; /* --connect: "NAME=PATH", a Unix socket connected before the fork */
+    size_t connect_count;
     const char *chdir_path;       /* NULL: keep the launcher's working directory */
     bool boot_phase;              /* deny-and-report everything until the host writes a byte on host_fd */
     int hold_ms;                  /* --hold-ms: how long a run-phase violation's answer may wait for the host */
@@ -125,8 +129,14 @@ const char *secrets_resolve(const char *carrier);  /* the carrier's "NAME=VALUE"
 void secrets_prepare(struct config *cfg);          /* supervisor, before fork: pipes, kept fds, NAME_FD vars */
 void secrets_close(void);                          /* supervisor, after fork */
 
+/* hostconn.c: the program's host connection, connected by the launcher so the program needs no socket calls. */
+bool hostconn_valid(const char *entry);            /* "NAME=PATH" with an absolute PATH that fits sun_path */
+void hostconn_prepare(struct config *cfg);         /* supervisor, before fork: connected fds, NAME=<fd> vars */
+void hostconn_close(void);                         /* supervisor, after fork */
+
 /* filter.c: the seccomp-BPF layer. */
 struct sock_fprog filter_load(const char *path);
+void filter_bind_self(struct sock_fprog *prog); /* child: the self-pid placeholder becomes its own pid */
 int filter_install(struct sock_fprog *prog);   /* child: returns the listener fd, or -1 with errno */
 
 /* fdpass.c: the listener travels from child to supervisor over a socketpair. */
@@ -171,6 +181,8 @@ void landlock_restrict(const struct config *cfg);  /* child: last before seccomp
 /* cgroups.c: memory and task limits. */
 void cgroups_prepare(const struct config *cfg);    /* supervisor, before fork: create, limit, report */
 void cgroups_join(void);                           /* child: move itself in */
+bool cgroups_limit_memory(void);                /* the memory limit is in force (else rlimits.c falls back) */
+bool cgroups_limit_pids(void);                  /* the pids limit is in force (else rlimits.c falls back) */
 
 /* supervisor.c */
 void supervisor_block_signals(void);

@@ -5,11 +5,13 @@
  *   parse arguments -> check the host fd -> load the filter -> open the events sink -> block signals
  *           -> cgroups (created and limited by the supervisor before fork, removed after the child exits)
  *           -> socketpair -> secrets (pipes holding --secret values)
+ *           -> host connection (--connect: connected here, inherited by the child)
  *           -> fork (clone into new pid/user namespaces when asked)
  *   child:  new session -> die with parent -> stdin -> close fds -> chdir -> rlimits -> join cgroups
  *           -> namespaces -> minimal root -> uid drop
  *           -> landlock -> die with parent (again: the uid drop cleared it) -> reset signals
- *           -> no_new_privs + seccomp with listener -> send listener -> execve
+ *           -> own pid into the filter (kill/tgkill) -> no_new_privs + seccomp with listener -> send listener
+ *           -> execve
  *   parent: receive listener (forwarding the child's layer reports as events) -> "seccomp" layer -> "started"
  *           -> supervise until the child exits -> exit with its status
  *
@@ -62,6 +64,7 @@ static _Noreturn void run_child(const struct config *cfg, struct sock_fprog *pro
     landlock_restrict(cfg);       /* last before seccomp: the plugin cannot loosen it, seccomp refuses landlock_* */
     child_die_with_parent(sock);  /* again, after the last credential change: setresuid/setresgid cleared it */
     child_reset_signals();
+    filter_bind_self(prog);       /* kill/tgkill: its own pid only, known now (1 in a pid namespace) */
     int listener = filter_install(prog);
     if (listener < 0)
         child_fail("seccomp(SECCOMP_SET_MODE_FILTER)");
@@ -122,6 +125,7 @@ int main(int argc, char **argv)
     int sv[2];
     make_setup_socket(sv);
     secrets_prepare(&cfg);               /* pipes for --secret, before fork: the child keeps their read ends */
+    hostconn_prepare(&cfg);              /* --connect, before fork and before any layer: the child keeps it */
     pid_t child = namespaces_spawn(&cfg); /* fork, or clone into new pid/user namespaces */
     if (child < 0)
         die("fork");
@@ -131,6 +135,7 @@ int main(int argc, char **argv)
     }
     close(sv[1]);
     secrets_close();
+    hostconn_close();
     unsigned short insns = prog.len;
     free(prog.filter);
 

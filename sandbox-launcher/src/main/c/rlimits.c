@@ -12,8 +12,24 @@
  *          what it uses; an address-space limit breaks start-up in ways unrelated to real memory use. -Xmx and the
  *          memory cgroup bound real memory. Available with --rlimit as=BYTES (or --rlimit-as) for other programs.
  *   cpu    seconds of CPU time; a long-running plugin legitimately uses unbounded CPU time.
- *   nproc  useless here: it counts per real uid across the whole system (and root ignores it), so it neither
- *          isolates one plugin nor binds a root launcher's child; the pids cgroup bounds threads instead.
+ *   nproc  counts per real uid across the whole machine (per uid *and* user namespace since Linux 5.14), and root
+ *          ignores it: the pids cgroup bounds threads instead.
+ *
+ * In place of a cgroup limit that is not in force (a non-root host without delegation, a container without
+ * cgroup access; cgroups.c reports that layer inactive and the host says DEGRADED), the limits that still bind an
+ * unprivileged process:
+ *   data   = --memory: since Linux 4.7 RLIMIT_DATA counts private writable mappings, i.e. memory a program commits
+ *            (heap, malloc arenas, thread stacks, mmap(MAP_PRIVATE|MAP_ANONYMOUS)); HotSpot's reservations are
+ *            PROT_NONE and do not count, so unlike RLIMIT_AS it lets the JVM start. A bomb fails with ENOMEM (the
+ *            JVM ends with "Native memory allocation failed") instead of growing until the machine or the host's
+ *            container is OOM-killed. Not counted: shared anonymous memory and tmpfs files, which only the memory
+ *            cgroup bounds.
+ *   nproc  = --pids, only where the program has a user namespace of its own: the kernel then counts the tasks of
+ *            its uid in that namespace, which are the plugin's alone. Without one the count is the uid's across the
+ *            machine, shared by every plugin of that uid: measured in DeploymentsIT, a limit of "running tasks +
+ *            budget" let the hostile sample's thread bomb use up the budget of every other plugin of the uid, whose
+ *            next pthread_create failed (EAGAIN). Not set there, and reported: a thread bomb is then bounded only by
+ *            what bounds the host (its container's or its service's pids limit).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -62,9 +78,38 @@ int rlimits_parse(struct config *cfg, const char *name, size_t name_len, const c
     return -1;
 }
 
+static void set_both(int resource, unsigned long long value, const char *step)
+{
+    struct rlimit limit = { .rlim_cur = value, .rlim_max = value };
+    if (setrlimit(resource, &limit) < 0)
+        child_fail(step);
+}
+
+/* The fallback in the header comment; appends what it set to the summary. */
+static size_t apply_fallback(const struct config *cfg, char *summary, size_t size, size_t used)
+{
+    if (cfg->memory_limit > 0 && !cgroups_limit_memory() && !cfg->rlimits[RLIM_AS].set) {
+        set_both(RLIMIT_DATA, cfg->memory_limit, "setrlimit data");
+        used += (size_t)snprintf(summary + used, size - used, "%sdata=%llu (no memory cgroup)", used ? " " : "",
+                                 cfg->memory_limit);
+    }
+    if (used < size && cfg->pids_limit > 0 && !cgroups_limit_pids()) {
+        if (namespaces_active(NS_USER)) {
+            set_both(RLIMIT_NPROC, cfg->pids_limit, "setrlimit nproc");
+            used += (size_t)snprintf(summary + used, size - used, "%snproc=%llu (no pids cgroup: counted in its user "
+                                     "namespace)", used ? " " : "", cfg->pids_limit);
+        } else {
+            used += (size_t)snprintf(summary + used, size - used, "%sthreads unbounded (no pids cgroup, no user "
+                                     "namespace: RLIMIT_NPROC would count the uid's tasks across the machine)",
+                                     used ? " " : "");
+        }
+    }
+    return used < size ? used : size - 1;
+}
+
 void rlimits_apply(const struct config *cfg)
 {
-    char summary[256] = "";
+    char summary[512] = "";
     size_t used = 0;
     for (int i = 0; i < RLIM_COUNT; i++) {
         if (!cfg->rlimits[i].set)
@@ -84,5 +129,6 @@ void rlimits_apply(const struct config *cfg)
         if (used >= sizeof(summary))
             used = sizeof(summary) - 1;
     }
+    apply_fallback(cfg, summary, sizeof(summary), used);
     child_report_layer("rlimits", true, summary);
 }

@@ -22,14 +22,15 @@ package dev.pluginhost.sandbox;
  *   <li>Netty NetUtil (network interface enumeration, loopback and MAC address lookup): 3 ×
  *       {@code socket(AF_INET, SOCK_DGRAM)}; Netty's IPv6 preference probe: {@code socket(AF_INET6,
  *       SOCK_STREAM|SOCK_NONBLOCK)}.</li>
- *   <li>{@code kill(own pid)} at JVM exit (seen in the original measurement) is allowed: kill/tgkill are allowed
- *       without argument rules, and the pid namespace, Landlock's signal scope and the uid drop bound their
- *       targets (see the rule).</li>
+ *   <li>{@code kill(own pid)} at JVM exit is allowed (own pid only, see the rule). With UsePerfData on (the host
+ *       turns it off for plugins) HotSpot's cleanup of stale /tmp/hsperfdata files probes their pids with
+ *       {@code kill(pid, 0)}: refused and reported.</li>
  *   <li>JNA 5.19.1: {@code com.sun.jna.NativeLibrary}'s static initialiser runs {@code /sbin/ldconfig -p} on
  *       Linux whatever name a library is loaded by (measured: even {@code "libc.so.6"}), so any plugin using JNA
  *       reports one {@code clone(CLONE_VM|CLONE_VFORK|SIGCHLD)}; refused, JNA carries on. Only the SDK can remove
  *       it (no JNA in the plugin, or a JNA without that initialiser).</li>
- *   <li>glibc's nscd lookup (getpwuid_r, for the hsperfdata path) is an AF_UNIX connect and passes.</li>
+ *   <li>glibc's nscd lookup (getpwuid_r, for user.name) is an AF_UNIX socket and connect: it passes this policy;
+ *       {@link SyscallPolicy#pluginDefault()} refuses the socket (a boot probe) and glibc reads the files.</li>
  *   <li>sqlite-jdbc 3.54 runs {@code uname -o} on its first connection (a {@code clone(CLONE_VM|CLONE_VFORK|
  *       SIGCHLD)}): an attempt to run a program, refused and counted like any other (plugin code, run phase). Its
  *       chmod of the native library it unpacks is allowed (the chmod family below).</li>
@@ -53,12 +54,13 @@ final class JvmDefaultPolicy {
     static final long TIOCGWINSZ = 0x5413;
     static final long FIONREAD = 0x541B;
 
-    static final SyscallPolicy POLICY = build();
+    static final SyscallPolicy POLICY = build(false);
+    static final SyscallPolicy PLUGIN = build(true);
 
     private JvmDefaultPolicy() {
     }
 
-    private static SyscallPolicy build() {
+    private static SyscallPolicy build(boolean connected) {
         SyscallPolicy.Builder b = SyscallPolicy.builder();
 
         // --- files: class loading (jars, lib/modules), hsperfdata, the plugin's own data ---
@@ -68,7 +70,17 @@ final class JvmDefaultPolicy {
         b.allow("fstat", "newfstatat", "statx").because("stat family: glibc and the JDK use all three");
         b.allow("stat", "lstat").because("legacy stat: JDK 25's launcher calls stat to find libjvm");
         b.allow("lseek", "getdents64").because("jar and lib/modules access, directory listing");
-        b.allow("fcntl").because("FD_CLOEXEC, O_NONBLOCK, FileChannel.lock");
+        // fcntl without F_SETOWN (8), F_SETSIG (10) and F_SETOWN_EX (15): those make I/O on a descriptor signal
+        // any process of the uid (SIGIO, or any signal with F_SETSIG), a kill() by another name. Full 64-bit
+        // compares: garbage in the upper half is refused, never truncated into F_SETOWN.
+        b.allowIf("fcntl", ArgRule.le(1, 7)); // F_DUPFD .. F_SETLKW
+        b.allowIf("fcntl", ArgRule.eq(1, 9)); // F_GETOWN
+        b.allowIf("fcntl", ArgRule.eq(1, 11)); // F_GETSIG
+        b.allowIf("fcntl", ArgRule.eq(1, 16)); // F_GETOWN_EX
+        b.allowIf("fcntl", ArgRule.maskedEq(1, ~3L, 36)); // F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW (36..38)
+        b.allowIf("fcntl", ArgRule.maskedEq(1, ~15L, 1024)) // F_SETLEASE .. F_SET_FILE_RW_HINT (1024..1039)
+                .because("FD_CLOEXEC, O_NONBLOCK, FileChannel.lock, pipe sizes; not F_SETOWN/F_SETSIG (signals by"
+                        + " another name)");
         b.allow("readlink", "readlinkat").because("/proc/self/exe to find java.home");
         b.allow("access", "faccessat", "faccessat2").because("File.canRead and friends");
         b.allow("statfs", "fstatfs").because("FileStore, glibc's shm/tmp checks");
@@ -136,15 +148,15 @@ final class JvmDefaultPolicy {
                 .because("flags live in memory where seccomp cannot look: ENOSYS makes glibc fall back to clone");
         b.allow("futex", "set_robust_list", "rseq", "set_tid_address").because("glibc threads and locks");
         b.allow("gettid", "exit", "exit_group").because("thread identity and exit");
-        // kill/tgkill stay argument-free. A filter cannot name "own pid": it is compiled before the fork, and the
-        // JVM signals itself with its own pid (tgkill(getpid(), tid) for pthread_kill/raise, kill(getpid()) at exit).
-        // Who the plugin can reach is decided by the layers instead, each reported: the pid namespace (it is pid 1
-        // and sees no other process: kill(other) is ESRCH), Landlock's signal scope (ABI >= 6: no signal to a process
-        // outside its sandbox, EPERM), and the uid drop (no signal to another uid). NamespacesTest and LandlockTest
-        // show a sibling plugin killed without them and unreachable with them. tkill (obsolete, no tgid check) is
-        // not allowed.
-        b.allow("tgkill", "kill")
-                .because("HotSpot signals its own threads (safepoints, thread dumps) and itself at exit");
+        // kill/tgkill only to itself: the JVM signals itself with its own pid (tgkill(getpid(), tid) for
+        // pthread_kill/raise, kill(getpid()) at exit). The filter is compiled before the fork, so the rule names
+        // SELF_PID and the launcher writes the child's pid in (filter.c). The full 64-bit compare refuses kill(-1)
+        // and kill(0) (every process of the uid, the process group). The layers bound it again where they exist:
+        // the pid namespace, Landlock's signal scope (ABI >= 6), the uid drop. tkill (obsolete, no tgid check),
+        // rt_sigqueueinfo and pidfd_send_signal are not allowed.
+        String ownSignals = "its own threads and itself only (safepoints, thread dumps, exit): the pid is checked";
+        b.allowIf("kill", ArgRule.eq(0, SyscallPolicy.SELF_PID)).because(ownSignals);
+        b.allowIf("tgkill", ArgRule.eq(0, SyscallPolicy.SELF_PID)).because(ownSignals);
 
         // --- signals ---
         b.allow("rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigaltstack", "rt_sigtimedwait",
@@ -181,12 +193,15 @@ final class JvmDefaultPolicy {
                 .because("Netty's event loop wakeups and timers");
         b.allow("poll", "ppoll").because("blocking socket I/O with timeouts");
 
-        // --- sockets: Unix domain only ---
-        b.allowIf("socket", ArgRule.eq(0, AF_UNIX)) // AF_INET/INET6/NETLINK/PACKET/VSOCK are violations
-                .because("AF_UNIX only: the plugin's gRPC channel to the host; every other family is refused");
+        // --- sockets: Unix domain only; for a plugin, none at all but the connection it is handed ---
+        if (!connected) {
+            b.allowIf("socket", ArgRule.eq(0, AF_UNIX)) // AF_INET/INET6/NETLINK/PACKET/VSOCK are violations
+                    .because("AF_UNIX only: the plugin's gRPC channel to the host; every other family is refused");
+            b.allow("connect", "bind", "listen", "accept", "accept4").because("both ends of Unix domain sockets");
+        }
+        // A pair inside the process reaches nothing outside it.
         b.allowIf("socketpair", ArgRule.eq(0, AF_UNIX))
-                .because("AF_UNIX only: the plugin's gRPC channel to the host; every other family is refused");
-        b.allow("connect", "bind", "listen", "accept", "accept4").because("both ends of Unix domain sockets");
+                .because("AF_UNIX only: a connected pair inside the process; every other family is refused");
         b.allow("sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg")
                 .because("socket I/O; sendmsg also hands the launcher's seccomp listener to its supervisor");
         b.allow("getsockopt", "setsockopt", "getsockname", "getpeername", "shutdown")

@@ -27,6 +27,7 @@ public final class LaunchSpec {
     private final List<String> command;
     private final Map<String, String> environment;
     private final Map<String, String> secrets;
+    private final Map<String, Path> connections;
     private final Path workingDirectory;
     private final SyscallPolicy policy;
     private final ViolationMode mode;
@@ -53,6 +54,7 @@ public final class LaunchSpec {
         this.command = List.copyOf(b.command);
         this.environment = Collections.unmodifiableMap(new LinkedHashMap<>(b.environment));
         this.secrets = Collections.unmodifiableMap(new LinkedHashMap<>(b.secrets));
+        this.connections = Collections.unmodifiableMap(new LinkedHashMap<>(b.connections));
         this.workingDirectory = b.workingDirectory;
         this.policy = b.policy;
         this.mode = b.mode;
@@ -235,6 +237,15 @@ public final class LaunchSpec {
         return secrets;
     }
 
+    /**
+     * Unix sockets the launcher connects to for the program, by variable name: the program inherits each connected
+     * descriptor and finds its number in {@code NAME}. It needs no socket call of its own to reach them (see
+     * {@link SyscallPolicy#pluginDefault()}), and the socket's path need not be in its root.
+     */
+    public Map<String, Path> connections() {
+        return connections;
+    }
+
     /** Where the program starts; empty: the host's working directory. */
     public Optional<Path> workingDirectory() {
         return Optional.ofNullable(workingDirectory);
@@ -268,6 +279,7 @@ public final class LaunchSpec {
         private final List<String> command = new ArrayList<>();
         private final Map<String, String> environment = new LinkedHashMap<>();
         private final Map<String, String> secrets = new LinkedHashMap<>();
+        private final Map<String, Path> connections = new LinkedHashMap<>();
         private Path workingDirectory;
         private SyscallPolicy policy = SyscallPolicy.jvmDefault();
         private ViolationMode mode = ViolationMode.DENY;
@@ -487,6 +499,21 @@ public final class LaunchSpec {
                 throw new IllegalArgumentException("too many secrets: at most 16");
             }
             secrets.put(name, value);
+            return this;
+        }
+
+        /** Adds one connection: see {@link LaunchSpec#connections()}. At most 4; the path must fit sun_path. */
+        public Builder connect(String name, Path socket) {
+            Path absolute = socket.toAbsolutePath();
+            if (name == null || !name.matches("[A-Za-z_][A-Za-z0-9_]*")
+                    || absolute.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 107) {
+                throw new IllegalArgumentException("bad connection " + name + "=" + socket + ": the name must be a "
+                        + "variable name, the path at most 107 bytes");
+            }
+            if (!connections.containsKey(name) && connections.size() == 4) {
+                throw new IllegalArgumentException("too many connections: at most 4");
+            }
+            connections.put(name, absolute);
             return this;
         }
 

@@ -427,6 +427,7 @@ public final class SandboxLauncher {
         }
         carriers(spec).keySet().forEach(carrier -> cmd.addAll(List.of(
                 carrier.startsWith(SECRET_CARRIER) ? "--secret" : "--env-from", carrier)));
+        spec.connections().forEach((name, socket) -> cmd.addAll(List.of("--connect", name + "=" + socket)));
         spec.rlimits().forEach((name, value) -> cmd.addAll(List.of("--rlimit",
                 name + "=" + (value == LaunchSpec.UNLIMITED ? "unlimited" : Long.toString(value)))));
         if (!spec.namespaces().isEmpty()) {

@@ -44,6 +44,13 @@ public final class SyscallPolicy {
         }
     }
 
+    /**
+     * Stands for "the sandboxed process's own pid" in an {@link ArgRule}: the filter is compiled before the fork, and
+     * the launcher replaces this value with the child's pid just before installing it ({@code filter.c}). Above any
+     * pid the kernel hands out (at most 2^22), so it never means a real process.
+     */
+    public static final long SELF_PID = 0x5E1F0000L;
+
     private final List<Rule> rules;
     private final Map<String, String> reasons;
 
@@ -92,6 +99,16 @@ public final class SyscallPolicy {
      */
     public static SyscallPolicy jvmDefault() {
         return JvmDefaultPolicy.POLICY;
+    }
+
+    /**
+     * What a plugin JVM gets: {@link #jvmDefault()} without {@code socket}, {@code connect}, {@code bind},
+     * {@code listen}, {@code accept} and {@code accept4}. Its one connection, to its host, is made by the launcher
+     * and inherited ({@link LaunchSpec.Builder#connect}), so no other pathname or abstract socket on the machine is
+     * reachable from it, even where no mount or net namespace hides them.
+     */
+    public static SyscallPolicy pluginDefault() {
+        return JvmDefaultPolicy.PLUGIN;
     }
 
     @Override

@@ -58,17 +58,19 @@ class NamespacesTest {
     void pidNamespaceStopsAPluginFromSeeingAndKillingItsSibling() throws Exception {
         // Control: same uid, no pid namespace: the sibling is visible and killed.
         long first = victim();
-        Run control = launch(probe("kill", Long.toString(first)).user(65534, 65534)).finish();
+        Run control = launch(probe("kill", Long.toString(first)).user(65534, 65534).policy(TestJvm.SIGNALS_ANYWHERE)).finish();
         assertThat(control.out().lines).contains("sees " + first + " true", "kill-sent true");
         await().atMost(RUN).until(() -> !TestJvm.running(first));
 
         // pid namespace alone: /proc (the host's) still lists it, but kill() cannot reach outside the namespace.
         long second = victim();
-        Run pidOnly = launch(probe("whoami", "kill", Long.toString(second)).unshare("pid")).finish();
+        Run pidOnly = launch(probe("whoami", "kill", Long.toString(second)).unshare("pid").policy(TestJvm.SIGNALS_ANYWHERE))
+                .finish();
         assertThat(pidOnly.out().lines).contains("pid 1 uid 65534", "sees " + second + " true", "kill-sent false");
 
         // pid + mount namespaces: its own /proc lists only itself.
-        Run both = launch(probe("procs", "kill", Long.toString(second)).unshare("pid", "mount")).finish();
+        Run both = launch(probe("procs", "kill", Long.toString(second)).unshare("pid", "mount")
+                .policy(TestJvm.SIGNALS_ANYWHERE)).finish();
         assertThat(both.out().lines).contains("procs 1", "sees " + second + " false", "kill-sent no-handle");
         assertThat(TestJvm.running(second)).isTrue();
         assertThat(both.events().layers).contains(

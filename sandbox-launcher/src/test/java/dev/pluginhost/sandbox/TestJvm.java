@@ -49,9 +49,17 @@ final class TestJvm {
     }
 
     /** The command line of a child JVM running {@code main} on the test classpath. */
+    /**
+     * The default policy with kill and tgkill to any pid, as before the own-process rule: for tests of the layers
+     * that bound signals by themselves (pid namespace, Landlock scope), which the filter would otherwise hide.
+     */
+    static final SyscallPolicy SIGNALS_ANYWHERE = SyscallPolicy.jvmDefault().toBuilder().allow("kill", "tgkill").build();
+
     static List<String> command(Class<?> main, String... args) {
-        List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx64m", "-XX:TieredStopAtLevel=1", "-cp", classpath(),
-                main.getName()));
+        // -XX:-UsePerfData as the host gives plugins: otherwise HotSpot's start-up cleanup of stale /tmp/hsperfdata
+        // files probes their pids with kill(pid, 0), which the own-process signal rule refuses and reports.
+        List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx64m", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
+                "-cp", classpath(), main.getName()));
         cmd.addAll(List.of(args));
         return cmd;
     }

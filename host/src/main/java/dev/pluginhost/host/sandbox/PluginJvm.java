@@ -86,7 +86,6 @@ public final class PluginJvm {
         env.put(RuntimeEnvironment.VERSION, plugin.version());
         env.put(RuntimeEnvironment.CLASS, plugin.pluginClass());
         env.put(RuntimeEnvironment.JAR, pluginJar.toString());
-        env.put(RuntimeEnvironment.SOCKET, socket.toString());
         env.put(RuntimeEnvironment.DATA_DIR, dataDir.toString());
 
         LaunchSpec.Builder spec = PluginIsolation.builder(List.of(dataDir, tmpDir),
@@ -101,8 +100,9 @@ public final class PluginJvm {
                 .hold(VIOLATION_HOLD)
                 .readOnly(runtimeJar, pluginJar)
                 .readOnly(cdsArchive == null ? new Path[0] : new Path[] {cdsArchive})
-                // Its own socket, bound into a root that holds nothing else of the host: no other socket is there.
-                .readWrite(socket);
+                // Its host connection, made by the launcher before the sandbox closes: the plugin's policy refuses
+                // socket and connect, and no socket file of the host (its own included) is in its root.
+                .connect(RuntimeEnvironment.HOST_FD, socket);
         env.forEach(spec::env); // added to the isolation's own (LANG), never replacing it
         // Not an environment variable: the plugin JVM gets PLUGIN_LAUNCH_SECRET_FD and reads the secret from that
         // descriptor; the value is on no command line and in no /proc/<pid>/environ a plugin's uid could read.
@@ -121,6 +121,7 @@ public final class PluginJvm {
     static void debuggable(LaunchSpec.Builder spec, int port, SyscallPolicy policy) {
         spec.policy(policy.toBuilder()
                         .allowIf("socket", ArgRule.eq(0, AF_INET))
+                        .allow("connect")
                         .build())
                 .namespacesAuto(false)
                 .unshare("pid", "ipc", "uts", "mount")
@@ -159,7 +160,7 @@ public final class PluginJvm {
 
     /** The default policy plus the plugin's own {@code plugins.sandbox.allow.<id>}. */
     static SyscallPolicy policy(PluginHostProperties properties, String pluginId) {
-        return PolicyAllowances.widen(SyscallPolicy.jvmDefault(), "plugins.sandbox.allow." + pluginId,
+        return PolicyAllowances.widen(SyscallPolicy.pluginDefault(), "plugins.sandbox.allow." + pluginId,
                 properties.getSandbox().allowances(pluginId));
     }
 

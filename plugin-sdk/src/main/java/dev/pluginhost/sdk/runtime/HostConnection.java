@@ -21,8 +21,8 @@ import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The plugin's one connection to its host: a gRPC channel over the plugin's private Unix socket, authenticated by
- * the handshake. Every call made through {@link #channel()} carries the session token.
+ * The plugin's one connection to its host: a gRPC channel over the plugin's private Unix socket (inherited already
+ * connected from the launcher, or connected here outside a sandbox), authenticated by the handshake. Every call made through {@link #channel()} carries the session token.
  */
 final class HostConnection implements AutoCloseable {
 
@@ -50,9 +50,16 @@ final class HostConnection implements AutoCloseable {
     static HostConnection open(RuntimeEnvironment env) {
         // One event loop thread is plenty for one connection; daemon so it never keeps the JVM alive.
         EpollEventLoopGroup loop = new EpollEventLoopGroup(1, new DefaultThreadFactory("host-channel", true));
-        ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(env.socket().toString()))
+        NettyChannelBuilder builder = env.hostFd() >= 0
+                // Connected by the launcher: the sandbox refuses socket and connect, and gRPC must never go idle
+                // and "reconnect" (the descriptor can be used once).
+                ? NettyChannelBuilder.forAddress(InheritedHostChannel.address(env.hostFd()))
+                        .channelFactory(InheritedHostChannel.factory(env.hostFd()))
+                        .idleTimeout(Long.MAX_VALUE, TimeUnit.DAYS)
+                : NettyChannelBuilder.forAddress(new DomainSocketAddress(env.socket().toString()))
+                        .channelType(EpollDomainSocketChannel.class);
+        ManagedChannel channel = builder
                 .eventLoopGroup(loop)
-                .channelType(EpollDomainSocketChannel.class)
                 .usePlaintext()
                 .directExecutor()
                 .build();

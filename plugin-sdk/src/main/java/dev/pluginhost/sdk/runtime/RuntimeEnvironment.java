@@ -16,15 +16,18 @@ import java.util.Map;
  * @param pluginVersion {@code PLUGIN_VERSION}
  * @param pluginClass {@code PLUGIN_CLASS}: the entry class from the manifest
  * @param pluginJar {@code PLUGIN_JAR}: the plugin's jar
- * @param socket {@code PLUGIN_SOCKET}: the Unix socket the host serves this plugin on
+ * @param socket {@code PLUGIN_SOCKET}: the Unix socket the host serves this plugin on; null when the launcher hands
+ *               the connection over as {@code hostFd}
  * @param launchSecret one-time secret for the handshake: read once from the descriptor {@code PLUGIN_LAUNCH_SECRET_FD}
  *                     names (the host's launcher writes it there, so that it is neither on a command line nor in
  *                     this JVM's /proc/self/environ), or {@code PLUGIN_LAUNCH_SECRET} for in-process use (the test
  *                     kit, class-data-sharing training)
  * @param dataDirectory {@code PLUGIN_DATA_DIR}: the plugin's persistent directory
+ * @param hostFd {@code PLUGIN_HOST_FD}: the descriptor of the host connection the launcher made and this JVM
+ *               inherited (the plugin's policy refuses socket and connect), or -1 to connect to {@code socket}
  */
 public record RuntimeEnvironment(String pluginId, String pluginVersion, String pluginClass, Path pluginJar,
-                                 Path socket, String launchSecret, Path dataDirectory) {
+                                 Path socket, String launchSecret, Path dataDirectory, int hostFd) {
 
     /** Environment variable names, shared with the host. */
     public static final String ID = "PLUGIN_ID";
@@ -42,6 +45,14 @@ public record RuntimeEnvironment(String pluginId, String pluginVersion, String p
     public static final String SECRET_FD = SECRET + "_FD";
     /** See {@link #dataDirectory()}. */
     public static final String DATA_DIR = "PLUGIN_DATA_DIR";
+    /** See {@link #hostFd()}. */
+    public static final String HOST_FD = "PLUGIN_HOST_FD";
+
+    /** Without an inherited host connection: the runtime connects to {@code socket} itself. */
+    public RuntimeEnvironment(String pluginId, String pluginVersion, String pluginClass, Path pluginJar, Path socket,
+                              String launchSecret, Path dataDirectory) {
+        this(pluginId, pluginVersion, pluginClass, pluginJar, socket, launchSecret, dataDirectory, -1);
+    }
 
     /**
      * Reads the environment, failing with a message that names every missing variable.
@@ -52,6 +63,9 @@ public record RuntimeEnvironment(String pluginId, String pluginVersion, String p
     public static RuntimeEnvironment from(Map<String, String> env) {
         StringBuilder missing = new StringBuilder();
         for (String name : new String[] {ID, VERSION, CLASS, JAR, SOCKET, SECRET, DATA_DIR}) {
+            if (name.equals(SOCKET) && env.containsKey(HOST_FD)) {
+                continue;
+            }
             String value = env.get(name.equals(SECRET) && env.containsKey(SECRET_FD) ? SECRET_FD : name);
             if (value == null || value.isBlank()) {
                 missing.append(missing.length() == 0 ? "" : ", ").append(name.equals(SECRET) ? SECRET_FD : name);
@@ -62,8 +76,21 @@ public record RuntimeEnvironment(String pluginId, String pluginVersion, String p
                     + " (plugins run under the host or the SDK test kit, not on their own)");
         }
         String secret = env.containsKey(SECRET_FD) ? readSecret(env.get(SECRET_FD)) : env.get(SECRET);
+        int hostFd = env.containsKey(HOST_FD) ? descriptor(HOST_FD, env.get(HOST_FD)) : -1;
         return new RuntimeEnvironment(env.get(ID), env.get(VERSION), env.get(CLASS), Path.of(env.get(JAR)),
-                Path.of(env.get(SOCKET)), secret, Path.of(env.get(DATA_DIR)));
+                hostFd >= 0 ? null : Path.of(env.get(SOCKET)), secret, Path.of(env.get(DATA_DIR)), hostFd);
+    }
+
+    private static int descriptor(String name, String value) {
+        try {
+            int fd = Integer.parseInt(value.strip());
+            if (fd >= 0) {
+                return fd;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new IllegalStateException(name + " '" + value + "' is not a descriptor number");
     }
 
     /**

@@ -87,7 +87,7 @@ public final class OciProfile {
         record Key(SyscallPolicy.Action action, int errno, List<ArgRule> conditions, String reason) {
         }
         Map<Key, Set<String>> groups = new LinkedHashMap<>();
-        for (SyscallPolicy.Rule rule : policy.rules()) {
+        for (SyscallPolicy.Rule rule : exportedRules(policy)) {
             String reason = reasons ? policy.reason(rule.syscall()).orElse(null) : null;
             groups.computeIfAbsent(new Key(rule.action(), rule.errno(), rule.conditions(), reason),
                     k -> new TreeSet<>()).add(rule.syscall());
@@ -127,6 +127,19 @@ public final class OciProfile {
         profile.put("architectures", List.of(ARCH));
         profile.put("syscalls", syscalls);
         return profile;
+    }
+
+    /**
+     * The policy's rules as a container runtime can hold them: a runtime cannot name the process's own pid, so a rule
+     * that compares with {@link SyscallPolicy#SELF_PID} (kill, tgkill) goes out without that condition, bounded by the
+     * container's pid namespace instead.
+     */
+    public static List<SyscallPolicy.Rule> exportedRules(SyscallPolicy policy) {
+        return policy.rules().stream()
+                .map(r -> r.conditions().stream().anyMatch(c -> c.value() == SyscallPolicy.SELF_PID)
+                        ? new SyscallPolicy.Rule(r.syscall(), r.action(), r.errno(), List.of()) : r)
+                .distinct()
+                .toList();
     }
 
     private static BigInteger unsigned(long value) {

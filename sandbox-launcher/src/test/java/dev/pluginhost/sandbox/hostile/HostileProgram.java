@@ -41,7 +41,7 @@ public final class HostileProgram {
     static final List<String> BATCH = List.of("exec-processbuilder", "fork", "vfork", "clone-process",
             "clone3-namespaces", "unshare", "setns", "socket-inet", "socket-inet6", "socket-netlink",
             "socket-packet", "socket-vsock", "tcp-connect-host", "unix-connect-host", "ptrace", "process_vm_readv",
-            "pidfd_getfd", "kcmp", "kill-other", "tgkill-other", "prlimit-other", "proc-environ", "proc-cmdline",
+            "pidfd_getfd", "kcmp", "kill-other", "tgkill-other", "kill-all", "fcntl-setown", "prlimit-other", "proc-environ", "proc-cmdline",
             "proc-mem", "io_uring", "bpf", "perf_event_open", "userfaultfd", "keyctl", "mount", "chroot",
             "seccomp-stacking", "personality", "tiocsti-upper-garbage", "open_by_handle_at", "read-host-file",
             "write-outside", "env-secrets", "chmod-outside", "chmod-readonly", "utime-outside", "link-outside",
@@ -200,6 +200,18 @@ public final class HostileProgram {
                     "kcmp(self, victim, KCMP_FILE)");
             case "kill-other" -> () -> of(sys(62, victim(), 0), "kill(victim, 0)");
             case "tgkill-other" -> () -> of(sys(234, victim(), victim(), 0), "tgkill(victim, victim, 0)");
+            // Every process the uid may signal; signal 0 delivers nothing, so the control harms no one.
+            case "kill-all" -> () -> of(sys(62, -1, 0), "kill(-1, 0)");
+            // A signal by another name: the victim becomes the pipe's owner, and O_ASYNC I/O would SIGIO it (the
+            // kernel checks nothing until delivery). The ownership taken is the attack; nothing is written.
+            case "fcntl-setown" -> () -> {
+                Memory fds = new Memory(8);
+                Ret pipe = sys(293 /* pipe2 */, addr(fds), 0);
+                if (!pipe.ok()) {
+                    return fail("pipe2 " + pipe);
+                }
+                return of(sys(72 /* fcntl */, fds.getInt(0), 8 /* F_SETOWN */, victim()), "fcntl(pipe, F_SETOWN, victim)");
+            };
             case "prlimit-other" -> () -> {
                 Memory old = new Memory(16);
                 // The host JVM (same uid as the plain control: this machine's root lacks CAP_SYS_RESOURCE, which

@@ -153,7 +153,8 @@ class HostileSuiteTest {
 
     @Test
     void otherProcesses() {
-        assertStopped("ptrace", "process_vm_readv", "pidfd_getfd", "kcmp", "kill-other", "tgkill-other",
+        assertStopped("ptrace", "process_vm_readv", "pidfd_getfd", "kcmp", "kill-other", "tgkill-other", "kill-all",
+                "fcntl-setown",
                 "prlimit-other", "proc-environ", "proc-cmdline", "proc-mem");
     }
 

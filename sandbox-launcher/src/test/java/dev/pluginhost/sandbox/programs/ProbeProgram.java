@@ -12,7 +12,8 @@ import java.util.Optional;
  * Runs attacks one after another, printing one line each, then exits 0:
  * <ul>
  *   <li>{@code whoami}: "pid P uid U" (its pid as it sees it, its uid)</li>
- *   <li>{@code procs}: "procs N" (processes /proc lists) and "netdev a,b" (interfaces it sees)</li>
+ *   <li>{@code procs}: "procs N" (processes /proc lists) or "procs denied", and "netdev a,b" (interfaces it
+ *   sees)</li>
  *   <li>{@code kill PID}: "sees PID true|false" (/proc/PID exists), then "kill-sent true|false|no-handle"</li>
  *   <li>{@code read FILE}: "read ok CONTENT" or "read failed EXCEPTION"</li>
  *   <li>{@code write FILE}: "write ok" or "write failed EXCEPTION"</li>
@@ -32,6 +33,8 @@ public final class ProbeProgram {
                     try (var entries = Files.list(Path.of("/proc"))) {
                         System.out.println("procs " + entries.filter(p -> p.getFileName().toString()
                                 .matches("[0-9]+")).count());
+                    } catch (java.nio.file.AccessDeniedException e) {
+                        System.out.println("procs denied"); // Landlock without a pid namespace: own entries only
                     }
                     List<String> dev = Files.readAllLines(Path.of("/proc/self/net/dev"));
                     System.out.println("netdev " + String.join(",", dev.stream().skip(2)
