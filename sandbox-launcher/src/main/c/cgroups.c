@@ -57,6 +57,7 @@ static char joined[CG_COUNT][PATH_MAX]; /* cgroup.procs to join; shared by both 
 
 /* Whether each limit is in force, for the rlimit fallback (rlimits.c); the child inherits it at fork. */
 static bool limited[CG_COUNT];
+static bool weighted; /* cpu.weight below the host's is in force */
 
 /* Set when --cgroup-root is not a cgroup2 filesystem: writes create and append to plain files (a prepared tree). */
 static bool dry_run;
@@ -440,6 +441,7 @@ void cgroups_prepare(const struct config *cfg)
     char reason[CG_COUNT][300] = { "", "" };
     char v2_reason[CG_COUNT][300] = { "", "" };
     bool v2 = try_v2(cfg, want, v2_reason);
+    weighted = v2 && v2_cpu;
     if (v2) {
         snprintf(joined[CG_PIDS], sizeof(joined[CG_PIDS]), "%s", "");
     } else if (cfg->cgroup_root != NULL) {
@@ -510,6 +512,11 @@ bool cgroups_limit_memory(void)
 bool cgroups_limit_pids(void)
 {
     return limited[CG_PIDS];
+}
+
+bool cgroups_cpu_weighted(void)
+{
+    return weighted;
 }
 
 void cgroups_join(void)

@@ -183,6 +183,7 @@ void cgroups_prepare(const struct config *cfg);    /* supervisor, before fork: c
 void cgroups_join(void);                           /* child: move itself in */
 bool cgroups_limit_memory(void);                /* the memory limit is in force (else rlimits.c falls back) */
 bool cgroups_limit_pids(void);                  /* the pids limit is in force (else rlimits.c falls back) */
+bool cgroups_cpu_weighted(void);                /* plugins' cpu.weight is below the host's (else rlimits.c: nice) */
 
 /* supervisor.c */
 void supervisor_block_signals(void);

@@ -30,12 +30,17 @@
  *            budget" let the hostile sample's thread bomb use up the budget of every other plugin of the uid, whose
  *            next pthread_create failed (EAGAIN). Not set there, and reported: a thread bomb is then bounded only by
  *            what bounds the host (its container's or its service's pids limit).
+ *   nice   = 10 where no cgroup v2 cpu.weight puts plugins below the host: a plugin's threads, and so 32 plugins
+ *            starting at once, yield the CPU to the host's request threads. Lowering one's own priority needs no
+ *            privilege; the plugin cannot raise it again (setpriority is not in its policy, and raising needs
+ *            CAP_SYS_NICE). Every thread the JVM creates inherits it.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 
 #include "launcher.h"
 
@@ -78,6 +83,8 @@ int rlimits_parse(struct config *cfg, const char *name, size_t name_len, const c
     return -1;
 }
 
+#define PLUGIN_NICE 10
+
 static void set_both(int resource, unsigned long long value, const char *step)
 {
     struct rlimit limit = { .rlim_cur = value, .rlim_max = value };
@@ -103,6 +110,16 @@ static size_t apply_fallback(const struct config *cfg, char *summary, size_t siz
                                      "namespace: RLIMIT_NPROC would count the uid's tasks across the machine)",
                                      used ? " " : "");
         }
+    }
+    if (used < size && !cgroups_cpu_weighted()) {
+        /* Never raise it: a host already started with a higher nice passes its own on (raising would need
+         * CAP_SYS_NICE and fail the launch). */
+        errno = 0;
+        int now = getpriority(PRIO_PROCESS, 0);
+        int nice = errno == 0 && now > PLUGIN_NICE ? now : PLUGIN_NICE;
+        if (nice != now && setpriority(PRIO_PROCESS, 0, nice) < 0)
+            child_fail("setpriority");
+        used += (size_t)snprintf(summary + used, size - used, "%snice=%d (no cpu.weight)", used ? " " : "", nice);
     }
     return used < size ? used : size - 1;
 }

@@ -6,7 +6,8 @@ import java.nio.file.Path;
 
 /**
  * Writes BYTES bytes to FILE in 64 KiB chunks: prints "wrote N" and exits 0, or "failed after N: ..." and exits 3.
- * Then prints its own limits ("limit <line of /proc/self/limits>"). Usage: WriteFileProgram FILE BYTES
+ * Then prints its own limits ("limit <line of /proc/self/limits>") and scheduling priority ("nice N"). Usage:
+ * WriteFileProgram FILE BYTES
  */
 public final class WriteFileProgram {
     public static void main(String[] args) throws Exception {
@@ -25,6 +26,8 @@ public final class WriteFileProgram {
             System.out.println("failed after " + written + ": " + e);
             code = 3;
         }
+        String stat = Files.readString(Path.of("/proc/self/stat"));
+        System.out.println("nice " + stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]); // field 19
         for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
             System.out.println("limit " + line);
         }
