@@ -57,6 +57,9 @@ class NativeAccessIT {
             String cmdline = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
                     StandardCharsets.UTF_8);
             assertThat(cmdline).startsWith(JDK25.toString()).contains("--enable-native-access=ALL-UNNAMED");
+            // JDK 25: the runtime's archive is an ahead-of-time cache, mapped without the -Xshare options it refuses.
+            assertThat(host.log()).contains("class-data sharing on: ").contains("plugin-runtime.aot");
+            assertThat(cmdline).contains("-XX:AOTCache=").doesNotContain("-Xshare:");
             Thread.sleep(1000); // the plugin's stderr reaches the host's log through a pump thread
             assertThat(host.log()).contains("[hello]").doesNotContain("restricted method");
         }

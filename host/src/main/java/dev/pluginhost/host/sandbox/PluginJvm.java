@@ -62,10 +62,11 @@ public final class PluginJvm {
                     ? " (plugins.java)" : " (the host's java.home)"));
         }
         command.add(java.toString());
-        command.addAll(properties.getJvmOptions());
+        boolean aot = cdsArchive != null && cdsArchive.getFileName().toString().endsWith(".aot");
+        command.addAll(jvmOptions(properties, aot));
         command.addAll(nativeAccess(java(properties)));
         if (cdsArchive != null) {
-            command.add("-XX:SharedArchiveFile=" + cdsArchive);
+            command.add((aot ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=") + cdsArchive);
         }
         // java.io.tmpdir, Netty's and JNA's folders, and JNA's library path (no /sbin/ldconfig exec): as plugin-sandbox
         // run gives any JVM.
@@ -126,6 +127,21 @@ public final class PluginJvm {
                 .namespacesAuto(false)
                 .unshare("pid", "ipc", "uts", "mount")
                 .tcpConnect(port);
+    }
+
+    /**
+     * {@code plugins.jvm-options}; for a JVM mapping an ahead-of-time cache without its {@code -Xshare} options, which
+     * the JVM refuses beside {@code -XX:AOTCache}/{@code -XX:AOTCacheOutput}.
+     */
+    static List<String> jvmOptions(PluginHostProperties properties, boolean aheadOfTimeCache) {
+        return aheadOfTimeCache
+                ? properties.getJvmOptions().stream().filter(o -> !o.startsWith("-Xshare:")).toList()
+                : properties.getJvmOptions();
+    }
+
+    /** Whether {@code java} makes and maps JEP 483/514 ahead-of-time caches (JDK 25 on). */
+    static boolean aheadOfTimeCache(Path java) {
+        return FEATURE_VERSIONS.computeIfAbsent(java, PluginJvm::featureVersion) >= 25;
     }
 
     private static final Map<Path, Integer> FEATURE_VERSIONS = new java.util.concurrent.ConcurrentHashMap<>();
