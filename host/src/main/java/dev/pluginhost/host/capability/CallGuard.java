@@ -1,6 +1,8 @@
 package dev.pluginhost.host.capability;
 
 import dev.pluginhost.contract.v1.PluginChannelGrpc;
+import dev.pluginhost.sdk.contract.Denials;
+import dev.pluginhost.sdk.contract.Scopes;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -67,12 +69,9 @@ final class CallGuard implements ServerInterceptor {
         String wanted = scope.isEmpty() ? capability : capability + ":" + scope;
         boolean requested = connection.plugin().capabilities().stream()
                 .map(Grant::parse).anyMatch(g -> g.capability().equals(capability)
-                        && (scope.isEmpty() || Grant.admits(g.scope(), scope)));
-        String reason = requested ? "the operator has not granted it"
-                : "its manifest does not request it (add it to Plugin-Capabilities) and the operator has not granted it";
-        return Status.PERMISSION_DENIED.withDescription("plugin '" + plugin + "' may not use capability '" + wanted
-                + "' (" + service + "/" + method + "): " + reason + "; grant it with "
-                + Grants.howToGrant(plugin, wanted));
+                        && (scope.isEmpty() || Scopes.admits(g.scope(), scope)));
+        return Status.PERMISSION_DENIED.withDescription(Denials.message(plugin, wanted, service, method,
+                requested ? Denials.NOT_GRANTED : Denials.NOT_REQUESTED));
     }
 
     @SuppressWarnings("unchecked")

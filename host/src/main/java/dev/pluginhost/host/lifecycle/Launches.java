@@ -14,6 +14,7 @@ import dev.pluginhost.host.logs.PluginOutputPump;
 import dev.pluginhost.host.metrics.PluginMetrics;
 import dev.pluginhost.host.sandbox.IsolationReport;
 import dev.pluginhost.host.sandbox.PluginJvm;
+import dev.pluginhost.sdk.contract.Denials;
 import dev.pluginhost.sandbox.LaunchSpec;
 import dev.pluginhost.sandbox.SandboxLauncher;
 import dev.pluginhost.sandbox.SandboxedProcess;
@@ -88,7 +89,7 @@ final class Launches {
             Set<String> withheld = Grants.withheld(descriptor, properties);
             if (!withheld.isEmpty()) {
                 log.warn("plugin {} requests {} but is not granted them; grant with {}", id, withheld,
-                        Grants.howToGrant(id, String.join(",", withheld)));
+                        Denials.howToGrant(id, String.join(",", withheld)));
             }
             PluginFiles files = PluginFiles.prepare(properties.getDataDir(), runtime.runDir(), descriptor,
                     launcher.childUid(), launcher.childGid());

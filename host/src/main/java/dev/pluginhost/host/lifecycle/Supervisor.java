@@ -1,6 +1,5 @@
 package dev.pluginhost.host.lifecycle;
 
-import dev.pluginhost.contract.v1.InvocationResult;
 import dev.pluginhost.host.PluginHostProperties;
 import dev.pluginhost.host.capability.PluginConnection;
 import dev.pluginhost.sandbox.SandboxedProcess;
@@ -23,9 +22,6 @@ final class Supervisor {
 
     /** The manager's logger: operators' log settings and filters name it. */
     private static final Logger log = LoggerFactory.getLogger(PluginManager.class);
-
-    /** Reserved operation for health checks: never a valid plugin operation name, so the runtime answers it itself. */
-    static final String HEALTH_OPERATION = ".health";
 
     private final PluginHostProperties properties;
     private final HostRuntime runtime;
@@ -117,10 +113,9 @@ final class Supervisor {
             if (instance.state() != PluginState.RUNNING || launch == null || launch.connection == null) {
                 continue;
             }
-            CompletableFuture<InvocationResult> check;
+            CompletableFuture<?> check;
             try {
-                check = launch.connection.invoke(HEALTH_OPERATION, new byte[0], "application/octet-stream",
-                        supervision.getHealthTimeout());
+                check = launch.connection.checkHealth(supervision.getHealthTimeout());
             } catch (PluginConnection.DrainingException e) {
                 continue; // being replaced: the new launch is checked next time
             }
