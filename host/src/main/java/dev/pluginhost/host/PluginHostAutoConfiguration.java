@@ -64,20 +64,15 @@ public class PluginHostAutoConfiguration {
     @ConditionalOnMissingBean
     public CapabilityServices pluginCapabilityServices(PluginHostProperties properties, KvStore kv, EventBus events,
             ObjectProvider<CapabilityServices.ApplicationCapability> applicationCapabilities) {
-        PluginHostProperties.Limits limits = properties.getLimits();
         return new CapabilityServices(kv, events, properties.getConfig(),
-                applicationCapabilities.orderedStream().toList(),
-                new CapabilityServices.Limits(limits.getRate(), limits.getBurst(), limits.getConcurrency(),
-                        limits.getDefaultDeadline(), limits.getMaxDeadline(), limits.getHttpTimeout(),
-                        limits.getHttpMaxResponseBytes(), limits.getKvMaxValueBytes(),
-                        limits.getKvMaxTotalBytes()));
+                applicationCapabilities.orderedStream().toList(), properties.getLimits());
     }
 
     @Bean
     @ConditionalOnMissingBean
     public PluginManager pluginManager(PluginHostProperties properties, PluginMetrics metrics,
                                        CapabilityServices services) {
-        return new PluginManager(properties, new ManifestReader(properties.getMaxJarSize(), services.catalog()),
+        return new PluginManager(properties, new ManifestReader(properties.getMaxJarSize().toBytes(), services.catalog()),
                 metrics, services);
     }
 

@@ -1,6 +1,7 @@
 package dev.pluginhost.host;
 
 import dev.pluginhost.sandbox.PolicyAllowances;
+import dev.pluginhost.sandbox.ViolationMode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,12 +10,18 @@ import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
+import org.springframework.validation.Errors;
+import org.springframework.validation.Validator;
+import org.springframework.validation.annotation.Validated;
 
 /**
- * Everything an operator can set under {@code plugins.*}.
+ * Everything an operator can set under {@code plugins.*}. Checked when bound: a value of the wrong type (a mistyped
+ * {@code plugins.sandbox.mode}) or out of range stops the host at start, naming the property, instead of failing
+ * each plugin later.
  */
 @ConfigurationProperties("plugins")
-public class PluginHostProperties {
+@Validated
+public class PluginHostProperties implements Validator {
 
     /** Folder scanned for plugin jars at start. */
     private Path dir = Path.of("plugins");
@@ -47,7 +54,7 @@ public class PluginHostProperties {
     private Duration stopGrace = Duration.ofSeconds(5);
 
     /** Largest plugin jar the host accepts, in bytes. */
-    private long maxJarSize = 64L * 1024 * 1024;
+    private DataSize maxJarSize = DataSize.ofMegabytes(64);
 
     /** Capabilities granted to plugins without an entry in {@code grants}. {@code log} is always granted. */
     private List<String> defaultGrants = new ArrayList<>(List.of("log"));
@@ -265,35 +272,35 @@ public class PluginHostProperties {
         private int kept = 500;
 
         /** Bytes of text kept per plugin for GET /api/plugins/{id}/logs (oldest lines go first). */
-        private int keptBytes = 256 * 1024;
+        private DataSize keptBytes = DataSize.ofKilobytes(256);
 
         /** The longest line of a plugin's output or log record; the rest of it is discarded unread and marked. */
-        private int maxLineBytes = 16 * 1024;
+        private DataSize maxLineBytes = DataSize.ofKilobytes(16);
 
         /** Bytes per second one plugin may write (stdout, stderr and log records together); the rest is discarded. */
-        private int bytesPerSecond = 256 * 1024;
+        private DataSize bytesPerSecond = DataSize.ofKilobytes(256);
 
-        public int getKeptBytes() {
+        public DataSize getKeptBytes() {
             return keptBytes;
         }
 
-        public void setKeptBytes(int keptBytes) {
+        public void setKeptBytes(DataSize keptBytes) {
             this.keptBytes = keptBytes;
         }
 
-        public int getMaxLineBytes() {
+        public DataSize getMaxLineBytes() {
             return maxLineBytes;
         }
 
-        public void setMaxLineBytes(int maxLineBytes) {
+        public void setMaxLineBytes(DataSize maxLineBytes) {
             this.maxLineBytes = maxLineBytes;
         }
 
-        public int getBytesPerSecond() {
+        public DataSize getBytesPerSecond() {
             return bytesPerSecond;
         }
 
-        public void setBytesPerSecond(int bytesPerSecond) {
+        public void setBytesPerSecond(DataSize bytesPerSecond) {
             this.bytesPerSecond = bytesPerSecond;
         }
 
@@ -376,27 +383,27 @@ public class PluginHostProperties {
         private Duration httpTimeout = Duration.ofSeconds(10);
 
         /** Response bodies of the http capability are cut at this many bytes. */
-        private int httpMaxResponseBytes = 1024 * 1024;
+        private DataSize httpMaxResponseBytes = DataSize.ofMegabytes(1);
 
         /** The largest value a plugin may store in kv. */
-        private int kvMaxValueBytes = 1024 * 1024;
+        private DataSize kvMaxValueBytes = DataSize.ofMegabytes(1);
 
         /** All of one plugin's kv keys and values together. */
-        private long kvMaxTotalBytes = 64L * 1024 * 1024;
+        private DataSize kvMaxTotalBytes = DataSize.ofMegabytes(64);
 
-        public int getKvMaxValueBytes() {
+        public DataSize getKvMaxValueBytes() {
             return kvMaxValueBytes;
         }
 
-        public void setKvMaxValueBytes(int kvMaxValueBytes) {
+        public void setKvMaxValueBytes(DataSize kvMaxValueBytes) {
             this.kvMaxValueBytes = kvMaxValueBytes;
         }
 
-        public long getKvMaxTotalBytes() {
+        public DataSize getKvMaxTotalBytes() {
             return kvMaxTotalBytes;
         }
 
-        public void setKvMaxTotalBytes(long kvMaxTotalBytes) {
+        public void setKvMaxTotalBytes(DataSize kvMaxTotalBytes) {
             this.kvMaxTotalBytes = kvMaxTotalBytes;
         }
 
@@ -448,11 +455,11 @@ public class PluginHostProperties {
             this.httpTimeout = httpTimeout;
         }
 
-        public int getHttpMaxResponseBytes() {
+        public DataSize getHttpMaxResponseBytes() {
             return httpMaxResponseBytes;
         }
 
-        public void setHttpMaxResponseBytes(int httpMaxResponseBytes) {
+        public void setHttpMaxResponseBytes(DataSize httpMaxResponseBytes) {
             this.httpMaxResponseBytes = httpMaxResponseBytes;
         }
     }
@@ -462,18 +469,19 @@ public class PluginHostProperties {
 
         /**
          * deny: the call fails (EPERM) and is reported; kill: the plugin is killed at its first violation; audit:
-         * the call proceeds and is reported (for writing a policy, never in production).
+         * the call proceeds and is reported (for writing a policy, never in production). Any other value stops
+         * the host at start, naming the property.
          */
-        private String mode = "deny";
+        private ViolationMode mode = ViolationMode.DENY;
 
         /** The mode for one plugin, overriding {@code mode}: {@code plugins.sandbox.modes.<id>=kill}. */
-        private Map<String, String> modes = new LinkedHashMap<>();
+        private Map<String, ViolationMode> modes = new LinkedHashMap<>();
 
-        public Map<String, String> getModes() {
+        public Map<String, ViolationMode> getModes() {
             return modes;
         }
 
-        public void setModes(Map<String, String> modes) {
+        public void setModes(Map<String, ViolationMode> modes) {
             this.modes = modes;
         }
 
@@ -570,11 +578,11 @@ public class PluginHostProperties {
             this.pids = pids;
         }
 
-        public String getMode() {
+        public ViolationMode getMode() {
             return mode;
         }
 
-        public void setMode(String mode) {
+        public void setMode(ViolationMode mode) {
             this.mode = mode;
         }
     }
@@ -643,11 +651,11 @@ public class PluginHostProperties {
         this.stopGrace = stopGrace;
     }
 
-    public long getMaxJarSize() {
+    public DataSize getMaxJarSize() {
         return maxJarSize;
     }
 
-    public void setMaxJarSize(long maxJarSize) {
+    public void setMaxJarSize(DataSize maxJarSize) {
         this.maxJarSize = maxJarSize;
     }
 
@@ -718,7 +726,7 @@ public class PluginHostProperties {
         private int publishBurst = 200;
 
         /** The largest payload of one event a plugin publishes. */
-        private int maxPayloadBytes = 256 * 1024;
+        private DataSize maxPayloadBytes = DataSize.ofKilobytes(256);
 
         /** The longest topic or pattern, in characters. */
         private int maxTopicLength = 255;
@@ -755,11 +763,11 @@ public class PluginHostProperties {
             this.publishBurst = publishBurst;
         }
 
-        public int getMaxPayloadBytes() {
+        public DataSize getMaxPayloadBytes() {
             return maxPayloadBytes;
         }
 
-        public void setMaxPayloadBytes(int maxPayloadBytes) {
+        public void setMaxPayloadBytes(DataSize maxPayloadBytes) {
             this.maxPayloadBytes = maxPayloadBytes;
         }
 
@@ -852,5 +860,83 @@ public class PluginHostProperties {
         public void setPassword(String password) {
             this.password = password;
         }
+    }
+
+    @Override
+    public boolean supports(Class<?> type) {
+        return PluginHostProperties.class.isAssignableFrom(type);
+    }
+
+    /**
+     * The ranges the host relies on (Spring Boot calls this when binding, as there is no Bean Validation provider on
+     * the host's class path); a type mismatch, such as an unknown violation mode, already failed the binding.
+     */
+    @Override
+    public void validate(Object target, Errors errors) {
+        PluginHostProperties p = (PluginHostProperties) target;
+        positive(errors, "start-timeout", p.startTimeout);
+        positive(errors, "invoke-timeout", p.invokeTimeout);
+        notNegative(errors, "stop-grace", p.stopGrace);
+        bytes(errors, "max-jar-size", p.maxJarSize, Long.MAX_VALUE);
+        atLeast(errors, "limits.rate", p.limits.getRate(), 1);
+        atLeast(errors, "limits.burst", p.limits.getBurst(), 0);
+        atLeast(errors, "limits.concurrency", p.limits.getConcurrency(), 1);
+        positive(errors, "limits.default-deadline", p.limits.getDefaultDeadline());
+        positive(errors, "limits.max-deadline", p.limits.getMaxDeadline());
+        positive(errors, "limits.http-timeout", p.limits.getHttpTimeout());
+        bytes(errors, "limits.http-max-response-bytes", p.limits.getHttpMaxResponseBytes(), Integer.MAX_VALUE);
+        bytes(errors, "limits.kv-max-value-bytes", p.limits.getKvMaxValueBytes(), Integer.MAX_VALUE);
+        bytes(errors, "limits.kv-max-total-bytes", p.limits.getKvMaxTotalBytes(), Long.MAX_VALUE);
+        bytes(errors, "events.max-payload-bytes", p.events.getMaxPayloadBytes(), Integer.MAX_VALUE);
+        bytes(errors, "logs.kept-bytes", p.logs.getKeptBytes(), Integer.MAX_VALUE);
+        bytes(errors, "logs.max-line-bytes", p.logs.getMaxLineBytes(), Integer.MAX_VALUE);
+        bytes(errors, "logs.bytes-per-second", p.logs.getBytesPerSecond(), Integer.MAX_VALUE);
+        atLeast(errors, "supervision.quarantine-after", p.supervision.getQuarantineAfter(), 1);
+        atLeast(errors, "supervision.health-failures", p.supervision.getHealthFailures(), 1);
+        notNegative(errors, "supervision.health-interval", p.supervision.getHealthInterval());
+        positive(errors, "supervision.health-timeout", p.supervision.getHealthTimeout());
+        notNegative(errors, "supervision.initial-backoff", p.supervision.getInitialBackoff());
+        notNegative(errors, "supervision.max-backoff", p.supervision.getMaxBackoff());
+        atLeast(errors, "sandbox.violation-limit", p.sandbox.getViolationLimit(), 1);
+        positive(errors, "sandbox.violation-window", p.sandbox.getViolationWindow());
+    }
+
+    private static void atLeast(Errors errors, String field, int value, int min) {
+        if (value < min) {
+            errors.rejectValue(beanPath(field), "range", "plugins." + field + " must be at least " + min + ", not " + value);
+        }
+    }
+
+    private static void positive(Errors errors, String field, Duration value) {
+        if (value == null || value.isNegative() || value.isZero()) {
+            errors.rejectValue(beanPath(field), "range", "plugins." + field + " must be longer than zero, not " + value);
+        }
+    }
+
+    private static void notNegative(Errors errors, String field, Duration value) {
+        if (value == null || value.isNegative()) {
+            errors.rejectValue(beanPath(field), "range", "plugins." + field + " must not be negative, not " + value);
+        }
+    }
+
+    private static void bytes(Errors errors, String field, DataSize value, long max) {
+        if (value == null || value.toBytes() < 1 || value.toBytes() > max) {
+            errors.rejectValue(beanPath(field), "range", "plugins." + field + " must be from 1 byte to " + max + " bytes, not "
+                    + value);
+        }
+    }
+
+    /** {@code limits.http-max-response-bytes} → {@code limits.httpMaxResponseBytes}, the path Errors reads. */
+    private static String beanPath(String property) {
+        StringBuilder path = new StringBuilder();
+        for (int i = 0; i < property.length(); i++) {
+            char c = property.charAt(i);
+            if (c == '-' && i + 1 < property.length()) {
+                path.append(Character.toUpperCase(property.charAt(++i)));
+            } else {
+                path.append(c);
+            }
+        }
+        return path.toString();
     }
 }

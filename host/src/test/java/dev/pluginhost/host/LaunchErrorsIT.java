@@ -15,7 +15,8 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * Configuration and launch errors no retry can fix, against the real packaged host: an allowance that would break
- * the isolation stops the host before it starts anything, naming the property and the call; a data folder the plugin
+ * the isolation stops the host before it starts anything, naming the property and the call, and so does a mistyped
+ * {@code plugins.sandbox.mode}; a data folder the plugin
  * JVM's uid cannot reach fails the plugin on its first attempt, without restarts or quarantine.
  */
 class LaunchErrorsIT {
@@ -32,6 +33,18 @@ class LaunchErrorsIT {
             assertThat(exit).as("the host refuses to start; log:%n%s", host.log()).isNotNull().isNotZero();
             assertThat(host.log()).contains("plugins.sandbox.allow.alpha lists 'execve', which no plugin may be"
                     + " allowed: it runs another program");
+        }
+    }
+
+    @Test
+    void aTypoInTheSandboxModeStopsTheHostNamingTheProperty() throws Exception {
+        Path plugins = Files.createDirectories(work.resolve("plugins"));
+        TestPluginJar.write(plugins, "alpha.jar", "alpha", "1", VersionedPlugin.class, "log");
+        try (HostProcess host = HostProcess.start(work, plugins, "--plugins.sandbox.mode=dney")) {
+            // Without typed configuration the host started and every plugin failed at each launch instead.
+            Integer exit = host.awaitExit(Duration.ofSeconds(120));
+            assertThat(exit).as("the host refuses to start; log:%n%s", host.log()).isNotNull().isNotZero();
+            assertThat(host.log()).contains("plugins.sandbox.mode").contains("dney");
         }
     }
 

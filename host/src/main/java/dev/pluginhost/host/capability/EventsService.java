@@ -45,9 +45,9 @@ final class EventsService extends EventsGrpc.EventsImplBase {
                     + " characters (plugins.events.max-topic-length), e.g. orders.created").asException());
             return;
         }
-        if (request.getPayload().size() > limits.getMaxPayloadBytes()) {
+        if (request.getPayload().size() > limits.getMaxPayloadBytes().toBytes()) {
             response.onError(refused("event-payload", "published " + request.getPayload().size()
-                    + " bytes to " + topic + "; the most is " + limits.getMaxPayloadBytes()
+                    + " bytes to " + topic + "; the most is " + limits.getMaxPayloadBytes().toBytes()
                     + " (plugins.events.max-payload-bytes)"));
             return;
         }
