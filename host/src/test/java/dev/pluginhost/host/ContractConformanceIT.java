@@ -20,7 +20,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -43,6 +43,7 @@ class ContractConformanceIT {
     @TempDir
     static Path work;
 
+    @AutoClose
     static HostProcess host;
 
     static Stream<Arguments> grantSets() {
@@ -78,13 +79,6 @@ class ContractConformanceIT {
             JsonNode plugin = host.plugin((String) set.get()[0]);
             return plugin != null && plugin.get("state").asString().equals("running");
         }));
-    }
-
-    @AfterAll
-    static void stopHost() throws Exception {
-        if (host != null) {
-            host.close();
-        }
     }
 
     @ParameterizedTest(name = "{0}: {1}")

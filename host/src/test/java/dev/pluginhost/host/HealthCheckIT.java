@@ -8,7 +8,7 @@ import dev.pluginhost.host.fixtures.VersionedPlugin;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -28,6 +28,7 @@ class HealthCheckIT {
     @TempDir
     static Path work;
 
+    @AutoClose
     static HostProcess host;
 
     @BeforeAll
@@ -40,13 +41,6 @@ class HealthCheckIT {
                 "--plugins.supervision.health-failures=2",
                 "--plugins.supervision.initial-backoff=100ms");
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> running("alpha"));
-    }
-
-    @AfterAll
-    static void stopHost() throws Exception {
-        if (host != null) {
-            host.close();
-        }
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.pluginhost.host.capability;
 import dev.pluginhost.contract.v1.HandshakeRequest;
 import dev.pluginhost.contract.v1.HandshakeResponse;
 import dev.pluginhost.contract.v1.HealthCheck;
+import dev.pluginhost.contract.v1.HealthReport;
 import dev.pluginhost.contract.v1.HostMessage;
 import dev.pluginhost.contract.v1.Invocation;
 import dev.pluginhost.contract.v1.InvocationResult;
@@ -13,6 +14,7 @@ import dev.pluginhost.host.discovery.VersionRange;
 import dev.pluginhost.host.logs.PluginLogSink;
 import dev.pluginhost.host.metrics.PluginMetrics;
 import dev.pluginhost.sdk.contract.Handshakes;
+import dev.pluginhost.sdk.contract.SessionStreams;
 import dev.pluginhost.sdk.runtime.ContractVersion;
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
@@ -166,43 +168,40 @@ public final class PluginConnection {
             }
             session = toPlugin;
         }
-        return new StreamObserver<>() {
+        return SessionStreams.receive(new SessionStreams.Host() {
             @Override
-            public void onNext(PluginMessage message) {
-                switch (message.getKindCase()) {
-                    case READY -> events.ready(List.copyOf(message.getReady().getOperationsList()));
-                    case RESULT -> {
-                        CompletableFuture<InvocationResult> waiting = pending.remove(message.getResult().getId());
-                        if (waiting != null) {
-                            waiting.complete(message.getResult());
-                        }
-                    }
-                    case HEALTH -> {
-                        CompletableFuture<Void> waiting = healthChecks.remove(message.getHealth().getId());
-                        if (waiting != null) {
-                            waiting.complete(null);
-                        }
-                    }
-                    case THREAD_REPORT -> {
-                        var waiting = threadQueries.remove(message.getThreadReport().getId());
-                        if (waiting != null) {
-                            waiting.complete(message.getThreadReport());
-                        }
-                    }
-                    default -> { }
-                }
+            public void ready(List<String> operations) {
+                events.ready(operations);
             }
 
             @Override
-            public void onError(Throwable t) {
-                ended("session broke: " + Status.fromThrowable(t));
+            public void result(InvocationResult result) {
+                answer(pending, result.getId(), result);
             }
 
             @Override
-            public void onCompleted() {
-                ended("session closed by the plugin");
+            public void threadReport(dev.pluginhost.contract.v1.ThreadReport report) {
+                answer(threadQueries, report.getId(), report);
             }
-        };
+
+            @Override
+            public void health(HealthReport report) {
+                answer(healthChecks, report.getId(), null);
+            }
+
+            @Override
+            public void ended(Throwable error) {
+                PluginConnection.this.ended(error == null ? "session closed by the plugin"
+                        : "session broke: " + Status.fromThrowable(error));
+            }
+        });
+    }
+
+    private static <T> void answer(Map<String, CompletableFuture<T>> waiting, String id, T value) {
+        CompletableFuture<T> future = waiting.remove(id);
+        if (future != null) {
+            future.complete(value);
+        }
     }
 
     private void ended(String reason) {

@@ -37,6 +37,7 @@ import dev.pluginhost.contract.v1.SubscribeRequest;
 import dev.pluginhost.sdk.contract.Denials;
 import dev.pluginhost.sdk.contract.Handshakes;
 import dev.pluginhost.sdk.contract.LogStreams;
+import dev.pluginhost.sdk.contract.SessionStreams;
 import dev.pluginhost.sdk.runtime.ContractVersion;
 import dev.pluginhost.sdk.runtime.TopicPatterns;
 import io.grpc.BindableService;
@@ -232,35 +233,33 @@ final class InMemoryHost {
         @Override
         public StreamObserver<PluginMessage> session(StreamObserver<HostMessage> session) {
             toPlugin = session;
-            return new StreamObserver<>() {
+            return SessionStreams.receive(new SessionStreams.Host() {
                 @Override
-                public void onNext(PluginMessage message) {
-                    switch (message.getKindCase()) {
-                        case READY -> ready.complete(List.copyOf(message.getReady().getOperationsList()));
-                        case RESULT -> {
-                            CompletableFuture<InvocationResult> waiting = pending.remove(message.getResult().getId());
-                            if (waiting != null) {
-                                waiting.complete(message.getResult());
-                            }
-                        }
-                        default -> { }
+                public void ready(List<String> operations) {
+                    ready.complete(operations);
+                }
+
+                @Override
+                public void result(InvocationResult result) {
+                    CompletableFuture<InvocationResult> waiting = pending.remove(result.getId());
+                    if (waiting != null) {
+                        waiting.complete(result);
                     }
                 }
 
                 @Override
-                public void onError(Throwable t) {
-                    toPlugin = null;
-                    ready.completeExceptionally(t);
-                }
-
-                @Override
-                public void onCompleted() {
+                public void ended(Throwable error) {
+                    if (error != null) {
+                        toPlugin = null;
+                        ready.completeExceptionally(error);
+                        return;
+                    }
                     synchronized (InMemoryHost.this) {
                         toPlugin = null;
                         session.onCompleted();
                     }
                 }
-            };
+            });
         }
     }
 
