@@ -1,7 +1,6 @@
 package dev.pluginhost.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.pluginhost.host.fixtures.ConformancePlugin;
 import dev.pluginhost.host.fixtures.TestPluginJar;
@@ -75,10 +74,8 @@ class ContractConformanceIT {
             args.add("--plugins.grants." + id + "=" + String.join(",", all));
         }
         host = HostProcess.start(work, plugins, args.toArray(String[]::new));
-        await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() -> grantSets().allMatch(set -> {
-            JsonNode plugin = host.plugin((String) set.get()[0]);
-            return plugin != null && plugin.get("state").asString().equals("running");
-        }));
+        host.awaitRunning(Duration.ofSeconds(180),
+                grantSets().map(set -> (String) set.get()[0]).toArray(String[]::new));
     }
 
     @ParameterizedTest(name = "{0}: {1}")
