@@ -39,6 +39,13 @@ final class EventsService extends EventsGrpc.EventsImplBase {
     @Override
     public void publish(PublishRequest request, StreamObserver<PublishResponse> response) {
         String topic = request.getTopic();
+        Status ungranted = CallGuard.ungranted(connection, CapabilityCatalog.EVENTS_PUBLISH, "Publish",
+                TopicPatterns.isTopic(topic) && topic.length() <= limits.getMaxTopicLength() ? topic : "",
+                EventsGrpc.SERVICE_NAME);
+        if (ungranted != null) {
+            response.onError(ungranted.asException());
+            return;
+        }
         if (!TopicPatterns.isTopic(topic) || topic.length() > limits.getMaxTopicLength()) {
             response.onError(Status.INVALID_ARGUMENT.withDescription("a topic is dot-separated words of letters, "
                     + "digits, '_' and '-', at most " + limits.getMaxTopicLength()
@@ -70,6 +77,14 @@ final class EventsService extends EventsGrpc.EventsImplBase {
     @Override
     public void subscribe(SubscribeRequest request, StreamObserver<Event> response) {
         List<String> patterns = request.getPatternsList();
+        String first = patterns.isEmpty() ? "" : patterns.get(0);
+        Status ungranted = CallGuard.ungranted(connection, CapabilityCatalog.EVENTS_SUBSCRIBE, "Subscribe",
+                TopicPatterns.isPattern(first) && first.length() <= limits.getMaxTopicLength() ? first : "",
+                EventsGrpc.SERVICE_NAME);
+        if (ungranted != null) {
+            response.onError(ungranted.asException());
+            return;
+        }
         if (patterns.size() > limits.getMaxPatterns()) {
             response.onError(refused("event-patterns", "asked for " + patterns.size()
                     + " patterns in one subscription; the most is " + limits.getMaxPatterns()
