@@ -39,11 +39,7 @@ final class EventsService extends EventsGrpc.EventsImplBase {
     @Override
     public void publish(PublishRequest request, StreamObserver<PublishResponse> response) {
         String topic = request.getTopic();
-        Status ungranted = CallGuard.ungranted(connection, CapabilityCatalog.EVENTS_PUBLISH, "Publish",
-                TopicPatterns.isTopic(topic) && topic.length() <= limits.getMaxTopicLength() ? topic : "",
-                EventsGrpc.SERVICE_NAME);
-        if (ungranted != null) {
-            response.onError(ungranted.asException());
+        if (ungranted(CapabilityCatalog.EVENTS_PUBLISH, "Publish", TopicPatterns.isTopic(topic), topic, response)) {
             return;
         }
         if (!TopicPatterns.isTopic(topic) || topic.length() > limits.getMaxTopicLength()) {
@@ -78,11 +74,8 @@ final class EventsService extends EventsGrpc.EventsImplBase {
     public void subscribe(SubscribeRequest request, StreamObserver<Event> response) {
         List<String> patterns = request.getPatternsList();
         String first = patterns.isEmpty() ? "" : patterns.get(0);
-        Status ungranted = CallGuard.ungranted(connection, CapabilityCatalog.EVENTS_SUBSCRIBE, "Subscribe",
-                TopicPatterns.isPattern(first) && first.length() <= limits.getMaxTopicLength() ? first : "",
-                EventsGrpc.SERVICE_NAME);
-        if (ungranted != null) {
-            response.onError(ungranted.asException());
+        if (ungranted(CapabilityCatalog.EVENTS_SUBSCRIBE, "Subscribe", TopicPatterns.isPattern(first), first,
+                response)) {
             return;
         }
         if (patterns.size() > limits.getMaxPatterns()) {
@@ -150,5 +143,16 @@ final class EventsService extends EventsGrpc.EventsImplBase {
             }
             stream.onNext(event);
         }
+    }
+
+    /** Refuses a plugin with no grant of the capability at all, naming the topic or pattern when well-formed. */
+    private boolean ungranted(String capability, String method, boolean wellFormed, String scope,
+                              StreamObserver<?> response) {
+        Status refusal = CallGuard.ungranted(connection, capability, method,
+                wellFormed && scope.length() <= limits.getMaxTopicLength() ? scope : "", EventsGrpc.SERVICE_NAME);
+        if (refusal != null) {
+            response.onError(refusal.asException());
+        }
+        return refusal != null;
     }
 }

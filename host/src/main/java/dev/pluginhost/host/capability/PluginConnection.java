@@ -225,15 +225,25 @@ public final class PluginConnection {
     public CompletableFuture<InvocationResult> invoke(String operation, byte[] payload, String contentType,
                                                       Duration timeout) {
         String id = Long.toString(ids.incrementAndGet());
-        CompletableFuture<InvocationResult> result = new CompletableFuture<>();
         HostMessage message = HostMessage.newBuilder().setInvocation(Invocation.newBuilder()
                 .setId(id)
                 .setOperation(operation)
                 .setPayload(ByteString.copyFrom(payload))
                 .setContentType(contentType)
                 .setTimeoutMs(timeout.toMillis())).build();
+        return ask(pending, id, message, timeout);
+    }
+
+    /**
+     * Sends a request that the plugin answers with the same id, and waits for the answer up to {@code timeout}.
+     * Checked and registered under one lock, so that drain() sees every invocation it must wait for.
+     *
+     * @throws DrainingException when this launch is being retired
+     */
+    private <T> CompletableFuture<T> ask(Map<String, CompletableFuture<T>> waiting, String id, HostMessage message,
+                                         Duration timeout) {
+        CompletableFuture<T> answer = new CompletableFuture<>();
         synchronized (this) {
-            // Checked and registered under one lock, so that drain() sees every invocation it must wait for.
             if (draining) {
                 throw new DrainingException(plugin.id());
             }
@@ -241,11 +251,11 @@ public final class PluginConnection {
                 return CompletableFuture.failedFuture(new IllegalStateException("plugin '" + plugin.id()
                         + "' has no open session"));
             }
-            pending.put(id, result);
+            waiting.put(id, answer);
             session.onNext(message);
         }
-        return result.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                .whenComplete((r, e) -> pending.remove(id));
+        return answer.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((r, e) -> waiting.remove(id));
     }
 
     /**
@@ -283,20 +293,8 @@ public final class PluginConnection {
             return invoke(LEGACY_HEALTH_OPERATION, new byte[0], "application/octet-stream", timeout);
         }
         String id = "h" + ids.incrementAndGet();
-        CompletableFuture<Void> answered = new CompletableFuture<>();
-        synchronized (this) {
-            if (draining) {
-                throw new DrainingException(plugin.id());
-            }
-            if (session == null) {
-                return CompletableFuture.failedFuture(new IllegalStateException("plugin '" + plugin.id()
-                        + "' has no open session"));
-            }
-            healthChecks.put(id, answered);
-            session.onNext(HostMessage.newBuilder().setHealthCheck(HealthCheck.newBuilder().setId(id)).build());
-        }
-        return answered.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                .whenComplete((r, e) -> healthChecks.remove(id));
+        return ask(healthChecks, id, HostMessage.newBuilder().setHealthCheck(HealthCheck.newBuilder().setId(id))
+                .build(), timeout);
     }
 
     /** From now on, invocations are refused with {@link DrainingException}; those in flight finish. */
