@@ -150,6 +150,9 @@ final class Launches {
                     descriptor.version(), descriptor.jar().getFileName(), reason, instance.descriptor().version());
             rejected.accept(descriptor.jar(), new Rejection(descriptor.jar(), descriptor.jar().getFileName()
                     + ": new version " + descriptor.version() + " " + reason, Instant.now()));
+        } else if (instance.active() != launch) {
+            // Never became the plugin's launch: its state allowed no start (PluginState), or another launch began.
+            log.warn("plugin {}: launch of version {} abandoned: {}", instance.id(), descriptor.version(), reason);
         } else if (cause instanceof PermanentLaunchException) {
             supervisor.failedForGood(instance, launch, reason);
         } else {
