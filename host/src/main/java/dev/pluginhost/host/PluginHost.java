@@ -1,7 +1,5 @@
 package dev.pluginhost.host;
 
-import dev.pluginhost.contract.v1.Event;
-import dev.pluginhost.contract.v1.InvocationResult;
 import dev.pluginhost.host.capability.EventBus;
 import dev.pluginhost.host.lifecycle.PluginInstance;
 import dev.pluginhost.host.lifecycle.PluginManager;
@@ -38,9 +36,9 @@ public final class PluginHost {
      *
      * @return the plugin's result: a reply or a failure with its code and message
      */
-    public CompletableFuture<InvocationResult> invoke(String pluginId, String operation, byte[] payload,
-                                                      String contentType) {
-        return manager.invoke(pluginId, operation, payload, contentType);
+    public CompletableFuture<PluginReply> invoke(String pluginId, String operation, byte[] payload,
+                                                 String contentType) {
+        return manager.invoke(pluginId, operation, payload, contentType).thenApply(PluginReply::of);
     }
 
     /**
@@ -50,13 +48,12 @@ public final class PluginHost {
      */
     public String invokeJson(String pluginId, String operation, String json, Duration timeout)
             throws InterruptedException, ExecutionException, TimeoutException {
-        InvocationResult result = invoke(pluginId, operation, json.getBytes(StandardCharsets.UTF_8),
+        PluginReply reply = invoke(pluginId, operation, json.getBytes(StandardCharsets.UTF_8),
                 "application/json").get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        if (result.hasFailure()) {
-            throw new PluginInvocationException(pluginId, operation, result.getFailure().getCode(),
-                    result.getFailure().getMessage());
+        if (reply.failed()) {
+            throw new PluginInvocationException(pluginId, operation, reply.failureCode(), reply.failureMessage());
         }
-        return result.getReply().getPayload().toStringUtf8();
+        return reply.text();
     }
 
     /** Publishes an event from the application ({@code source} is {@code host}) to subscribed plugins. */
@@ -70,8 +67,8 @@ public final class PluginHost {
      * @param pattern a topic, a prefix ending in {@code .*}, or {@code *}
      * @param listener called on the publishing thread: hand off, do not block
      */
-    public EventBus.Subscription subscribe(String pattern, Consumer<Event> listener) {
-        return events.subscribe(pattern, listener);
+    public EventBus.Subscription subscribe(String pattern, Consumer<PluginEvent> listener) {
+        return events.subscribe(pattern, event -> listener.accept(PluginEvent.of(event)));
     }
 
     /** A plugin answered an invocation with a failure. */

@@ -15,6 +15,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import java.io.IOException;
 import java.nio.file.Path;
+import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcConnectionPool;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -38,10 +39,18 @@ public class PluginHostAutoConfiguration {
         return new PluginMetrics(registry.getIfAvailable(() -> Metrics.globalRegistry));
     }
 
-    /** The kv capability's store: an embedded H2 file under {@code plugins.data-dir} unless the application has one. */
+    /**
+     * The kv capability's store: in the application's pooled {@code DataSource} when it has one (Spring Boot's
+     * HikariCP, say), else in an embedded H2 file under {@code plugins.data-dir}.
+     */
     @Bean
     @ConditionalOnMissingBean
-    public KvStore pluginKvStore(PluginHostProperties properties) throws IOException {
+    public KvStore pluginKvStore(PluginHostProperties properties, ObjectProvider<DataSource> application)
+            throws IOException {
+        DataSource dataSource = application.getIfUnique();
+        if (dataSource != null) {
+            return new JdbcKvStore(dataSource);
+        }
         Path dir = JdbcKvStore.privateFolder(properties.getDataDir().toAbsolutePath().resolve(".kv"));
         // WRITE_DELAY=0: a put is on disk when the plugin gets its acknowledgement, even if the host is killed.
         // Pooled: opening an embedded H2 connection per call costs milliseconds (measured in docs/benchmarks.md).
@@ -64,20 +73,15 @@ public class PluginHostAutoConfiguration {
     @ConditionalOnMissingBean
     public CapabilityServices pluginCapabilityServices(PluginHostProperties properties, KvStore kv, EventBus events,
             ObjectProvider<CapabilityServices.ApplicationCapability> applicationCapabilities) {
-        PluginHostProperties.Limits limits = properties.getLimits();
         return new CapabilityServices(kv, events, properties.getConfig(),
-                applicationCapabilities.orderedStream().toList(),
-                new CapabilityServices.Limits(limits.getRate(), limits.getBurst(), limits.getConcurrency(),
-                        limits.getDefaultDeadline(), limits.getMaxDeadline(), limits.getHttpTimeout(),
-                        limits.getHttpMaxResponseBytes(), limits.getKvMaxValueBytes(),
-                        limits.getKvMaxTotalBytes()));
+                applicationCapabilities.orderedStream().toList(), properties.getLimits());
     }
 
     @Bean
     @ConditionalOnMissingBean
     public PluginManager pluginManager(PluginHostProperties properties, PluginMetrics metrics,
                                        CapabilityServices services) {
-        return new PluginManager(properties, new ManifestReader(properties.getMaxJarSize(), services.catalog()),
+        return new PluginManager(properties, new ManifestReader(properties.getMaxJarSize().toBytes(), services.catalog()),
                 metrics, services);
     }
 

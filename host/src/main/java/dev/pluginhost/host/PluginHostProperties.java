@@ -1,6 +1,7 @@
 package dev.pluginhost.host;
 
 import dev.pluginhost.sandbox.PolicyAllowances;
+import dev.pluginhost.sandbox.ViolationMode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,12 +10,18 @@ import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
+import org.springframework.validation.Errors;
+import org.springframework.validation.Validator;
+import org.springframework.validation.annotation.Validated;
 
 /**
- * Everything an operator can set under {@code plugins.*}.
+ * Everything an operator can set under {@code plugins.*}. Checked when bound: a value of the wrong type (a mistyped
+ * {@code plugins.sandbox.mode}) or out of range stops the host at start, naming the property, instead of failing
+ * each plugin later.
  */
 @ConfigurationProperties("plugins")
-public class PluginHostProperties {
+@Validated
+public class PluginHostProperties implements Validator {
 
     /** Folder scanned for plugin jars at start. */
     private Path dir = Path.of("plugins");
@@ -47,7 +54,7 @@ public class PluginHostProperties {
     private Duration stopGrace = Duration.ofSeconds(5);
 
     /** Largest plugin jar the host accepts, in bytes. */
-    private long maxJarSize = 64L * 1024 * 1024;
+    private DataSize maxJarSize = DataSize.ofMegabytes(64);
 
     /** Capabilities granted to plugins without an entry in {@code grants}. {@code log} is always granted. */
     private List<String> defaultGrants = new ArrayList<>(List.of("log"));
@@ -77,6 +84,281 @@ public class PluginHostProperties {
      * a plugin with a debug port may open one TCP connection, to that port on this machine.
      */
     private Map<String, Dev> dev = new LinkedHashMap<>();
+
+    /** What the host keeps of and writes from each plugin's output. */
+    private Logs logs = new Logs();
+
+    /**
+     * Map the plugin runtime's classes from a class-data-sharing archive made at host start by a trusted training run
+     * (plugin start ×0.6); off: every plugin JVM loads them itself.
+     */
+    private boolean classDataSharing = true;
+
+    /** Watch {@code plugins.dir} and add, replace and remove plugins as jars come and go. */
+    private boolean watch = true;
+
+    /** How long a new or changed jar must stay unchanged before it is loaded. */
+    private Duration watchSettle = Duration.ofMillis(750);
+
+    /** Limits on each plugin's use of the {@code events} capability; over a limit: RESOURCE_EXHAUSTED, counted. */
+    private Events events = new Events();
+
+    /** Which jar may have which plugin id: pins, and the trust store for signer pins. */
+    private Identity identity = new Identity();
+
+    public Path getDir() {
+        return dir;
+    }
+
+    public void setDir(Path dir) {
+        this.dir = dir;
+    }
+
+    public Path getDataDir() {
+        return dataDir;
+    }
+
+    public void setDataDir(Path dataDir) {
+        this.dataDir = dataDir;
+    }
+
+    public Path getRunDir() {
+        return runDir;
+    }
+
+    public void setRunDir(Path runDir) {
+        this.runDir = runDir;
+    }
+
+    public Path getJava() {
+        return java;
+    }
+
+    public void setJava(Path java) {
+        this.java = java;
+    }
+
+    public List<String> getJvmOptions() {
+        return jvmOptions;
+    }
+
+    public void setJvmOptions(List<String> jvmOptions) {
+        this.jvmOptions = jvmOptions;
+    }
+
+    public Duration getStartTimeout() {
+        return startTimeout;
+    }
+
+    public void setStartTimeout(Duration startTimeout) {
+        this.startTimeout = startTimeout;
+    }
+
+    public Duration getInvokeTimeout() {
+        return invokeTimeout;
+    }
+
+    public void setInvokeTimeout(Duration invokeTimeout) {
+        this.invokeTimeout = invokeTimeout;
+    }
+
+    public Duration getStopGrace() {
+        return stopGrace;
+    }
+
+    public void setStopGrace(Duration stopGrace) {
+        this.stopGrace = stopGrace;
+    }
+
+    public DataSize getMaxJarSize() {
+        return maxJarSize;
+    }
+
+    public void setMaxJarSize(DataSize maxJarSize) {
+        this.maxJarSize = maxJarSize;
+    }
+
+    public List<String> getDefaultGrants() {
+        return defaultGrants;
+    }
+
+    public void setDefaultGrants(List<String> defaultGrants) {
+        this.defaultGrants = defaultGrants;
+    }
+
+    public Map<String, List<String>> getGrants() {
+        return grants;
+    }
+
+    public void setGrants(Map<String, List<String>> grants) {
+        this.grants = grants;
+    }
+
+    public Sandbox getSandbox() {
+        return sandbox;
+    }
+
+    public void setSandbox(Sandbox sandbox) {
+        this.sandbox = sandbox;
+    }
+
+    public Map<String, Map<String, String>> getConfig() {
+        return config;
+    }
+
+    public void setConfig(Map<String, Map<String, String>> config) {
+        this.config = config;
+    }
+
+    public Limits getLimits() {
+        return limits;
+    }
+
+    public void setLimits(Limits limits) {
+        this.limits = limits;
+    }
+
+    public Supervision getSupervision() {
+        return supervision;
+    }
+
+    public void setSupervision(Supervision supervision) {
+        this.supervision = supervision;
+    }
+
+    public Map<String, Dev> getDev() {
+        return dev;
+    }
+
+    public void setDev(Map<String, Dev> dev) {
+        this.dev = dev;
+    }
+
+    public Logs getLogs() {
+        return logs;
+    }
+
+    public void setLogs(Logs logs) {
+        this.logs = logs;
+    }
+
+    public boolean isClassDataSharing() {
+        return classDataSharing;
+    }
+
+    public void setClassDataSharing(boolean classDataSharing) {
+        this.classDataSharing = classDataSharing;
+    }
+
+    public boolean isWatch() {
+        return watch;
+    }
+
+    public void setWatch(boolean watch) {
+        this.watch = watch;
+    }
+
+    public Duration getWatchSettle() {
+        return watchSettle;
+    }
+
+    public void setWatchSettle(Duration watchSettle) {
+        this.watchSettle = watchSettle;
+    }
+
+    public Events getEvents() {
+        return events;
+    }
+
+    public void setEvents(Events events) {
+        this.events = events;
+    }
+
+    public Identity getIdentity() {
+        return identity;
+    }
+
+    public void setIdentity(Identity identity) {
+        this.identity = identity;
+    }
+
+    @Override
+    public boolean supports(Class<?> type) {
+        return PluginHostProperties.class.isAssignableFrom(type);
+    }
+
+    /**
+     * The ranges the host relies on (Spring Boot calls this when binding, as there is no Bean Validation provider on
+     * the host's class path); a type mismatch, such as an unknown violation mode, already failed the binding.
+     */
+    @Override
+    public void validate(Object target, Errors errors) {
+        PluginHostProperties p = (PluginHostProperties) target;
+        positive(errors, "start-timeout", p.startTimeout);
+        positive(errors, "invoke-timeout", p.invokeTimeout);
+        notNegative(errors, "stop-grace", p.stopGrace);
+        bytes(errors, "max-jar-size", p.maxJarSize, Long.MAX_VALUE);
+        atLeast(errors, "limits.rate", p.limits.getRate(), 1);
+        atLeast(errors, "limits.burst", p.limits.getBurst(), 0);
+        atLeast(errors, "limits.concurrency", p.limits.getConcurrency(), 1);
+        positive(errors, "limits.default-deadline", p.limits.getDefaultDeadline());
+        positive(errors, "limits.max-deadline", p.limits.getMaxDeadline());
+        positive(errors, "limits.http-timeout", p.limits.getHttpTimeout());
+        bytes(errors, "limits.http-max-response-bytes", p.limits.getHttpMaxResponseBytes(), Integer.MAX_VALUE);
+        bytes(errors, "limits.kv-max-value-bytes", p.limits.getKvMaxValueBytes(), Integer.MAX_VALUE);
+        bytes(errors, "limits.kv-max-total-bytes", p.limits.getKvMaxTotalBytes(), Long.MAX_VALUE);
+        bytes(errors, "events.max-payload-bytes", p.events.getMaxPayloadBytes(), Integer.MAX_VALUE);
+        bytes(errors, "logs.kept-bytes", p.logs.getKeptBytes(), Integer.MAX_VALUE);
+        bytes(errors, "logs.max-line-bytes", p.logs.getMaxLineBytes(), Integer.MAX_VALUE);
+        bytes(errors, "logs.bytes-per-second", p.logs.getBytesPerSecond(), Integer.MAX_VALUE);
+        atLeast(errors, "supervision.quarantine-after", p.supervision.getQuarantineAfter(), 1);
+        atLeast(errors, "supervision.health-failures", p.supervision.getHealthFailures(), 1);
+        notNegative(errors, "supervision.health-interval", p.supervision.getHealthInterval());
+        positive(errors, "supervision.health-timeout", p.supervision.getHealthTimeout());
+        notNegative(errors, "supervision.initial-backoff", p.supervision.getInitialBackoff());
+        notNegative(errors, "supervision.max-backoff", p.supervision.getMaxBackoff());
+        atLeast(errors, "sandbox.violation-limit", p.sandbox.getViolationLimit(), 1);
+        positive(errors, "sandbox.violation-window", p.sandbox.getViolationWindow());
+    }
+
+    private static void atLeast(Errors errors, String field, int value, int min) {
+        if (value < min) {
+            errors.rejectValue(beanPath(field), "range", "plugins." + field + " must be at least " + min + ", not " + value);
+        }
+    }
+
+    private static void positive(Errors errors, String field, Duration value) {
+        if (value == null || value.isNegative() || value.isZero()) {
+            errors.rejectValue(beanPath(field), "range", "plugins." + field + " must be longer than zero, not " + value);
+        }
+    }
+
+    private static void notNegative(Errors errors, String field, Duration value) {
+        if (value == null || value.isNegative()) {
+            errors.rejectValue(beanPath(field), "range", "plugins." + field + " must not be negative, not " + value);
+        }
+    }
+
+    private static void bytes(Errors errors, String field, DataSize value, long max) {
+        if (value == null || value.toBytes() < 1 || value.toBytes() > max) {
+            errors.rejectValue(beanPath(field), "range", "plugins." + field + " must be from 1 byte to " + max + " bytes, not "
+                    + value);
+        }
+    }
+
+    /** {@code limits.http-max-response-bytes} → {@code limits.httpMaxResponseBytes}, the path Errors reads. */
+    private static String beanPath(String property) {
+        StringBuilder path = new StringBuilder();
+        for (int i = 0; i < property.length(); i++) {
+            char c = property.charAt(i);
+            if (c == '-' && i + 1 < property.length()) {
+                path.append(Character.toUpperCase(property.charAt(++i)));
+            } else {
+                path.append(c);
+            }
+        }
+        return path.toString();
+    }
 
     /** Development mode for one plugin. */
     public static class Dev {
@@ -139,37 +421,6 @@ public class PluginHostProperties {
             this.suspend = suspend;
         }
     }
-
-    public Map<String, Dev> getDev() {
-        return dev;
-    }
-
-    public void setDev(Map<String, Dev> dev) {
-        this.dev = dev;
-    }
-
-    /** What the host keeps of and writes from each plugin's output. */
-    private Logs logs = new Logs();
-
-    /**
-     * Map the plugin runtime's classes from a class-data-sharing archive made at host start by a trusted training run
-     * (plugin start ×0.6); off: every plugin JVM loads them itself.
-     */
-    private boolean classDataSharing = true;
-
-    public boolean isClassDataSharing() {
-        return classDataSharing;
-    }
-
-    public void setClassDataSharing(boolean classDataSharing) {
-        this.classDataSharing = classDataSharing;
-    }
-
-    /** Watch {@code plugins.dir} and add, replace and remove plugins as jars come and go. */
-    private boolean watch = true;
-
-    /** How long a new or changed jar must stay unchanged before it is loaded. */
-    private Duration watchSettle = Duration.ofMillis(750);
 
     /** Restarts, quarantine and health checks. */
     public static class Supervision {
@@ -265,37 +516,13 @@ public class PluginHostProperties {
         private int kept = 500;
 
         /** Bytes of text kept per plugin for GET /api/plugins/{id}/logs (oldest lines go first). */
-        private int keptBytes = 256 * 1024;
+        private DataSize keptBytes = DataSize.ofKilobytes(256);
 
         /** The longest line of a plugin's output or log record; the rest of it is discarded unread and marked. */
-        private int maxLineBytes = 16 * 1024;
+        private DataSize maxLineBytes = DataSize.ofKilobytes(16);
 
         /** Bytes per second one plugin may write (stdout, stderr and log records together); the rest is discarded. */
-        private int bytesPerSecond = 256 * 1024;
-
-        public int getKeptBytes() {
-            return keptBytes;
-        }
-
-        public void setKeptBytes(int keptBytes) {
-            this.keptBytes = keptBytes;
-        }
-
-        public int getMaxLineBytes() {
-            return maxLineBytes;
-        }
-
-        public void setMaxLineBytes(int maxLineBytes) {
-            this.maxLineBytes = maxLineBytes;
-        }
-
-        public int getBytesPerSecond() {
-            return bytesPerSecond;
-        }
-
-        public void setBytesPerSecond(int bytesPerSecond) {
-            this.bytesPerSecond = bytesPerSecond;
-        }
+        private DataSize bytesPerSecond = DataSize.ofKilobytes(256);
 
         public int getRate() {
             return rate;
@@ -320,38 +547,30 @@ public class PluginHostProperties {
         public void setKept(int kept) {
             this.kept = kept;
         }
-    }
 
-    public Supervision getSupervision() {
-        return supervision;
-    }
+        public DataSize getKeptBytes() {
+            return keptBytes;
+        }
 
-    public void setSupervision(Supervision supervision) {
-        this.supervision = supervision;
-    }
+        public void setKeptBytes(DataSize keptBytes) {
+            this.keptBytes = keptBytes;
+        }
 
-    public Logs getLogs() {
-        return logs;
-    }
+        public DataSize getMaxLineBytes() {
+            return maxLineBytes;
+        }
 
-    public void setLogs(Logs logs) {
-        this.logs = logs;
-    }
+        public void setMaxLineBytes(DataSize maxLineBytes) {
+            this.maxLineBytes = maxLineBytes;
+        }
 
-    public boolean isWatch() {
-        return watch;
-    }
+        public DataSize getBytesPerSecond() {
+            return bytesPerSecond;
+        }
 
-    public void setWatch(boolean watch) {
-        this.watch = watch;
-    }
-
-    public Duration getWatchSettle() {
-        return watchSettle;
-    }
-
-    public void setWatchSettle(Duration watchSettle) {
-        this.watchSettle = watchSettle;
+        public void setBytesPerSecond(DataSize bytesPerSecond) {
+            this.bytesPerSecond = bytesPerSecond;
+        }
     }
 
     /** Limits on every plugin's capability calls; a call over a limit gets RESOURCE_EXHAUSTED and is counted. */
@@ -376,29 +595,13 @@ public class PluginHostProperties {
         private Duration httpTimeout = Duration.ofSeconds(10);
 
         /** Response bodies of the http capability are cut at this many bytes. */
-        private int httpMaxResponseBytes = 1024 * 1024;
+        private DataSize httpMaxResponseBytes = DataSize.ofMegabytes(1);
 
         /** The largest value a plugin may store in kv. */
-        private int kvMaxValueBytes = 1024 * 1024;
+        private DataSize kvMaxValueBytes = DataSize.ofMegabytes(1);
 
         /** All of one plugin's kv keys and values together. */
-        private long kvMaxTotalBytes = 64L * 1024 * 1024;
-
-        public int getKvMaxValueBytes() {
-            return kvMaxValueBytes;
-        }
-
-        public void setKvMaxValueBytes(int kvMaxValueBytes) {
-            this.kvMaxValueBytes = kvMaxValueBytes;
-        }
-
-        public long getKvMaxTotalBytes() {
-            return kvMaxTotalBytes;
-        }
-
-        public void setKvMaxTotalBytes(long kvMaxTotalBytes) {
-            this.kvMaxTotalBytes = kvMaxTotalBytes;
-        }
+        private DataSize kvMaxTotalBytes = DataSize.ofMegabytes(64);
 
         public int getRate() {
             return rate;
@@ -448,12 +651,28 @@ public class PluginHostProperties {
             this.httpTimeout = httpTimeout;
         }
 
-        public int getHttpMaxResponseBytes() {
+        public DataSize getHttpMaxResponseBytes() {
             return httpMaxResponseBytes;
         }
 
-        public void setHttpMaxResponseBytes(int httpMaxResponseBytes) {
+        public void setHttpMaxResponseBytes(DataSize httpMaxResponseBytes) {
             this.httpMaxResponseBytes = httpMaxResponseBytes;
+        }
+
+        public DataSize getKvMaxValueBytes() {
+            return kvMaxValueBytes;
+        }
+
+        public void setKvMaxValueBytes(DataSize kvMaxValueBytes) {
+            this.kvMaxValueBytes = kvMaxValueBytes;
+        }
+
+        public DataSize getKvMaxTotalBytes() {
+            return kvMaxTotalBytes;
+        }
+
+        public void setKvMaxTotalBytes(DataSize kvMaxTotalBytes) {
+            this.kvMaxTotalBytes = kvMaxTotalBytes;
         }
     }
 
@@ -462,20 +681,13 @@ public class PluginHostProperties {
 
         /**
          * deny: the call fails (EPERM) and is reported; kill: the plugin is killed at its first violation; audit:
-         * the call proceeds and is reported (for writing a policy, never in production).
+         * the call proceeds and is reported (for writing a policy, never in production). Any other value stops
+         * the host at start, naming the property.
          */
-        private String mode = "deny";
+        private ViolationMode mode = ViolationMode.DENY;
 
         /** The mode for one plugin, overriding {@code mode}: {@code plugins.sandbox.modes.<id>=kill}. */
-        private Map<String, String> modes = new LinkedHashMap<>();
-
-        public Map<String, String> getModes() {
-            return modes;
-        }
-
-        public void setModes(Map<String, String> modes) {
-            this.modes = modes;
-        }
+        private Map<String, ViolationMode> modes = new LinkedHashMap<>();
 
         /**
          * System calls added to one plugin's policy, comma-separated: {@code plugins.sandbox.allow.<id>=chmod,mlock}.
@@ -487,26 +699,6 @@ public class PluginHostProperties {
 
         /** The parsed {@link #allow}, checked when set. */
         private Map<String, List<String>> allowances = Map.of();
-
-        public Map<String, String> getAllow() {
-            return allow;
-        }
-
-        public void setAllow(Map<String, String> allow) {
-            Map<String, List<String>> parsed = new LinkedHashMap<>();
-            allow.forEach((id, value) -> parsed.put(id,
-                    PolicyAllowances.parse("plugins.sandbox.allow." + id, value)));
-            this.allow = allow;
-            this.allowances = Map.copyOf(parsed);
-        }
-
-        /**
-         * @param pluginId a plugin id
-         * @return the system calls the operator allowed that plugin beyond the default policy, in order; empty if none
-         */
-        public List<String> allowances(String pluginId) {
-            return allowances.getOrDefault(pluginId, List.of());
-        }
 
         /** Memory (RSS plus page cache) of one plugin JVM, enforced by its cgroup where the machine offers one. */
         private DataSize memory = DataSize.ofMegabytes(512);
@@ -530,28 +722,32 @@ public class PluginHostProperties {
          */
         private List<String> require = new ArrayList<>();
 
-        public List<String> getRequire() {
-            return require;
+        public ViolationMode getMode() {
+            return mode;
         }
 
-        public void setRequire(List<String> require) {
-            this.require = require;
+        public void setMode(ViolationMode mode) {
+            this.mode = mode;
         }
 
-        public int getViolationLimit() {
-            return violationLimit;
+        public Map<String, ViolationMode> getModes() {
+            return modes;
         }
 
-        public void setViolationLimit(int violationLimit) {
-            this.violationLimit = violationLimit;
+        public void setModes(Map<String, ViolationMode> modes) {
+            this.modes = modes;
         }
 
-        public Duration getViolationWindow() {
-            return violationWindow;
+        public Map<String, String> getAllow() {
+            return allow;
         }
 
-        public void setViolationWindow(Duration violationWindow) {
-            this.violationWindow = violationWindow;
+        public void setAllow(Map<String, String> allow) {
+            Map<String, List<String>> parsed = new LinkedHashMap<>();
+            allow.forEach((id, value) -> parsed.put(id,
+                    PolicyAllowances.parse("plugins.sandbox.allow." + id, value)));
+            this.allow = allow;
+            this.allowances = Map.copyOf(parsed);
         }
 
         public DataSize getMemory() {
@@ -570,136 +766,37 @@ public class PluginHostProperties {
             this.pids = pids;
         }
 
-        public String getMode() {
-            return mode;
+        public int getViolationLimit() {
+            return violationLimit;
         }
 
-        public void setMode(String mode) {
-            this.mode = mode;
+        public void setViolationLimit(int violationLimit) {
+            this.violationLimit = violationLimit;
         }
-    }
 
-    public Path getDir() {
-        return dir;
-    }
+        public Duration getViolationWindow() {
+            return violationWindow;
+        }
 
-    public void setDir(Path dir) {
-        this.dir = dir;
-    }
+        public void setViolationWindow(Duration violationWindow) {
+            this.violationWindow = violationWindow;
+        }
 
-    public Path getDataDir() {
-        return dataDir;
-    }
+        public List<String> getRequire() {
+            return require;
+        }
 
-    public void setDataDir(Path dataDir) {
-        this.dataDir = dataDir;
-    }
+        public void setRequire(List<String> require) {
+            this.require = require;
+        }
 
-    public Path getRunDir() {
-        return runDir;
-    }
-
-    public void setRunDir(Path runDir) {
-        this.runDir = runDir;
-    }
-
-    public Path getJava() {
-        return java;
-    }
-
-    public void setJava(Path java) {
-        this.java = java;
-    }
-
-    public List<String> getJvmOptions() {
-        return jvmOptions;
-    }
-
-    public void setJvmOptions(List<String> jvmOptions) {
-        this.jvmOptions = jvmOptions;
-    }
-
-    public Duration getStartTimeout() {
-        return startTimeout;
-    }
-
-    public void setStartTimeout(Duration startTimeout) {
-        this.startTimeout = startTimeout;
-    }
-
-    public Duration getInvokeTimeout() {
-        return invokeTimeout;
-    }
-
-    public void setInvokeTimeout(Duration invokeTimeout) {
-        this.invokeTimeout = invokeTimeout;
-    }
-
-    public Duration getStopGrace() {
-        return stopGrace;
-    }
-
-    public void setStopGrace(Duration stopGrace) {
-        this.stopGrace = stopGrace;
-    }
-
-    public long getMaxJarSize() {
-        return maxJarSize;
-    }
-
-    public void setMaxJarSize(long maxJarSize) {
-        this.maxJarSize = maxJarSize;
-    }
-
-    public List<String> getDefaultGrants() {
-        return defaultGrants;
-    }
-
-    public void setDefaultGrants(List<String> defaultGrants) {
-        this.defaultGrants = defaultGrants;
-    }
-
-    public Map<String, List<String>> getGrants() {
-        return grants;
-    }
-
-    public void setGrants(Map<String, List<String>> grants) {
-        this.grants = grants;
-    }
-
-    public Map<String, Map<String, String>> getConfig() {
-        return config;
-    }
-
-    public void setConfig(Map<String, Map<String, String>> config) {
-        this.config = config;
-    }
-
-    public Limits getLimits() {
-        return limits;
-    }
-
-    public void setLimits(Limits limits) {
-        this.limits = limits;
-    }
-
-    public Sandbox getSandbox() {
-        return sandbox;
-    }
-
-    public void setSandbox(Sandbox sandbox) {
-        this.sandbox = sandbox;
-    }
-
-    /** Limits on each plugin's use of the {@code events} capability; over a limit: RESOURCE_EXHAUSTED, counted. */
-    private Events events = new Events();
-
-    public Events getEvents() {
-        return events;
-    }
-
-    public void setEvents(Events events) {
-        this.events = events;
+        /**
+         * @param pluginId a plugin id
+         * @return the system calls the operator allowed that plugin beyond the default policy, in order; empty if none
+         */
+        public List<String> allowances(String pluginId) {
+            return allowances.getOrDefault(pluginId, List.of());
+        }
     }
 
     /** Limits on each plugin's use of the {@code events} capability. */
@@ -718,7 +815,7 @@ public class PluginHostProperties {
         private int publishBurst = 200;
 
         /** The largest payload of one event a plugin publishes. */
-        private int maxPayloadBytes = 256 * 1024;
+        private DataSize maxPayloadBytes = DataSize.ofKilobytes(256);
 
         /** The longest topic or pattern, in characters. */
         private int maxTopicLength = 255;
@@ -755,11 +852,11 @@ public class PluginHostProperties {
             this.publishBurst = publishBurst;
         }
 
-        public int getMaxPayloadBytes() {
+        public DataSize getMaxPayloadBytes() {
             return maxPayloadBytes;
         }
 
-        public void setMaxPayloadBytes(int maxPayloadBytes) {
+        public void setMaxPayloadBytes(DataSize maxPayloadBytes) {
             this.maxPayloadBytes = maxPayloadBytes;
         }
 
@@ -770,17 +867,6 @@ public class PluginHostProperties {
         public void setMaxTopicLength(int maxTopicLength) {
             this.maxTopicLength = maxTopicLength;
         }
-    }
-
-    /** Which jar may have which plugin id: pins, and the trust store for signer pins. */
-    private Identity identity = new Identity();
-
-    public Identity getIdentity() {
-        return identity;
-    }
-
-    public void setIdentity(Identity identity) {
-        this.identity = identity;
     }
 
     /**

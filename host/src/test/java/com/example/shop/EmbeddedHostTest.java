@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.pluginhost.contract.v1.Event;
+import dev.pluginhost.host.PluginEvent;
 import dev.pluginhost.host.PluginHost;
 import dev.pluginhost.host.fixtures.ShopPlugin;
 import dev.pluginhost.host.fixtures.TestPluginJar;
@@ -80,13 +80,13 @@ class EmbeddedHostTest {
                 .counter()).as("the refusal is counted").isNotNull()
                 .satisfies(c -> assertThat(c.count()).isEqualTo(1.0));
 
-        List<Event> audits = new CopyOnWriteArrayList<>();
+        List<PluginEvent> audits = new CopyOnWriteArrayList<>();
         try (var subscription = host.subscribe("audit.*", audits::add)) {
             host.publish("orders.created", "{\"id\":7}");
             await().atMost(Duration.ofSeconds(10)).until(() -> audits.size() >= 2); // shop and nosy both audit
         }
-        assertThat(audits.get(0).getTopic()).isEqualTo("audit.order");
-        assertThat(audits).extracting(Event::getSource).containsExactlyInAnyOrder("shop", "nosy");
-        assertThat(audits.get(0).getPayload().toStringUtf8()).contains("\\\"id\\\":7").contains("\"from\":\"host\"");
+        assertThat(audits.get(0).topic()).isEqualTo("audit.order");
+        assertThat(audits).extracting(PluginEvent::source).containsExactlyInAnyOrder("shop", "nosy");
+        assertThat(audits.get(0).text()).contains("\\\"id\\\":7").contains("\"from\":\"host\"");
     }
 }

@@ -9,7 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.assertj.core.api.SoftAssertions;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -33,6 +33,7 @@ class EventLimitsIT {
     @TempDir
     static Path work;
 
+    @AutoClose
     static HostProcess host;
 
     @BeforeAll
@@ -50,13 +51,6 @@ class EventLimitsIT {
                 "--plugins.events.publish-burst=60",
                 "--plugins.events.max-payload-bytes=65536");
         host.awaitRunning(Duration.ofSeconds(180), "greedy", "publisher");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (host != null) {
-            host.close();
-        }
     }
 
     @Test

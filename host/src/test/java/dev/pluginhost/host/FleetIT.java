@@ -16,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -36,6 +36,7 @@ class FleetIT {
     static Path work;
 
     static Path plugins;
+    @AutoClose
     static HostProcess host;
 
     @BeforeAll
@@ -49,13 +50,6 @@ class FleetIT {
                 "--plugins.supervision.crash-window=1m",
                 "--plugins.stop-grace=3s");
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> host.get("/api/plugins").statusCode() == 200);
-    }
-
-    @AfterAll
-    static void stopHost() throws Exception {
-        if (host != null) {
-            host.close();
-        }
     }
 
     @Test

@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,6 +25,7 @@ class HonestPluginIT {
     @TempDir
     static Path work;
 
+    @AutoClose
     static HostProcess host;
 
     @BeforeAll
@@ -39,13 +40,6 @@ class HonestPluginIT {
         Files.copy(jar, plugins.resolve("honest.jar"));
         host = HostProcess.start(work, plugins, "--plugins.sandbox.allow.honest=mlock, munlock");
         host.awaitRunning(Duration.ofSeconds(300), "honest");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (host != null) {
-            host.close();
-        }
     }
 
     @Test

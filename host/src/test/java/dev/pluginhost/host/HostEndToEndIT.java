@@ -18,7 +18,7 @@ import java.util.jar.Manifest;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -38,6 +38,7 @@ class HostEndToEndIT {
     @TempDir
     static Path work;
 
+    @AutoClose
     static HostProcess host;
     static long pluginPid;
     static long launcherPid;
@@ -60,13 +61,6 @@ class HostEndToEndIT {
             // "installed" comes before "starting": the start thread may not have run yet.
             return hello != null && !List.of("installed", "starting").contains(hello.get("state").asString());
         });
-    }
-
-    @AfterAll
-    static void stopHost() throws Exception {
-        if (host != null) {
-            host.close();
-        }
     }
 
     @Test

@@ -11,7 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -34,6 +34,7 @@ class HttpAddressIT {
     static Path work;
 
     static Path plugins;
+    @AutoClose
     static HostProcess host;
 
     @BeforeAll
@@ -53,13 +54,6 @@ class HttpAddressIT {
                 // porter requests the management API's port explicitly (its jar is written once the port is known)
                 "--plugins.grants.porter=http:*");
         host.awaitRunning(Duration.ofSeconds(180), "victim", "attacker");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (host != null) {
-            host.close();
-        }
     }
 
     @Test

@@ -10,12 +10,15 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
  * Configuration and launch errors no retry can fix, against the real packaged host: an allowance that would break
- * the isolation stops the host before it starts anything, naming the property and the call; a data folder the plugin
+ * the isolation stops the host before it starts anything, naming the property and the call, and so does a mistyped
+ * {@code plugins.sandbox.mode}; a data folder the plugin
  * JVM's uid cannot reach fails the plugin on its first attempt, without restarts or quarantine.
  */
 class LaunchErrorsIT {
@@ -23,15 +26,19 @@ class LaunchErrorsIT {
     @TempDir
     Path work;
 
-    @Test
-    void anAllowanceThatWouldBreakTheIsolationStopsTheHost() throws Exception {
+    /** Without typed configuration, a mistyped mode let the host start and failed every plugin at each launch. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "--plugins.sandbox.allow.alpha=chmod,execve|plugins.sandbox.allow.alpha lists 'execve', which no plugin "
+                    + "may be allowed: it runs another program|",
+            "--plugins.sandbox.mode=dney|plugins.sandbox.mode|dney"})
+    void aConfigurationErrorStopsTheHostNamingIt(String option, String named, String value) throws Exception {
         Path plugins = Files.createDirectories(work.resolve("plugins"));
         TestPluginJar.write(plugins, "alpha.jar", "alpha", "1", VersionedPlugin.class, "log");
-        try (HostProcess host = HostProcess.start(work, plugins, "--plugins.sandbox.allow.alpha=chmod,execve")) {
+        try (HostProcess host = HostProcess.start(work, plugins, option)) {
             Integer exit = host.awaitExit(Duration.ofSeconds(240));
             assertThat(exit).as("the host refuses to start; log:%n%s", host.log()).isNotNull().isNotZero();
-            assertThat(host.log()).contains("plugins.sandbox.allow.alpha lists 'execve', which no plugin may be"
-                    + " allowed: it runs another program");
+            assertThat(host.log()).contains(named).contains(value == null ? named : value);
         }
     }
 

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,6 +30,7 @@ class ManagementApiIT {
     @TempDir
     static Path work;
 
+    @AutoClose
     static HostProcess host;
 
     @BeforeAll
@@ -52,13 +53,6 @@ class ManagementApiIT {
                     .as("hello: %s%nhtml: %s%nrejections: %s", hello, html,
                             host.get("/api/rejections").body()).isTrue();
         });
-    }
-
-    @AfterAll
-    static void stopHost() throws Exception {
-        if (host != null) {
-            host.close();
-        }
     }
 
     @Test

@@ -12,7 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -34,6 +34,7 @@ class PluginOutputIT {
     @TempDir
     static Path work;
 
+    @AutoClose
     static HostProcess host;
 
     @BeforeAll
@@ -43,13 +44,6 @@ class PluginOutputIT {
         TestPluginJar.write(plugins, "calm.jar", "calm", "1", OutputFloodPlugin.class, "log");
         host = HostProcess.start(work, plugins, "--plugins.run-dir=" + work.resolve("run"));
         host.awaitRunning(Duration.ofSeconds(180), "noisy", "calm");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (host != null) {
-            host.close();
-        }
     }
 
     @Test

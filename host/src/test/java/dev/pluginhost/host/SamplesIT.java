@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,6 +27,7 @@ class SamplesIT {
     @TempDir
     static Path work;
 
+    @AutoClose
     static HostProcess host;
 
     @BeforeAll
@@ -43,13 +44,6 @@ class SamplesIT {
         host = HostProcess.start(work, plugins, "--spring.config.additional-location=file:" + settings);
         await().atMost(Duration.ofSeconds(120)).ignoreExceptions().until(() -> HONEST.stream()
                 .allMatch(id -> host.plugin(id).get("state").asString().equals("running")));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (host != null) {
-            host.close();
-        }
     }
 
     @Test

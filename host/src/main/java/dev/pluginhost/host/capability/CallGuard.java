@@ -1,6 +1,8 @@
 package dev.pluginhost.host.capability;
 
 import dev.pluginhost.contract.v1.PluginChannelGrpc;
+import dev.pluginhost.sdk.contract.Denials;
+import dev.pluginhost.sdk.contract.Scopes;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -11,7 +13,8 @@ import io.grpc.Status;
  * Every call on a plugin's socket passes here: the handshake goes through (it checks the launch secret itself), every
  * other call needs the session token, and a capability call needs a grant of that capability. A refused capability
  * call returns PERMISSION_DENIED with a message naming the plugin, the capability and the property that would grant
- * it, and is counted. Scoped grants (topics, hosts) are checked again by the service, which sees the scope.
+ * it, and is counted. Scoped capabilities (topics, hosts) are checked by their service, which sees the scope and checks
+ * first of all that the plugin has a grant of the capability at all ({@link #ungranted}).
  */
 final class CallGuard implements ServerInterceptor {
 
@@ -48,7 +51,9 @@ final class CallGuard implements ServerInterceptor {
         if (capability == null) {
             return refuse(call, Status.UNIMPLEMENTED.withDescription("no capability behind " + method));
         }
-        if (!connection.grants().has(capability)) {
+        // A scoped capability is refused by its service, which reads the scope and names it (events.publish:
+        // orders.created): the refusal then says which grant would allow the call, as the test kit's does.
+        if (!connection.grants().has(capability) && !CapabilityCatalog.scoped(capability)) {
             String bare = call.getMethodDescriptor().getBareMethodName();
             return refuse(call, denied(connection, capability, bare, "", call.getMethodDescriptor().getServiceName()));
         }
@@ -67,12 +72,21 @@ final class CallGuard implements ServerInterceptor {
         String wanted = scope.isEmpty() ? capability : capability + ":" + scope;
         boolean requested = connection.plugin().capabilities().stream()
                 .map(Grant::parse).anyMatch(g -> g.capability().equals(capability)
-                        && (scope.isEmpty() || Grant.admits(g.scope(), scope)));
-        String reason = requested ? "the operator has not granted it"
-                : "its manifest does not request it (add it to Plugin-Capabilities) and the operator has not granted it";
-        return Status.PERMISSION_DENIED.withDescription("plugin '" + plugin + "' may not use capability '" + wanted
-                + "' (" + service + "/" + method + "): " + reason + "; grant it with "
-                + Grants.howToGrant(plugin, wanted));
+                        && (scope.isEmpty() || Scopes.admits(g.scope(), scope)));
+        return Status.PERMISSION_DENIED.withDescription(Denials.message(plugin, wanted, service, method,
+                requested ? Denials.NOT_GRANTED : Denials.NOT_REQUESTED));
+    }
+
+    /**
+     * The first check of a scoped capability's service: with no grant of the capability at all, the call is refused
+     * before anything else is looked at, naming the scope when it is well-formed.
+     *
+     * @param scope the topic, pattern or host the call asks for, or empty when it is not well-formed
+     * @return the refusal, or null when the plugin has some grant of the capability
+     */
+    static Status ungranted(PluginConnection connection, String capability, String method, String scope,
+                            String service) {
+        return connection.grants().has(capability) ? null : denied(connection, capability, method, scope, service);
     }
 
     @SuppressWarnings("unchecked")

@@ -47,6 +47,11 @@ public final class CapabilityCatalog {
     }
 
     /** @return the capability a call uses, or empty when no capability is behind that method */
+    /** @return whether a grant of this capability names a scope (a topic or host pattern) */
+    public static boolean scoped(String capability) {
+        return SCOPED.contains(capability);
+    }
+
     public Optional<String> capabilityOf(String fullMethodName) {
         String direct = byService.get(fullMethodName);
         if (direct != null) {

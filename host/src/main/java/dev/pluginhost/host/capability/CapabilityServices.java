@@ -1,5 +1,6 @@
 package dev.pluginhost.host.capability;
 
+import dev.pluginhost.host.PluginHostProperties;
 import io.grpc.BindableService;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
@@ -51,7 +52,7 @@ public final class CapabilityServices implements AutoCloseable {
     });
 
     public CapabilityServices(KvStore kv, EventBus events, Map<String, Map<String, String>> config,
-                              List<ApplicationCapability> application, Limits limits) {
+                              List<ApplicationCapability> application, PluginHostProperties.Limits limits) {
         this.kv = kv;
         this.events = events;
         this.config = config;
@@ -61,29 +62,13 @@ public final class CapabilityServices implements AutoCloseable {
             services.put(capability.name(), capability.service().bindService().getServiceDescriptor().getName());
         }
         this.catalog = new CapabilityCatalog(services);
-        this.limits = new CallLimits.Limits(limits.ratePerSecond(), limits.burst(), limits.maxConcurrent(),
-                limits.defaultDeadline(), limits.maxDeadline());
-        this.httpLimits = new HttpService.HttpLimits(limits.httpTimeout(), limits.maxDeadline(),
-                limits.httpMaxResponseBytes());
-        this.kvQuota = new KeyValueService.Quota(limits.kvMaxValueBytes(), limits.kvMaxTotalBytes());
-    }
-
-    /**
-     * Per-plugin call limits.
-     *
-     * @param ratePerSecond sustained capability calls per second
-     * @param burst calls above the rate allowed at once
-     * @param maxConcurrent calls in flight at once
-     * @param defaultDeadline for calls without a deadline
-     * @param maxDeadline the longest any call may take
-     * @param httpTimeout default timeout of an outbound HTTP request
-     * @param httpMaxResponseBytes response bodies are cut here
-     * @param kvMaxValueBytes the largest kv value
-     * @param kvMaxTotalBytes all of one plugin's kv keys and values together
-     */
-    public record Limits(int ratePerSecond, int burst, int maxConcurrent, Duration defaultDeadline,
-                         Duration maxDeadline, Duration httpTimeout, int httpMaxResponseBytes,
-                         int kvMaxValueBytes, long kvMaxTotalBytes) {
+        // Each service takes its share of plugins.limits (checked at start by PluginHostProperties).
+        this.limits = new CallLimits.Limits(limits.getRate(), limits.getBurst(), limits.getConcurrency(),
+                limits.getDefaultDeadline(), limits.getMaxDeadline());
+        this.httpLimits = new HttpService.HttpLimits(limits.getHttpTimeout(), limits.getMaxDeadline(),
+                Math.toIntExact(limits.getHttpMaxResponseBytes().toBytes()));
+        this.kvQuota = new KeyValueService.Quota(Math.toIntExact(limits.getKvMaxValueBytes().toBytes()),
+                limits.getKvMaxTotalBytes().toBytes());
     }
 
     /**

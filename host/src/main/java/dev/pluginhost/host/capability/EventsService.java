@@ -39,15 +39,18 @@ final class EventsService extends EventsGrpc.EventsImplBase {
     @Override
     public void publish(PublishRequest request, StreamObserver<PublishResponse> response) {
         String topic = request.getTopic();
+        if (ungranted(CapabilityCatalog.EVENTS_PUBLISH, "Publish", TopicPatterns.isTopic(topic), topic, response)) {
+            return;
+        }
         if (!TopicPatterns.isTopic(topic) || topic.length() > limits.getMaxTopicLength()) {
             response.onError(Status.INVALID_ARGUMENT.withDescription("a topic is dot-separated words of letters, "
                     + "digits, '_' and '-', at most " + limits.getMaxTopicLength()
                     + " characters (plugins.events.max-topic-length), e.g. orders.created").asException());
             return;
         }
-        if (request.getPayload().size() > limits.getMaxPayloadBytes()) {
+        if (request.getPayload().size() > limits.getMaxPayloadBytes().toBytes()) {
             response.onError(refused("event-payload", "published " + request.getPayload().size()
-                    + " bytes to " + topic + "; the most is " + limits.getMaxPayloadBytes()
+                    + " bytes to " + topic + "; the most is " + limits.getMaxPayloadBytes().toBytes()
                     + " (plugins.events.max-payload-bytes)"));
             return;
         }
@@ -70,6 +73,11 @@ final class EventsService extends EventsGrpc.EventsImplBase {
     @Override
     public void subscribe(SubscribeRequest request, StreamObserver<Event> response) {
         List<String> patterns = request.getPatternsList();
+        String first = patterns.isEmpty() ? "" : patterns.get(0);
+        if (ungranted(CapabilityCatalog.EVENTS_SUBSCRIBE, "Subscribe", TopicPatterns.isPattern(first), first,
+                response)) {
+            return;
+        }
         if (patterns.size() > limits.getMaxPatterns()) {
             response.onError(refused("event-patterns", "asked for " + patterns.size()
                     + " patterns in one subscription; the most is " + limits.getMaxPatterns()
@@ -135,5 +143,16 @@ final class EventsService extends EventsGrpc.EventsImplBase {
             }
             stream.onNext(event);
         }
+    }
+
+    /** Refuses a plugin with no grant of the capability at all, naming the topic or pattern when well-formed. */
+    private boolean ungranted(String capability, String method, boolean wellFormed, String scope,
+                              StreamObserver<?> response) {
+        Status refusal = CallGuard.ungranted(connection, capability, method,
+                wellFormed && scope.length() <= limits.getMaxTopicLength() ? scope : "", EventsGrpc.SERVICE_NAME);
+        if (refusal != null) {
+            response.onError(refusal.asException());
+        }
+        return refusal != null;
     }
 }

@@ -39,26 +39,6 @@ public record Grant(String capability, String scope) {
         return capability.equals(requested.capability) && (scope.equals(requested.scope) || scope.equals("*"));
     }
 
-    /**
-     * Whether a scope pattern admits a value: {@code *} admits everything, {@code orders.*} admits
-     * {@code orders.<anything>}, {@code *.example.com} admits any sub-domain of example.com, anything else admits
-     * itself only. For a subscription, the value is itself a pattern and must be no wider than the grant.
-     */
-    public static boolean admits(String pattern, String value) {
-        if (pattern.equals("*") || pattern.equals(value)) {
-            return true;
-        }
-        if (pattern.endsWith(".*")) {
-            String prefix = pattern.substring(0, pattern.length() - 1);
-            return value.startsWith(prefix) && value.length() > prefix.length();
-        }
-        if (pattern.startsWith("*.")) {
-            String suffix = pattern.substring(1);
-            return value.endsWith(suffix) && value.length() > suffix.length() && !value.startsWith("*");
-        }
-        return false;
-    }
-
     @Override
     public String toString() {
         return scope.isEmpty() ? capability : capability + ":" + scope;

@@ -36,9 +36,4 @@ public final class Grants {
         return (own != null ? own : properties.getDefaultGrants()).stream()
                 .filter(s -> !s.isBlank()).map(Grant::parse).toList();
     }
-
-    /** @return the property an operator sets to grant a capability to a plugin, for error messages */
-    public static String howToGrant(String pluginId, String capability) {
-        return "plugins.grants." + pluginId + "=" + capability;
-    }
 }

@@ -1,5 +1,6 @@
 package dev.pluginhost.host.capability;
 
+import dev.pluginhost.sdk.contract.Scopes;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -94,7 +95,7 @@ final class HttpGrant {
      */
     boolean admitsHost(String host) {
         if (name != null) {
-            return Grant.admits(name, host);
+            return Scopes.admits(name, host);
         }
         byte[] literal = literal(host);
         return literal != null && contains(literal);

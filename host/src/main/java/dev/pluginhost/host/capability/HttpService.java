@@ -68,6 +68,16 @@ final class HttpService extends HttpGrpc.HttpImplBase {
         try {
             uri = URI.create(request.getUrl());
         } catch (IllegalArgumentException e) {
+            uri = null;
+        }
+        String asked = uri == null || uri.getHost() == null ? "" : uri.getHost().toLowerCase(Locale.ROOT);
+        Status ungranted = CallGuard.ungranted(connection, CapabilityCatalog.HTTP, "Fetch", asked,
+                HttpGrpc.SERVICE_NAME);
+        if (ungranted != null) {
+            response.onError(ungranted.asException());
+            return;
+        }
+        if (uri == null) {
             response.onError(Status.INVALID_ARGUMENT.withDescription("not a URL: " + request.getUrl()).asException());
             return;
         }

@@ -5,6 +5,7 @@ import dev.pluginhost.contract.v1.LogGrpc;
 import dev.pluginhost.contract.v1.LogRecord;
 import dev.pluginhost.contract.v1.LogSummary;
 import dev.pluginhost.host.logs.PluginLogSink;
+import dev.pluginhost.sdk.contract.LogStreams;
 import io.grpc.stub.StreamObserver;
 import org.slf4j.event.Level;
 
@@ -21,25 +22,7 @@ final class LogService extends LogGrpc.LogImplBase {
 
     @Override
     public StreamObserver<LogRecord> append(StreamObserver<LogSummary> response) {
-        return new StreamObserver<>() {
-            private long accepted;
-
-            @Override
-            public void onNext(LogRecord record) {
-                accepted++;
-                write(record);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-            }
-
-            @Override
-            public void onCompleted() {
-                response.onNext(LogSummary.newBuilder().setAccepted(accepted).build());
-                response.onCompleted();
-            }
-        };
+        return LogStreams.receive(response, this::write);
     }
 
     /**

@@ -2,6 +2,8 @@ package dev.pluginhost.host.capability;
 
 import dev.pluginhost.contract.v1.HandshakeRequest;
 import dev.pluginhost.contract.v1.HandshakeResponse;
+import dev.pluginhost.contract.v1.HealthCheck;
+import dev.pluginhost.contract.v1.HealthReport;
 import dev.pluginhost.contract.v1.HostMessage;
 import dev.pluginhost.contract.v1.Invocation;
 import dev.pluginhost.contract.v1.InvocationResult;
@@ -11,6 +13,9 @@ import dev.pluginhost.host.discovery.PluginDescriptor;
 import dev.pluginhost.host.discovery.VersionRange;
 import dev.pluginhost.host.logs.PluginLogSink;
 import dev.pluginhost.host.metrics.PluginMetrics;
+import dev.pluginhost.sdk.contract.Handshakes;
+import dev.pluginhost.sdk.contract.SessionStreams;
+import dev.pluginhost.sdk.runtime.ContractVersion;
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.StatusException;
@@ -33,8 +38,15 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class PluginConnection {
 
-    /** The contract versions this host serves. */
-    public static final VersionRange HOST_CONTRACT = new VersionRange(1, 1);
+    /** The contract versions this host serves: 2 adds the health call, 1 is checked with an invocation. */
+    public static final VersionRange HOST_CONTRACT = new VersionRange(1, ContractVersion.HEALTH_CALL);
+
+    /**
+     * The health check of a contract version 1 runtime: an invocation of an operation no plugin can register (not a
+     * valid operation name), which the runtime answers itself with UNKNOWN_OPERATION, an answer that counts as
+     * healthy.
+     */
+    static final String LEGACY_HEALTH_OPERATION = ".health";
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -64,7 +76,10 @@ public final class PluginConnection {
     private final Map<String, CompletableFuture<InvocationResult>> pending = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<dev.pluginhost.contract.v1.ThreadReport>> threadQueries =
             new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<Void>> healthChecks = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
+    /** The version agreed in the handshake; 0 before. */
+    private volatile int contractVersion;
 
     public PluginConnection(PluginDescriptor plugin, PluginGrants grants, PluginMetrics metrics, PluginLogSink logs,
                             Events events) {
@@ -126,15 +141,13 @@ public final class PluginConnection {
             throw Status.UNAUTHENTICATED.withDescription("wrong or already used launch secret for plugin '"
                     + plugin.id() + "'").asException();
         }
-        VersionRange offeredRange = new VersionRange(request.getMinContractVersion(),
-                request.getMaxContractVersion());
-        int version = HOST_CONTRACT.highestCommon(offeredRange);
+        int version = Handshakes.agreedVersion(HOST_CONTRACT.min(), HOST_CONTRACT.max(), request);
         if (version < 0) {
-            throw Status.FAILED_PRECONDITION.withDescription("plugin '" + plugin.id() + "' speaks contract versions "
-                    + offeredRange + " but this host serves " + HOST_CONTRACT
-                    + ": rebuild the plugin with a matching plugin-sdk").asException();
+            throw Status.FAILED_PRECONDITION.withDescription(Handshakes.noCommonVersion(plugin.id(),
+                    HOST_CONTRACT.min(), HOST_CONTRACT.max(), request)).asException();
         }
         secretUsed = true;
+        contractVersion = version;
         try {
             events.authenticated();
         } catch (Exception e) {
@@ -143,12 +156,8 @@ public final class PluginConnection {
         }
         byte[] token = randomToken();
         sessionToken = token;
-        return HandshakeResponse.newBuilder()
-                .setContractVersion(version)
-                .setSessionToken(new String(token, StandardCharsets.US_ASCII))
-                .setHostVersion(hostVersion())
-                .addAllGrantedCapabilities(grants.names())
-                .build();
+        return Handshakes.accepted(version, new String(token, StandardCharsets.US_ASCII), hostVersion(),
+                grants.names());
     }
 
     StreamObserver<PluginMessage> openSession(StreamObserver<HostMessage> toPlugin) throws StatusException {
@@ -159,37 +168,40 @@ public final class PluginConnection {
             }
             session = toPlugin;
         }
-        return new StreamObserver<>() {
+        return SessionStreams.receive(new SessionStreams.Host() {
             @Override
-            public void onNext(PluginMessage message) {
-                switch (message.getKindCase()) {
-                    case READY -> events.ready(List.copyOf(message.getReady().getOperationsList()));
-                    case RESULT -> {
-                        CompletableFuture<InvocationResult> waiting = pending.remove(message.getResult().getId());
-                        if (waiting != null) {
-                            waiting.complete(message.getResult());
-                        }
-                    }
-                    case THREAD_REPORT -> {
-                        var waiting = threadQueries.remove(message.getThreadReport().getId());
-                        if (waiting != null) {
-                            waiting.complete(message.getThreadReport());
-                        }
-                    }
-                    default -> { }
-                }
+            public void ready(List<String> operations) {
+                events.ready(operations);
             }
 
             @Override
-            public void onError(Throwable t) {
-                ended("session broke: " + Status.fromThrowable(t));
+            public void result(InvocationResult result) {
+                answer(pending, result.getId(), result);
             }
 
             @Override
-            public void onCompleted() {
-                ended("session closed by the plugin");
+            public void threadReport(dev.pluginhost.contract.v1.ThreadReport report) {
+                answer(threadQueries, report.getId(), report);
             }
-        };
+
+            @Override
+            public void health(HealthReport report) {
+                answer(healthChecks, report.getId(), null);
+            }
+
+            @Override
+            public void ended(Throwable error) {
+                PluginConnection.this.ended(error == null ? "session closed by the plugin"
+                        : "session broke: " + Status.fromThrowable(error));
+            }
+        });
+    }
+
+    private static <T> void answer(Map<String, CompletableFuture<T>> waiting, String id, T value) {
+        CompletableFuture<T> future = waiting.remove(id);
+        if (future != null) {
+            future.complete(value);
+        }
     }
 
     private void ended(String reason) {
@@ -199,6 +211,9 @@ public final class PluginConnection {
         pending.values().forEach(f -> f.completeExceptionally(new IllegalStateException(
                 "plugin '" + plugin.id() + "' went away during the invocation (" + reason + ")")));
         pending.clear();
+        healthChecks.values().forEach(f -> f.completeExceptionally(new IllegalStateException(
+                "plugin '" + plugin.id() + "' went away during the health check (" + reason + ")")));
+        healthChecks.clear();
         events.sessionEnded(reason);
     }
 
@@ -210,15 +225,25 @@ public final class PluginConnection {
     public CompletableFuture<InvocationResult> invoke(String operation, byte[] payload, String contentType,
                                                       Duration timeout) {
         String id = Long.toString(ids.incrementAndGet());
-        CompletableFuture<InvocationResult> result = new CompletableFuture<>();
         HostMessage message = HostMessage.newBuilder().setInvocation(Invocation.newBuilder()
                 .setId(id)
                 .setOperation(operation)
                 .setPayload(ByteString.copyFrom(payload))
                 .setContentType(contentType)
                 .setTimeoutMs(timeout.toMillis())).build();
+        return ask(pending, id, message, timeout);
+    }
+
+    /**
+     * Sends a request that the plugin answers with the same id, and waits for the answer up to {@code timeout}.
+     * Checked and registered under one lock, so that drain() sees every invocation it must wait for.
+     *
+     * @throws DrainingException when this launch is being retired
+     */
+    private <T> CompletableFuture<T> ask(Map<String, CompletableFuture<T>> waiting, String id, HostMessage message,
+                                         Duration timeout) {
+        CompletableFuture<T> answer = new CompletableFuture<>();
         synchronized (this) {
-            // Checked and registered under one lock, so that drain() sees every invocation it must wait for.
             if (draining) {
                 throw new DrainingException(plugin.id());
             }
@@ -226,11 +251,11 @@ public final class PluginConnection {
                 return CompletableFuture.failedFuture(new IllegalStateException("plugin '" + plugin.id()
                         + "' has no open session"));
             }
-            pending.put(id, result);
+            waiting.put(id, answer);
             session.onNext(message);
         }
-        return result.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                .whenComplete((r, e) -> pending.remove(id));
+        return answer.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((r, e) -> waiting.remove(id));
     }
 
     /**
@@ -254,6 +279,22 @@ public final class PluginConnection {
         }
         return report.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((r, e) -> threadQueries.remove(id));
+    }
+
+    /**
+     * Asks the plugin whether it still serves: the health call of contract version 2, or for an older runtime an
+     * invocation of {@link #LEGACY_HEALTH_OPERATION}, whose answer (UNKNOWN_OPERATION) counts as healthy.
+     *
+     * @return completes when the plugin answered; fails after {@code timeout}, or at once without a session
+     * @throws DrainingException when this launch is being retired
+     */
+    public CompletableFuture<?> checkHealth(Duration timeout) {
+        if (contractVersion < ContractVersion.HEALTH_CALL) {
+            return invoke(LEGACY_HEALTH_OPERATION, new byte[0], "application/octet-stream", timeout);
+        }
+        String id = "h" + ids.incrementAndGet();
+        return ask(healthChecks, id, HostMessage.newBuilder().setHealthCheck(HealthCheck.newBuilder().setId(id))
+                .build(), timeout);
     }
 
     /** From now on, invocations are refused with {@link DrainingException}; those in flight finish. */

@@ -1,5 +1,6 @@
 package dev.pluginhost.host.capability;
 
+import dev.pluginhost.sdk.contract.Scopes;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -38,7 +39,7 @@ public final class PluginGrants {
 
     /** @return whether a grant of this capability admits the value (a topic, a host, a subscription pattern) */
     public boolean admits(String capability, String value) {
-        return grants.stream().anyMatch(g -> g.capability().equals(capability) && Grant.admits(g.scope(), value));
+        return grants.stream().anyMatch(g -> g.capability().equals(capability) && Scopes.admits(g.scope(), value));
     }
 
     /** @return the scopes of this capability's grants, e.g. the hosts of {@code http} */

@@ -174,6 +174,7 @@ public final class PluginInstance {
 
     /** The launch is ready: it becomes the one serving invocations; returns the one it replaces, if any. */
     synchronized Launch promote(Launch launch, List<String> ops) {
+        checkMove(PluginState.RUNNING);
         Launch previous = active == launch ? null : active;
         active = launch;
         if (candidate == launch) {
@@ -188,6 +189,7 @@ public final class PluginInstance {
     }
 
     synchronized void starting(Launch launch) {
+        checkMove(PluginState.STARTING);
         active = launch;
         transition(PluginState.STARTING, null);
     }
@@ -197,11 +199,19 @@ public final class PluginInstance {
         grants = nextGrants;
     }
 
+    /** @throws IllegalStateException for a move {@link PluginState#canMoveTo} does not allow; nothing changes then */
     synchronized void transition(PluginState next, String error) {
+        checkMove(next);
         state = next;
         since = Instant.now();
         if (error != null) {
             lastError = error;
+        }
+    }
+
+    private void checkMove(PluginState next) {
+        if (!state.canMoveTo(next)) {
+            throw new IllegalStateException("plugin '" + id + "' cannot move from " + state + " to " + next);
         }
     }
 

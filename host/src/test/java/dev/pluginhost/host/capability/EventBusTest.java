@@ -4,11 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pluginhost.contract.v1.Event;
+import dev.pluginhost.sdk.contract.Scopes;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The bus's index admits exactly what {@link Grant#admits} admits for topic patterns. */
+/** The bus's index admits exactly what {@link Scopes#admits} admits for topic patterns. */
 class EventBusTest {
 
     @Test
@@ -26,7 +27,7 @@ class EventBusTest {
         for (String topic : topics) {
             bus.publish("host", topic, new byte[0], "");
             for (String pattern : patterns) {
-                if (Grant.admits(pattern, topic)) {
+                if (Scopes.admits(pattern, topic)) {
                     expected.add(pattern + " <- " + topic);
                 }
             }

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.slf4j.event.Level;
+import org.springframework.util.unit.DataSize;
 
 /** The reader of a plugin's stdout/stderr and its sink, on in-memory streams. */
 class PluginOutputPumpTest {
@@ -18,9 +19,9 @@ class PluginOutputPumpTest {
 
     private PluginLogSink sink(int maxLineBytes, int bytesPerSecond, int keptBytes) {
         PluginHostProperties.Logs limits = new PluginHostProperties.Logs();
-        limits.setMaxLineBytes(maxLineBytes);
-        limits.setBytesPerSecond(bytesPerSecond);
-        limits.setKeptBytes(keptBytes);
+        limits.setMaxLineBytes(DataSize.ofBytes(maxLineBytes));
+        limits.setBytesPerSecond(DataSize.ofBytes(bytesPerSecond));
+        limits.setKeptBytes(DataSize.ofBytes(keptBytes));
         return new PluginLogSink("p", limits, registry);
     }
 

@@ -4,6 +4,7 @@ import dev.pluginhost.contract.v1.HandshakeRequest;
 import dev.pluginhost.contract.v1.HandshakeResponse;
 import dev.pluginhost.contract.v1.HostMessage;
 import dev.pluginhost.contract.v1.Invocation;
+import dev.pluginhost.contract.v1.InvocationResult;
 import dev.pluginhost.contract.v1.LogGrpc;
 import dev.pluginhost.contract.v1.LogRecord;
 import dev.pluginhost.contract.v1.LogSummary;
@@ -12,6 +13,9 @@ import dev.pluginhost.contract.v1.PluginMessage;
 import dev.pluginhost.contract.v1.Shutdown;
 import dev.pluginhost.sdk.Plugin;
 import dev.pluginhost.sdk.PluginContext;
+import dev.pluginhost.sdk.contract.Handshakes;
+import dev.pluginhost.sdk.contract.LogStreams;
+import dev.pluginhost.sdk.contract.SessionStreams;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
@@ -20,6 +24,7 @@ import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -77,55 +82,39 @@ public final class CdsTraining {
     private static final class TrainingHost extends PluginChannelGrpc.PluginChannelImplBase {
         @Override
         public void handshake(HandshakeRequest request, StreamObserver<HandshakeResponse> response) {
-            response.onNext(HandshakeResponse.newBuilder().setContractVersion(ContractVersion.MAX)
-                    .setSessionToken("training").addGrantedCapabilities("log").build());
+            response.onNext(Handshakes.accepted(ContractVersion.MAX, "training", "", List.of("log")));
             response.onCompleted();
         }
 
         @Override
         public StreamObserver<PluginMessage> session(StreamObserver<HostMessage> toPlugin) {
-            return new StreamObserver<>() {
+            return SessionStreams.receive(new SessionStreams.Host() {
                 @Override
-                public void onNext(PluginMessage message) {
-                    if (message.hasReady()) {
-                        toPlugin.onNext(HostMessage.newBuilder().setInvocation(Invocation.newBuilder().setId("1")
-                                .setOperation("noop").setContentType("application/json").setTimeoutMs(5000)).build());
-                    } else if (message.hasResult()) {
-                        toPlugin.onNext(HostMessage.newBuilder().setShutdown(Shutdown.newBuilder().setGraceMs(1000))
-                                .build());
+                public void ready(List<String> operations) {
+                    toPlugin.onNext(HostMessage.newBuilder().setInvocation(Invocation.newBuilder().setId("1")
+                            .setOperation("noop").setContentType("application/json").setTimeoutMs(5000)).build());
+                }
+
+                @Override
+                public void result(InvocationResult result) {
+                    toPlugin.onNext(HostMessage.newBuilder().setShutdown(Shutdown.newBuilder().setGraceMs(1000))
+                            .build());
+                }
+
+                @Override
+                public void ended(Throwable error) {
+                    if (error == null) {
+                        toPlugin.onCompleted();
                     }
                 }
-
-                @Override
-                public void onError(Throwable t) {
-                }
-
-                @Override
-                public void onCompleted() {
-                    toPlugin.onCompleted();
-                }
-            };
+            });
         }
     }
 
     private static final class TrainingLog extends LogGrpc.LogImplBase {
         @Override
         public StreamObserver<LogRecord> append(StreamObserver<LogSummary> response) {
-            return new StreamObserver<>() {
-                @Override
-                public void onNext(LogRecord value) {
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                }
-
-                @Override
-                public void onCompleted() {
-                    response.onNext(LogSummary.getDefaultInstance());
-                    response.onCompleted();
-                }
-            };
+            return LogStreams.receive(response, record -> { });
         }
     }
 }

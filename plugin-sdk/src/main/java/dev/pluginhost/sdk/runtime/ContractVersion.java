@@ -5,8 +5,11 @@ public final class ContractVersion {
 
     /** Oldest contract version this runtime can speak. */
     public static final int MIN = 1;
-    /** Newest contract version this runtime can speak. */
-    public static final int MAX = 1;
+    /** Newest contract version this runtime can speak: 2 adds the health call (HealthCheck, HealthReport). */
+    public static final int MAX = 2;
+
+    /** The first contract version with the health call; an older runtime is checked with an invocation. */
+    public static final int HEALTH_CALL = 2;
 
     private ContractVersion() {
     }

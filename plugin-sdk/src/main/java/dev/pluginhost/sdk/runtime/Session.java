@@ -2,6 +2,7 @@ package dev.pluginhost.sdk.runtime;
 
 import com.google.protobuf.ByteString;
 import dev.pluginhost.contract.v1.Failure;
+import dev.pluginhost.contract.v1.HealthReport;
 import dev.pluginhost.contract.v1.HostMessage;
 import dev.pluginhost.contract.v1.Invocation;
 import dev.pluginhost.contract.v1.InvocationResult;
@@ -52,6 +53,9 @@ final class Session implements StreamObserver<HostMessage> {
                     .setResult(run(message.getInvocation()))
                     .build()));
             case SHUTDOWN -> ended.complete(End.SHUTDOWN);
+            // On the operation executor, as an invocation would be: a plugin whose workers are all stuck fails it.
+            case HEALTH_CHECK -> executor.execute(() -> send(PluginMessage.newBuilder()
+                    .setHealth(HealthReport.newBuilder().setId(message.getHealthCheck().getId())).build()));
             // Answered here, on the transport thread: a stack walk is short, and the thread asked about may be one of
             // the operation executor's, busy or stuck.
             case THREAD_QUERY -> send(PluginMessage.newBuilder()

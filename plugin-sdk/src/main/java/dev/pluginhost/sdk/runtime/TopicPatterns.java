@@ -1,5 +1,6 @@
 package dev.pluginhost.sdk.runtime;
 
+import dev.pluginhost.sdk.contract.Scopes;
 import java.util.Collection;
 import java.util.regex.Pattern;
 
@@ -38,13 +39,7 @@ public final class TopicPatterns {
      * @return whether the topic matches the pattern
      */
     public static boolean matches(String pattern, String topic) {
-        if (pattern.equals("*")) {
-            return true;
-        }
-        if (pattern.endsWith(".*")) {
-            return topic.startsWith(pattern.substring(0, pattern.length() - 1));
-        }
-        return pattern.equals(topic);
+        return Scopes.admits(pattern, topic);
     }
 
     /**
@@ -56,10 +51,7 @@ public final class TopicPatterns {
      * @return whether {@code granted} covers {@code requested}
      */
     public static boolean covers(String granted, String requested) {
-        if (granted.equals("*") || granted.equals(requested)) {
-            return true;
-        }
-        return granted.endsWith(".*") && !requested.equals("*") && matches(granted, requested);
+        return Scopes.admits(granted, requested); // the host's rule for a grant's scope
     }
 
     /**

@@ -34,6 +34,10 @@ import dev.pluginhost.contract.v1.PublishResponse;
 import dev.pluginhost.contract.v1.PutRequest;
 import dev.pluginhost.contract.v1.PutResponse;
 import dev.pluginhost.contract.v1.SubscribeRequest;
+import dev.pluginhost.sdk.contract.Denials;
+import dev.pluginhost.sdk.contract.Handshakes;
+import dev.pluginhost.sdk.contract.LogStreams;
+import dev.pluginhost.sdk.contract.SessionStreams;
 import dev.pluginhost.sdk.runtime.ContractVersion;
 import dev.pluginhost.sdk.runtime.TopicPatterns;
 import io.grpc.BindableService;
@@ -67,6 +71,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * the capability and the grant), with state kept in memory for the test to inspect.
  */
 final class InMemoryHost {
+
+    /** The reason of a refusal here: the test host grants what the test says, and knows no manifest. */
+    static final String NOT_GRANTED_HERE = "the test host has not granted it";
 
     static final Metadata.Key<String> AUTHORIZATION =
             Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
@@ -151,9 +158,9 @@ final class InMemoryHost {
         return Status.PERMISSION_DENIED.withDescription(message(capability, service, method));
     }
 
+    /** The host's message ({@link Denials}); the test host knows no manifest, so its reason is its own. */
     private String message(String capability, String service, String method) {
-        return "plugin '" + pluginId + "' may not use capability '" + capability + "' (" + service + "/" + method
-                + "): the test host has not granted it; grant it with plugins.grants." + pluginId + "=" + capability
+        return Denials.message(pluginId, capability, service, method, NOT_GRANTED_HERE)
                 + " (in a test: @PluginTest(grants = \"" + capability + "\"))";
     }
 
@@ -212,55 +219,47 @@ final class InMemoryHost {
                         + "second handshake").asRuntimeException());
                 return;
             }
-            if (request.getMaxContractVersion() < ContractVersion.MIN
-                    || request.getMinContractVersion() > ContractVersion.MAX) {
-                response.onError(Status.FAILED_PRECONDITION.withDescription("plugin speaks contract versions "
-                        + request.getMinContractVersion() + "-" + request.getMaxContractVersion()
-                        + ", the test host " + ContractVersion.MIN + "-" + ContractVersion.MAX).asRuntimeException());
+            int version = Handshakes.agreedVersion(ContractVersion.MIN, ContractVersion.MAX, request);
+            if (version < 0) {
+                response.onError(Status.FAILED_PRECONDITION.withDescription(Handshakes.noCommonVersion(pluginId,
+                        ContractVersion.MIN, ContractVersion.MAX, request)).asRuntimeException());
                 return;
             }
             sessionToken = UUID.randomUUID().toString();
-            response.onNext(HandshakeResponse.newBuilder()
-                    .setContractVersion(Math.min(request.getMaxContractVersion(), ContractVersion.MAX))
-                    .setSessionToken(sessionToken)
-                    .setHostVersion("test-kit")
-                    .addAllGrantedCapabilities(new TreeSet<>(grants))
-                    .build());
+            response.onNext(Handshakes.accepted(version, sessionToken, "test-kit", grants));
             response.onCompleted();
         }
 
         @Override
         public StreamObserver<PluginMessage> session(StreamObserver<HostMessage> session) {
             toPlugin = session;
-            return new StreamObserver<>() {
+            return SessionStreams.receive(new SessionStreams.Host() {
                 @Override
-                public void onNext(PluginMessage message) {
-                    switch (message.getKindCase()) {
-                        case READY -> ready.complete(List.copyOf(message.getReady().getOperationsList()));
-                        case RESULT -> {
-                            CompletableFuture<InvocationResult> waiting = pending.remove(message.getResult().getId());
-                            if (waiting != null) {
-                                waiting.complete(message.getResult());
-                            }
-                        }
-                        default -> { }
+                public void ready(List<String> operations) {
+                    ready.complete(operations);
+                }
+
+                @Override
+                public void result(InvocationResult result) {
+                    CompletableFuture<InvocationResult> waiting = pending.remove(result.getId());
+                    if (waiting != null) {
+                        waiting.complete(result);
                     }
                 }
 
                 @Override
-                public void onError(Throwable t) {
-                    toPlugin = null;
-                    ready.completeExceptionally(t);
-                }
-
-                @Override
-                public void onCompleted() {
+                public void ended(Throwable error) {
+                    if (error != null) {
+                        toPlugin = null;
+                        ready.completeExceptionally(error);
+                        return;
+                    }
                     synchronized (InMemoryHost.this) {
                         toPlugin = null;
                         session.onCompleted();
                     }
                 }
-            };
+            });
         }
     }
 
@@ -268,30 +267,14 @@ final class InMemoryHost {
 
         @Override
         public StreamObserver<LogRecord> append(StreamObserver<LogSummary> response) {
-            return new StreamObserver<>() {
-                private long accepted;
-
-                @Override
-                public void onNext(LogRecord record) {
-                    accepted++;
-                    LogEntry entry = new LogEntry(record.getLevel().name(), record.getLogger(), record.getMessage(),
-                            record.getThrowable());
-                    logs.add(entry);
-                    if (echoLogs) {
-                        System.out.println("[plugin " + pluginId + "] " + entry);
-                    }
+            return LogStreams.receive(response, record -> {
+                LogEntry entry = new LogEntry(record.getLevel().name(), record.getLogger(), record.getMessage(),
+                        record.getThrowable());
+                logs.add(entry);
+                if (echoLogs) {
+                    System.out.println("[plugin " + pluginId + "] " + entry);
                 }
-
-                @Override
-                public void onError(Throwable t) {
-                }
-
-                @Override
-                public void onCompleted() {
-                    response.onNext(LogSummary.newBuilder().setAccepted(accepted).build());
-                    response.onCompleted();
-                }
-            };
+            });
         }
     }
 

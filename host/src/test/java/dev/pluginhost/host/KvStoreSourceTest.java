@@ -1,0 +1,63 @@
+package dev.pluginhost.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pluginhost.host.capability.KvStore;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import javax.sql.DataSource;
+import org.h2.jdbcx.JdbcConnectionPool;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.support.StaticListableBeanFactory;
+
+/**
+ * Where the kv capability keeps its data: in the application's pooled DataSource when it has one, else in an H2
+ * file of the host's own under plugins.data-dir.
+ */
+class KvStoreSourceTest {
+
+    @TempDir
+    Path data;
+
+    @Test
+    void theApplicationsDataSourceServesWhenThereIsOne() throws Exception {
+        JdbcConnectionPool application = JdbcConnectionPool.create("jdbc:h2:mem:app;DB_CLOSE_DELAY=-1", "sa", "");
+        try {
+            StaticListableBeanFactory beans = new StaticListableBeanFactory();
+            beans.addBean("dataSource", application);
+            KvStore kv = new PluginHostAutoConfiguration().pluginKvStore(properties(),
+                    beans.getBeanProvider(DataSource.class));
+            kv.put("p", "k", "v".getBytes(StandardCharsets.UTF_8));
+            try (Connection c = application.getConnection(); Statement s = c.createStatement();
+                 ResultSet r = s.executeQuery("SELECT v FROM plugin_kv WHERE plugin = 'p' AND k = 'k'")) {
+                assertThat(r.next()).as("the value is in the application's database").isTrue();
+                assertThat(new String(r.getBytes(1), StandardCharsets.UTF_8)).isEqualTo("v");
+            }
+            assertThat(data.resolve(".kv")).as("no H2 file of the host's own").doesNotExist();
+        } finally {
+            application.dispose();
+        }
+    }
+
+    @Test
+    void withoutOneTheHostKeepsAnH2FileUnderItsDataFolder() throws Exception {
+        KvStore kv = new PluginHostAutoConfiguration().pluginKvStore(properties(),
+                new StaticListableBeanFactory().getBeanProvider(DataSource.class));
+        kv.put("p", "k", "v".getBytes(StandardCharsets.UTF_8));
+        assertThat(kv.get("p", "k")).hasValueSatisfying(v -> assertThat(v).asString().isEqualTo("v"));
+        try (var files = Files.list(data.resolve(".kv"))) {
+            assertThat(files.map(f -> f.getFileName().toString())).anyMatch(n -> n.startsWith("kv."));
+        }
+    }
+
+    private PluginHostProperties properties() {
+        PluginHostProperties properties = new PluginHostProperties();
+        properties.setDataDir(data);
+        return properties;
+    }
+}

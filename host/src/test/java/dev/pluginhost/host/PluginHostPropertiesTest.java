@@ -1,0 +1,78 @@
+package dev.pluginhost.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pluginhost.sandbox.ViolationMode;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+import org.springframework.util.unit.DataSize;
+import org.springframework.validation.BeanPropertyBindingResult;
+
+/** Typed, checked configuration: the names and defaults operators use, and a clear refusal of what cannot work. */
+class PluginHostPropertiesTest {
+
+    @Test
+    void theDefaultsAreValid() {
+        PluginHostProperties properties = new PluginHostProperties();
+        assertThat(errors(properties).getAllErrors()).isEmpty();
+        assertThat(properties.getSandbox().getMode()).isEqualTo(ViolationMode.DENY);
+        assertThat(properties.getMaxJarSize()).isEqualTo(DataSize.ofBytes(64L * 1024 * 1024));
+        assertThat(properties.getLimits().getKvMaxValueBytes()).isEqualTo(DataSize.ofBytes(1024 * 1024));
+        assertThat(properties.getEvents().getMaxPayloadBytes()).isEqualTo(DataSize.ofBytes(256 * 1024));
+    }
+
+    @Test
+    void theOperatorsSpellingsStillBind() {
+        PluginHostProperties properties = bind(Map.of(
+                "plugins.sandbox.mode", "audit",
+                "plugins.sandbox.modes.hello", "kill",
+                "plugins.limits.kv-max-total-bytes", "512",
+                "plugins.events.max-payload-bytes", "65536",
+                "plugins.max-jar-size", "10MB"));
+        assertThat(properties.getSandbox().getMode()).isEqualTo(ViolationMode.AUDIT);
+        assertThat(properties.getSandbox().getModes()).containsEntry("hello", ViolationMode.KILL);
+        assertThat(properties.getLimits().getKvMaxTotalBytes().toBytes()).isEqualTo(512);
+        assertThat(properties.getEvents().getMaxPayloadBytes().toBytes()).isEqualTo(65536);
+        assertThat(properties.getMaxJarSize()).isEqualTo(DataSize.ofMegabytes(10));
+    }
+
+    @Test
+    void aMistypedModeFailsTheBindingNamingTheProperty() {
+        assertThatThrownBy(() -> bind(Map.of("plugins.sandbox.mode", "dney")))
+                .isInstanceOf(BindException.class).hasMessageContaining("plugins.sandbox.mode");
+        assertThatThrownBy(() -> bind(Map.of("plugins.sandbox.modes.hello", "kil")))
+                .isInstanceOf(BindException.class).hasMessageContaining("plugins.sandbox.modes.hello");
+    }
+
+    @Test
+    void valuesOutOfRangeAreRefusedByName() {
+        PluginHostProperties properties = bind(Map.of(
+                "plugins.limits.rate", "0",
+                "plugins.limits.kv-max-value-bytes", "3GB",
+                "plugins.supervision.health-failures", "0",
+                "plugins.stop-grace", "-1s"));
+        assertThat(errors(properties).getAllErrors()).extracting(e -> e.getDefaultMessage()).containsExactlyInAnyOrder(
+                "plugins.stop-grace must not be negative, not PT-1S",
+                "plugins.limits.rate must be at least 1, not 0",
+                "plugins.limits.kv-max-value-bytes must be from 1 byte to 2147483647 bytes, not 3221225472B",
+                "plugins.supervision.health-failures must be at least 1, not 0");
+        assertThat(errors(properties).getFieldErrors()).extracting(e -> e.getField())
+                .contains("limits.kvMaxValueBytes", "supervision.healthFailures");
+    }
+
+    private static PluginHostProperties bind(Map<String, String> values) {
+        return new Binder(new MapConfigurationPropertySource(values))
+                .bindOrCreate("plugins", Bindable.of(PluginHostProperties.class));
+    }
+
+    private static BeanPropertyBindingResult errors(PluginHostProperties properties) {
+        BeanPropertyBindingResult errors = new BeanPropertyBindingResult(properties, "plugins");
+        properties.validate(properties, errors);
+        return errors;
+    }
+}
