@@ -153,6 +153,15 @@ void child_report_layer(const char *name, bool active, const char *reason)
         child_fail("report layer");
 }
 
+void child_report_replaced(const char *name, const char *reason)
+{
+    /* State 2: inactive, and nothing is missing (the host does not count it against the sandbox). */
+    char text[700];
+    snprintf(text, sizeof(text), LAYER_PREFIX "%s\t2\t%s", name, reason);
+    if (report_sock < 0 || msg_send(report_sock, text) < 0)
+        child_fail("report layer");
+}
+
 void child_send_listener(int sock, int listener)
 {
     if (fd_send(sock, listener) < 0)

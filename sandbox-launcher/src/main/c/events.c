@@ -177,6 +177,17 @@ void event_layer(const char *name, bool active, const char *reason)
     emit(line, n);
 }
 
+void event_layer_replaced(const char *name, const char *reason)
+{
+    char n_esc[128], r_esc[1024];
+    json_escape(n_esc, sizeof(n_esc), name);
+    json_escape(r_esc, sizeof(r_esc), reason);
+    char line[1320];
+    int n = snprintf(line, sizeof(line), "{\"event\":\"layer\",\"name\":\"%s\",\"active\":false,\"replaced\":true,"
+                     "\"reason\":\"%s\",\"time_ms\":%lld}\n", n_esc, r_esc, now_ms());
+    emit(line, n);
+}
+
 void event_error(const char *step, const char *reason)
 {
     char message[1024];

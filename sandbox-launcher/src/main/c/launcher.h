@@ -123,6 +123,7 @@ void event_booted(void);
 void event_exited(pid_t pid, int wait_status);
 void event_error(const char *step, const char *reason);
 void event_layer(const char *name, bool active, const char *reason);
+void event_layer_replaced(const char *name, const char *reason); /* inactive because another layer does its job */
 
 /* secrets.c: environment values and secrets that reach the program without appearing on a command line. */
 const char *secrets_resolve(const char *carrier);  /* the carrier's "NAME=VALUE", or NULL */
@@ -155,6 +156,7 @@ void child_chdir(const struct config *cfg);
 void child_reset_signals(void);
 void child_send_listener(int sock, int listener);
 void child_report_layer(const char *name, bool active, const char *reason); /* to the supervisor, as an event */
+void child_report_replaced(const char *name, const char *reason); /* inactive, another layer does its job */
 _Noreturn void child_exec(const struct config *cfg);
 
 /* rlimits.c: the resource-limit layer. */

@@ -90,7 +90,10 @@ static bool forward_layer(const char *text)
     if (reason == NULL)
         return false;
     *reason++ = '\0';
-    event_layer(name, active[0] == '1', reason);
+    if (active[0] == '2')
+        event_layer_replaced(name, reason);
+    else
+        event_layer(name, active[0] == '1', reason);
     return true;
 }
 

@@ -68,6 +68,7 @@ static const struct {
  * the supervisor's copy at clone. */
 static struct {
     bool active;
+    bool replaced; /* inactive because another layer does its job (root: the uid drop instead of a user namespace) */
     char reason[256];
 } state[NS_COUNT];
 
@@ -405,6 +406,7 @@ void namespaces_drop(const struct config *cfg)
             explain_userns(state[NS_USER].reason, sizeof(state[NS_USER].reason), errno);
         }
     } else if (root && !wanted(cfg, NS_USER) && namespaces_wanted(cfg)) {
+        state[NS_USER].replaced = true;
         snprintf(state[NS_USER].reason, sizeof(state[NS_USER].reason),
                  "not needed: the root launcher drops the child to an unprivileged uid instead");
     }
@@ -430,6 +432,9 @@ void namespaces_drop(const struct config *cfg)
         } else {
             snprintf(reason, sizeof(reason), "%s", state[i].reason);
         }
-        child_report_layer(NS[i].layer, state[i].active, reason);
+        if (state[i].replaced)
+            child_report_replaced(NS[i].layer, reason);
+        else
+            child_report_layer(NS[i].layer, state[i].active, reason);
     }
 }

@@ -13,11 +13,21 @@ import java.util.Objects;
  *     {@code cgroup-memory}, {@code cgroup-pids}
  * @param active whether the layer is in force for the program
  * @param reason what it does when active (its settings), why not otherwise
+ * @param replaced inactive because another layer does its job (a root launcher drops to an unprivileged uid instead
+ *     of creating a user namespace): nothing is missing. The launcher says so in its event ({@code "replaced":true})
  */
-public record Layer(String name, boolean active, String reason) {
+public record Layer(String name, boolean active, String reason, boolean replaced) {
     public Layer {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(reason, "reason");
+        if (active && replaced) {
+            throw new IllegalArgumentException("layer " + name + " cannot be both active and replaced");
+        }
+    }
+
+    /** A layer that is active, or missing. */
+    public Layer(String name, boolean active, String reason) {
+        this(name, active, reason, false);
     }
 
     /** Every layer the launcher reports, in the order it applies them: the names of {@code plugins.sandbox.require}. */
@@ -25,12 +35,8 @@ public record Layer(String name, boolean active, String reason) {
             "pid-namespace", "net-namespace", "ipc-namespace", "uts-namespace", "mount-namespace", "minimal-root",
             "uid-drop", "landlock", "seccomp");
 
-    /** The launcher's word for a layer that another one replaces (a root launcher drops to an unprivileged uid
-     * instead of creating a user namespace): inactive, and nothing is missing. */
-    static final String NOT_NEEDED = "not needed";
-
     /** @return whether the program lacks this layer: inactive, and not replaced by another layer */
     public boolean missing() {
-        return !active && !reason.startsWith(NOT_NEEDED);
+        return !active && !replaced;
     }
 }

@@ -203,7 +203,7 @@ public final class SandboxedProcess {
             case "booted" -> safely(listener::onBooted);
             case "layer" -> {
                 Layer layer = new Layer(String.valueOf(event.get("name")), Boolean.TRUE.equals(event.get("active")),
-                        String.valueOf(event.getOrDefault("reason", "")));
+                        String.valueOf(event.getOrDefault("reason", "")), Boolean.TRUE.equals(event.get("replaced")));
                 layers.add(layer);
                 safely(() -> listener.onLayer(layer.name(), layer.active(), layer.reason()));
             }

@@ -115,6 +115,10 @@ class LandlockTest {
         assertThat(run.events().violations).allMatch(Violation::boot);
         assertThat(run.process().layers()).filteredOn(l -> !l.active()).extracting(Layer::name)
                 .containsExactly("user-namespace");
+        // ... and it is replaced, not missing: the launcher says so in its event, not in words the host must parse.
+        assertThat(run.process().layers()).filteredOn(l -> !l.active()).singleElement()
+                .satisfies(l -> assertThat(l.replaced()).isTrue())
+                .satisfies(l -> assertThat(l.missing()).isFalse());
     }
 
     /**
