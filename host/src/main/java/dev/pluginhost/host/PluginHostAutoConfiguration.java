@@ -15,6 +15,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcConnectionPool;
 import org.springframework.beans.factory.ObjectProvider;
@@ -41,14 +43,17 @@ public class PluginHostAutoConfiguration {
 
     /**
      * The kv capability's store: in the application's pooled {@code DataSource} when it has one (Spring Boot's
-     * HikariCP, say), else in an embedded H2 file under {@code plugins.data-dir}.
+     * HikariCP from {@code spring.datasource.*}, say; PostgreSQL for replicas that share plugin state, see
+     * docs/fleet.md), else in an embedded H2 file under {@code plugins.data-dir}. An in-memory database does not
+     * count as one: it is what Spring Boot makes up when {@code spring.datasource.url} is not set and H2 is on the
+     * class path, and plugin state kept there would not survive a restart.
      */
     @Bean
     @ConditionalOnMissingBean
     public KvStore pluginKvStore(PluginHostProperties properties, ObjectProvider<DataSource> application)
             throws IOException {
         DataSource dataSource = application.getIfUnique();
-        if (dataSource != null) {
+        if (dataSource != null && !inMemory(dataSource)) {
             return new JdbcKvStore(dataSource);
         }
         Path dir = JdbcKvStore.privateFolder(properties.getDataDir().toAbsolutePath().resolve(".kv"));
@@ -60,6 +65,15 @@ public class PluginHostAutoConfiguration {
         JdbcKvStore store = new JdbcKvStore(h2);
         JdbcKvStore.privateFiles(dir);
         return store;
+    }
+
+    private static boolean inMemory(DataSource dataSource) {
+        try (Connection c = dataSource.getConnection()) {
+            return c.getMetaData().getURL().startsWith("jdbc:h2:mem:");
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot reach the application's DataSource (spring.datasource.*) for "
+                    + "the kv store: " + e.getMessage(), e);
+        }
     }
 
     /** Topics shared by plugins and the application; publish and subscribe through {@link PluginHost}. */

@@ -46,6 +46,16 @@ class DeployGuideTest {
         List<Map<String, Object>> env = (List<Map<String, Object>>) container.get("env");
         assertThat(env).anySatisfy(e -> assertThat(e).containsEntry("name", "SPRING_SECURITY_USER_PASSWORD")
                 .containsKey("valueFrom"));
+        for (String datasource : List.of("SPRING_DATASOURCE_URL", "SPRING_DATASOURCE_USERNAME",
+                "SPRING_DATASOURCE_PASSWORD")) {
+            assertThat(env).as("the shared plugin state's connection from a Secret (docs/fleet.md)")
+                    .anySatisfy(e -> {
+                        assertThat(e).containsEntry("name", datasource);
+                        assertThat(at(e, "valueFrom", "secretKeyRef", "name")).isEqualTo("pluginhost-postgres");
+                        assertThat(at(e, "valueFrom", "secretKeyRef", "optional")).as("a single host needs none")
+                                .isEqualTo(true);
+                    });
+        }
 
         Map<String, Object> service = kind(docs, "Service");
         String port = (String) ((List<Map<String, Object>>) at(service, "spec", "ports")).get(0).get("name");

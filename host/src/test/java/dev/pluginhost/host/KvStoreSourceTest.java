@@ -1,6 +1,7 @@
 package dev.pluginhost.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pluginhost.host.capability.KvStore;
 import java.nio.charset.StandardCharsets;
@@ -24,9 +25,12 @@ class KvStoreSourceTest {
     @TempDir
     Path data;
 
+    @TempDir
+    Path app;
+
     @Test
     void theApplicationsDataSourceServesWhenThereIsOne() throws Exception {
-        JdbcConnectionPool application = JdbcConnectionPool.create("jdbc:h2:mem:app;DB_CLOSE_DELAY=-1", "sa", "");
+        JdbcConnectionPool application = JdbcConnectionPool.create("jdbc:h2:file:" + app.resolve("app"), "sa", "");
         try {
             StaticListableBeanFactory beans = new StaticListableBeanFactory();
             beans.addBean("dataSource", application);
@@ -42,6 +46,44 @@ class KvStoreSourceTest {
         } finally {
             application.dispose();
         }
+    }
+
+    @Test
+    void anInMemoryDataSourceAsSpringBootMakesUpWithoutAUrlIsNotUsed() throws Exception {
+        JdbcConnectionPool madeUp = JdbcConnectionPool.create("jdbc:h2:mem:" + java.util.UUID.randomUUID()
+                + ";DB_CLOSE_DELAY=-1", "sa", "");
+        try {
+            StaticListableBeanFactory beans = new StaticListableBeanFactory();
+            beans.addBean("dataSource", madeUp);
+            KvStore kv = new PluginHostAutoConfiguration().pluginKvStore(properties(),
+                    beans.getBeanProvider(DataSource.class));
+            kv.put("p", "k", "v".getBytes(StandardCharsets.UTF_8));
+            try (Connection c = madeUp.getConnection(); Statement s = c.createStatement();
+                 ResultSet r = s.executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES "
+                         + "WHERE TABLE_NAME = 'PLUGIN_KV'")) {
+                r.next();
+                assertThat(r.getInt(1)).as("nothing in the in-memory database").isZero();
+            }
+            assertThat(data.resolve(".kv")).as("the host's own H2 file instead").isDirectory();
+        } finally {
+            madeUp.dispose();
+        }
+    }
+
+    @Test
+    void aQuotaIsCountedInTheDatabaseAndAWriteOverItChangesNothing() throws Exception {
+        KvStore kv = new PluginHostAutoConfiguration().pluginKvStore(properties(),
+                new StaticListableBeanFactory().getBeanProvider(DataSource.class));
+        kv.put("p", "a", new byte[10], 22);
+        assertThat(kv.usedBytes("p")).isEqualTo(11);
+        assertThatThrownBy(() -> kv.put("p", "b", new byte[11], 22))
+                .isInstanceOfSatisfying(KvStore.QuotaExceededException.class,
+                        e -> assertThat(e.bytesAfter()).isEqualTo(23));
+        assertThat(kv.get("p", "b")).isEmpty();
+        kv.put("p", "a", new byte[21], 22); // replacing a value counts only the difference
+        assertThatThrownBy(() -> kv.compareAndSet("p", "a", new byte[21], new byte[22], 22))
+                .isInstanceOf(KvStore.QuotaExceededException.class);
+        assertThat(kv.get("p", "a")).hasValueSatisfying(v -> assertThat(v).hasSize(21));
     }
 
     @Test

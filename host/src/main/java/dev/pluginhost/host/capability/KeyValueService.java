@@ -62,9 +62,11 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
         answer(response, () -> {
             String key = key(request.getKey());
             byte[] value = request.getValue().toByteArray();
-            synchronized (this) { // one plugin's writes in turn, so that its quota holds
-                checkQuota(key, value);
-                store.put(plugin, key, value);
+            checkValueSize(value);
+            try {
+                store.put(plugin, key, value, quota.maxTotalBytes());
+            } catch (KvStore.QuotaExceededException e) {
+                throw overQuota(e);
             }
             return PutResponse.getDefaultInstance();
         });
@@ -88,27 +90,31 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
         answer(response, () -> {
             String key = key(request.getKey());
             byte[] value = request.getValue().toByteArray();
-            synchronized (this) {
-                checkQuota(key, value);
+            checkValueSize(value);
+            try {
                 return CompareAndSetResponse.newBuilder().setSwapped(store.compareAndSet(plugin, key,
-                        request.getExpectAbsent() ? null : request.getExpected().toByteArray(), value)).build();
+                        request.getExpectAbsent() ? null : request.getExpected().toByteArray(), value,
+                        quota.maxTotalBytes())).build();
+            } catch (KvStore.QuotaExceededException e) {
+                throw overQuota(e);
             }
         });
     }
 
-    /** The value must fit the value cap, and the plugin's keys and values after the write the total cap. */
-    private void checkQuota(String key, byte[] value) {
+    /**
+     * The value must fit the value cap. The total cap is the store's to check: it counts the plugin's bytes under a
+     * lock in the database, so that hosts sharing the store share the quota (docs/fleet.md).
+     */
+    private void checkValueSize(byte[] value) {
         if (value.length > quota.maxValueBytes()) {
             throw new QuotaExceededException("a value of " + value.length + " bytes is larger than "
                     + "plugins.limits.kv-max-value-bytes (" + quota.maxValueBytes() + ")");
         }
-        int keyBytes = key.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-        long replaced = store.get(plugin, key).map(old -> (long) keyBytes + old.length).orElse(0L);
-        long after = store.usedBytes(plugin) - replaced + keyBytes + value.length;
-        if (after > quota.maxTotalBytes()) {
-            throw new QuotaExceededException("plugin '" + plugin + "' would store " + after + " bytes, more than "
-                    + "plugins.limits.kv-max-total-bytes (" + quota.maxTotalBytes() + ")");
-        }
+    }
+
+    private QuotaExceededException overQuota(KvStore.QuotaExceededException e) {
+        return new QuotaExceededException("plugin '" + plugin + "' would store " + e.bytesAfter() + " bytes, more "
+                + "than plugins.limits.kv-max-total-bytes (" + quota.maxTotalBytes() + ")");
     }
 
     private static String key(String key) {
