@@ -10,8 +10,10 @@
  *
  *   fuzz_launcher SEEDS_DIR SECONDS FINDINGS_DIR
  *
- * A finding (a sanitizer report, a crash, an input running longer than 1 s, or a broken property) is written to
- * FINDINGS_DIR/crash-<hash> and the driver exits non-zero; copied into SEEDS_DIR it is replayed on every run.
+ * A finding (a sanitizer report, a crash, an input running longer than 1 s, or a broken property) ends the driver
+ * with a non-zero status; the input is FINDINGS_DIR/current-input (the driver also saves it as crash-<hash> when it
+ * still can) and the sanitizer's report ends FINDINGS_DIR/stderr.log. Copied into SEEDS_DIR, the input is replayed
+ * on every run.
  *
  * An input is one of two kinds, chosen by its first byte:
  *   even: NUL-separated command-line arguments for parse_args (argv[0] is added). usage() exits, so exit() is
@@ -292,12 +294,15 @@ static void run_events(const unsigned char *data, size_t len)
 }
 
 static int events_fd_for_check = -1;
+static int input_fd = -1;
 
 static void run_one(const unsigned char *data, size_t len)
 {
     memcpy(current, data, len);
     current_len = len;
     current[len] = '\0';
+    if (pwrite(input_fd, data, len, 0) != (ssize_t)len || ftruncate(input_fd, (off_t)len) < 0)
+        property_broken("cannot record the current input", strerror(errno));
     alarm(1);
     if (len == 0 || (data[0] & 1) == 0) {
         run_args(data + (len > 0), len - (len > 0));
@@ -456,15 +461,27 @@ int main(int argc, char **argv)
     }
     findings_dir = argv[3];
     double seconds = atof(argv[2]);
+    /* The input being run, always on disk: a finding that kills the driver (UBSan has no death callback) leaves it
+     * there for LauncherParsersFuzzTest to keep. */
+    char input_path[4200];
+    snprintf(input_path, sizeof(input_path), "%s/current-input", findings_dir);
+    input_fd = open(input_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (input_fd < 0)
+        return 2;
     __sanitizer_set_death_callback(on_sanitizer_death);
     signal(SIGALRM, on_signal);
     signal(SIGSEGV, on_signal);
 
-    /* usage() writes to stderr and --version to stdout: silence both, they are the parsers' ordinary output. The
-     * driver reports on the original stdout. */
+    /* usage() writes to stderr and --version to stdout, the parsers' ordinary output: stdout is silenced, stderr
+     * goes to FINDINGS_DIR/stderr.log, emptied as the driver goes, so that a sanitizer's report (written to stderr
+     * just before it ends the driver) is what it holds at the end. The driver reports on the original stdout. */
     report_fd = dup(STDOUT_FILENO);
     int devnull = open("/dev/null", O_WRONLY);
-    if (report_fd < 0 || devnull < 0 || dup2(devnull, STDERR_FILENO) < 0 || dup2(devnull, STDOUT_FILENO) < 0)
+    char stderr_path[4200];
+    snprintf(stderr_path, sizeof(stderr_path), "%s/stderr.log", findings_dir);
+    int log_fd = open(stderr_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+    if (report_fd < 0 || devnull < 0 || log_fd < 0 || dup2(log_fd, STDERR_FILENO) < 0
+        || dup2(devnull, STDOUT_FILENO) < 0)
         return 2;
     /* Carriers for --env-from/--secret (secrets.c reads the launcher's environment). */
     setenv("FUZZ_ENV", "NAME=value", 1);
@@ -487,6 +504,8 @@ int main(int argc, char **argv)
     static unsigned char data[INPUT_MAX + 1];
     for (;;) {
         if ((execs & 255) == 0) {
+            if (ftruncate(STDERR_FILENO, 0) < 0)
+                return 2;
             clock_gettime(CLOCK_MONOTONIC, &now);
             double elapsed = (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
             if (elapsed >= seconds)
@@ -505,6 +524,9 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < MAP_SIZE; i++)
         edges += seen[i];
     unlink(events_path);
+    close(input_fd);
+    unlink(input_path);
+    unlink(stderr_path);
     dprintf(report_fd, "fuzz_launcher: %zu seeds replayed, %llu inputs in %.0f s, %zu in corpus, %zu coverage points, "
            "no finding\n", seeds, execs, seconds, corpus_count, edges);
     return 0;

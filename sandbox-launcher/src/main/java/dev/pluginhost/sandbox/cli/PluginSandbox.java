@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -266,8 +267,10 @@ public final class PluginSandbox {
             json = Files.readString(Path.of(file), StandardCharsets.UTF_8);
         } catch (CharacterCodingException e) {
             throw new IOException(file + ": not UTF-8 text", e);
+        } catch (NoSuchFileException e) {
+            throw new IOException(file + ": no such file", e);
         } catch (IOException e) {
-            throw new IOException(file + ": cannot read it (" + e + ")", e);
+            throw new IOException(file + ": cannot read it: " + e.getMessage(), e);
         }
         try {
             return OciProfile.importProfile(json);

@@ -227,8 +227,20 @@ public final class Json {
             digits();
         }
         String literal = text.substring(start, pos);
-        return integral ? new BigInteger(literal) : new BigDecimal(literal);
+        // No OCI value needs more than 20 digits; a long literal costs quadratic time to convert.
+        if (literal.length() > MAX_NUMBER_LENGTH) {
+            pos = start;
+            throw error("a number longer than " + MAX_NUMBER_LENGTH + " characters");
+        }
+        try {
+            return integral ? new BigInteger(literal) : new BigDecimal(literal);
+        } catch (NumberFormatException e) { // an exponent beyond BigDecimal's range, e.g. 1e10000000000
+            pos = start;
+            throw error("number out of range");
+        }
     }
+
+    private static final int MAX_NUMBER_LENGTH = 64;
 
     private void digits() {
         while (pos < text.length() && isDigit(text.charAt(pos))) {
