@@ -42,82 +42,77 @@ public final class JdbcKvStore implements KvStore {
 
     @Override
     public Optional<byte[]> get(String plugin, String key) {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement s = prepare(c, "SELECT v FROM plugin_kv WHERE plugin = ? AND k = ?")) {
-            s.setString(1, plugin);
-            s.setString(2, key);
-            try (ResultSet r = s.executeQuery()) {
-                return r.next() ? Optional.of(r.getBytes(1)) : Optional.empty();
+        return retried("get", c -> {
+            try (PreparedStatement s = prepare(c, "SELECT v FROM plugin_kv WHERE plugin = ? AND k = ?")) {
+                s.setString(1, plugin);
+                s.setString(2, key);
+                try (ResultSet r = s.executeQuery()) {
+                    return r.next() ? Optional.of(r.getBytes(1)) : Optional.empty();
+                }
             }
-        } catch (SQLException e) {
-            throw failure("get", e);
-        }
+        });
     }
 
     @Override
     public void put(String plugin, String key, byte[] value) {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement s = prepare(c, "MERGE INTO plugin_kv (plugin, k, v) KEY (plugin, k) "
-                     + "VALUES (?, ?, ?)")) {
-            s.setString(1, plugin);
-            s.setString(2, key);
-            s.setBytes(3, value);
-            s.executeUpdate();
-        } catch (SQLException e) {
-            throw failure("put", e);
-        }
+        retried("put", c -> {
+            try (PreparedStatement s = prepare(c, "MERGE INTO plugin_kv (plugin, k, v) KEY (plugin, k) "
+                    + "VALUES (?, ?, ?)")) {
+                s.setString(1, plugin);
+                s.setString(2, key);
+                s.setBytes(3, value);
+                return s.executeUpdate();
+            }
+        });
     }
 
     @Override
     public boolean delete(String plugin, String key) {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement s = prepare(c, "DELETE FROM plugin_kv WHERE plugin = ? AND k = ?")) {
-            s.setString(1, plugin);
-            s.setString(2, key);
-            return s.executeUpdate() > 0;
-        } catch (SQLException e) {
-            throw failure("delete", e);
-        }
+        return retried("delete", c -> {
+            try (PreparedStatement s = prepare(c, "DELETE FROM plugin_kv WHERE plugin = ? AND k = ?")) {
+                s.setString(1, plugin);
+                s.setString(2, key);
+                return s.executeUpdate() > 0;
+            }
+        });
     }
 
     @Override
     public List<String> list(String plugin, String prefix, int limit) {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement s = prepare(c, "SELECT k FROM plugin_kv WHERE plugin = ? AND k >= ? "
-                     + "ORDER BY k LIMIT ?")) {
-            s.setString(1, plugin);
-            s.setString(2, prefix);
-            s.setInt(3, limit);
-            List<String> keys = new ArrayList<>();
-            try (ResultSet r = s.executeQuery()) {
-                while (r.next() && r.getString(1).startsWith(prefix)) {
-                    keys.add(r.getString(1));
+        return retried("list", c -> {
+            try (PreparedStatement s = prepare(c, "SELECT k FROM plugin_kv WHERE plugin = ? AND k >= ? "
+                    + "ORDER BY k LIMIT ?")) {
+                s.setString(1, plugin);
+                s.setString(2, prefix);
+                s.setInt(3, limit);
+                List<String> keys = new ArrayList<>();
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next() && r.getString(1).startsWith(prefix)) {
+                        keys.add(r.getString(1));
+                    }
                 }
+                return keys;
             }
-            return keys;
-        } catch (SQLException e) {
-            throw failure("list", e);
-        }
+        });
     }
 
     @Override
     public long usedBytes(String plugin) {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement s = prepare(c, "SELECT COALESCE(SUM(OCTET_LENGTH(k) + OCTET_LENGTH(v)), 0) "
-                     + "FROM plugin_kv WHERE plugin = ?")) {
-            s.setString(1, plugin);
-            try (ResultSet r = s.executeQuery()) {
-                r.next();
-                return r.getLong(1);
+        return retried("usedBytes", c -> {
+            try (PreparedStatement s = prepare(c, "SELECT COALESCE(SUM(OCTET_LENGTH(k) + OCTET_LENGTH(v)), 0) "
+                    + "FROM plugin_kv WHERE plugin = ?")) {
+                s.setString(1, plugin);
+                try (ResultSet r = s.executeQuery()) {
+                    r.next();
+                    return r.getLong(1);
+                }
             }
-        } catch (SQLException e) {
-            throw failure("usedBytes", e);
-        }
+        });
     }
 
     @Override
     public boolean compareAndSet(String plugin, String key, byte[] expected, byte[] value) {
-        try (Connection c = dataSource.getConnection()) {
+        return retried("compareAndSet", c -> {
             c.setAutoCommit(false);
             try {
                 Optional<byte[]> current;
@@ -148,9 +143,7 @@ public final class JdbcKvStore implements KvStore {
                 c.rollback();
                 throw e;
             }
-        } catch (SQLException e) {
-            throw failure("compareAndSet", e);
-        }
+        });
     }
 
     /**
@@ -192,7 +185,40 @@ public final class JdbcKvStore implements KvStore {
         return s;
     }
 
+    /** One statement's work on a connection. */
+    @FunctionalInterface
+    private interface Work<T> {
+        T on(Connection c) throws SQLException;
+    }
+
+    /**
+     * Runs the work on a pooled connection, and once more on a fresh one when the database had closed: an embedded
+     * H2 closes itself when a write fails (a full disk), and the pool hands out one closed connection before it
+     * reopens the database. Nothing was written by a call that failed so, so running it again is safe.
+     */
+    private <T> T retried(String operation, Work<T> work) {
+        for (int attempt = 0; ; attempt++) {
+            try (Connection c = dataSource.getConnection()) {
+                return work.on(c);
+            } catch (SQLException e) {
+                if (attempt > 0 || e.getErrorCode() != DATABASE_IS_CLOSED) {
+                    throw failure(operation, e);
+                }
+            }
+        }
+    }
+
+    /** H2's "The database has been closed". */
+    private static final int DATABASE_IS_CLOSED = 90098;
+
+    /** The plugin reads this message (UNAVAILABLE): a full disk says so, not as a database's internals. */
     private static IllegalStateException failure(String operation, SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (String.valueOf(t.getMessage()).contains("No space left on device")) {
+                return new IllegalStateException("kv " + operation + " failed: no space left on the disk of the "
+                        + "host's data folder (plugins.data-dir); nothing was written", e);
+            }
+        }
         return new IllegalStateException("kv " + operation + " failed: " + e.getMessage(), e);
     }
 }
