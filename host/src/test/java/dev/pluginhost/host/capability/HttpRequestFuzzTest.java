@@ -14,8 +14,6 @@ import io.grpc.Status;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -55,12 +53,10 @@ class HttpRequestFuzzTest {
 
     @BeforeAll
     static void serve() throws IOException {
-        // Names resolve from a file, never through DNS: the fuzzer's names must not leave the machine.
-        Path hosts = Files.createTempFile("hosts", "");
-        Files.writeString(hosts, "127.0.0.1 local.example.test\n");
-        System.setProperty("jdk.net.hosts.file", hosts.toString());
+        // Names resolve from src/test/resources/fuzz-hosts (-Djdk.net.hosts.file, set for the fuzz execution in the
+        // pom: the JDK reads it once, at start), never through DNS: the fuzzer's names must not leave the machine.
         assertThat(InetAddress.getByName("local.example.test").isLoopbackAddress())
-                .as("jdk.net.hosts.file was read (the resolver was not initialised before)").isTrue();
+                .as("-Djdk.net.hosts.file=src/test/resources/fuzz-hosts is in effect").isTrue();
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
         server.createContext("/", exchange -> {
             REQUESTS.incrementAndGet();
