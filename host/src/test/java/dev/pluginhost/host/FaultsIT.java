@@ -302,14 +302,21 @@ class FaultsIT {
         return ProcessHandle.of(pid).orElseThrow(() -> new AssertionError(id + " runs as pid " + pid + ", gone"));
     }
 
-    /** A plugin's JVMs: its run folder ({@code <run-dir>/<id>/}, its temporary folder) is on their command line. */
+    /**
+     * A plugin's JVMs: its run folder ({@code <run-dir>/<id>/}, its temporary folder) is on their command line. (Its
+     * launcher's too, which gives the folder to the sandbox: a launcher is told apart by its program.)
+     */
     static List<ProcessHandle> pluginJvms(String id) {
-        return alive(runDir.resolve(id) + "/");
+        return alive(runDir.resolve(id) + "/").stream().filter(p -> !isLauncher(p)).toList();
     }
 
     /** The host's launchers: they run from {@code <run-dir>/sandbox-launcher-*}. */
     static List<ProcessHandle> launchers() {
-        return alive(runDir.resolve("sandbox-launcher-").toString());
+        return alive(runDir.resolve("sandbox-launcher-").toString()).stream().filter(FaultsIT::isLauncher).toList();
+    }
+
+    private static boolean isLauncher(ProcessHandle p) {
+        return p.info().command().orElse("").contains("plugin-launcher");
     }
 
     /** Every process whose command line names the run folder: the host itself, its launchers, its plugin JVMs. */
