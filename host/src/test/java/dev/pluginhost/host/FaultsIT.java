@@ -74,6 +74,8 @@ class FaultsIT {
                 "--plugins.data-dir=" + tmpfs.resolve("data"),
                 "--plugins.grants.writer=kv", "--plugins.grants.calm=kv", "--plugins.grants.other=kv",
                 "--plugins.invoke-timeout=5s",
+                // writer reads thousands of keys back at once: the call rate limit is not what is tested here
+                "--plugins.limits.rate=100000", "--plugins.limits.burst=100000",
                 "--plugins.watch=false",
                 // Every kill is a crash: restart at once, and never quarantine here.
                 "--plugins.supervision.initial-backoff=50ms", "--plugins.supervision.max-backoff=200ms",
