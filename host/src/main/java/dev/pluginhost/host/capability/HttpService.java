@@ -137,6 +137,12 @@ final class HttpService extends HttpGrpc.HttpImplBase {
                 outbound.addHeader(header.getKey(), header.getValue());
             }
         }
+        // The client's own timeouts leave gaps (its connect timeout, which also bounds a TLS handshake, is fixed):
+        // the request is cancelled when its deadline passes, whatever it is waiting for (found by
+        // HttpRequestFuzzTest: an https request to a plain-http port took 5 s under a 1 s deadline).
+        java.util.concurrent.ScheduledFuture<?> deadline = DEADLINES.schedule(() -> {
+            outbound.cancel();
+        }, timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         try {
             response.onNext(send(outbound, scheme, host, port, addresses, timeout));
             response.onCompleted();
@@ -144,9 +150,21 @@ final class HttpService extends HttpGrpc.HttpImplBase {
             response.onError(Status.DEADLINE_EXCEEDED.withDescription(method + " " + target + " took longer than "
                     + timeout).asException());
         } catch (IOException e) {
-            response.onError(Status.UNAVAILABLE.withDescription(method + " " + target + " failed: " + e).asException());
+            response.onError((outbound.isCancelled() ? Status.DEADLINE_EXCEEDED.withDescription(method + " "
+                    + target + " took longer than " + timeout) : Status.UNAVAILABLE.withDescription(method + " "
+                    + target + " failed: " + e)).asException());
+        } finally {
+            deadline.cancel(false);
         }
     }
+
+    /** Cancels requests whose deadline passed; one daemon thread for every plugin's requests. */
+    private static final java.util.concurrent.ScheduledExecutorService DEADLINES =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(task -> {
+                Thread thread = new Thread(task, "http-deadlines");
+                thread.setDaemon(true);
+                return thread;
+            });
 
     /**
      * Sends to the checked addresses in turn until one accepts the connection (nothing is sent before that, so

@@ -101,11 +101,7 @@ public final class JdbcKvStore implements KvStore {
 
     @Override
     public Optional<byte[]> get(String plugin, String key) {
-        try (Connection c = dataSource.getConnection()) {
-            return read(c, plugin, key);
-        } catch (SQLException e) {
-            throw failure("get", e);
-        }
+        return reading("get", c -> read(c, plugin, key));
     }
 
     @Override
@@ -130,31 +126,26 @@ public final class JdbcKvStore implements KvStore {
 
     @Override
     public List<String> list(String plugin, String prefix, int limit) {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement s = prepare(c, "SELECT k FROM plugin_kv WHERE plugin = ? AND k >= ? "
-                     + "ORDER BY k LIMIT ?")) {
-            s.setString(1, plugin);
-            s.setString(2, prefix);
-            s.setInt(3, limit);
-            List<String> keys = new ArrayList<>();
-            try (ResultSet r = s.executeQuery()) {
-                while (r.next() && r.getString(1).startsWith(prefix)) {
-                    keys.add(r.getString(1));
+        return reading("list", c -> {
+            try (PreparedStatement s = prepare(c, "SELECT k FROM plugin_kv WHERE plugin = ? AND k >= ? "
+                    + "ORDER BY k LIMIT ?")) {
+                s.setString(1, plugin);
+                s.setString(2, prefix);
+                s.setInt(3, limit);
+                List<String> keys = new ArrayList<>();
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next() && r.getString(1).startsWith(prefix)) {
+                        keys.add(r.getString(1));
+                    }
                 }
+                return keys;
             }
-            return keys;
-        } catch (SQLException e) {
-            throw failure("list", e);
-        }
+        });
     }
 
     @Override
     public long usedBytes(String plugin) {
-        try (Connection c = dataSource.getConnection()) {
-            return usedBytes(c, plugin);
-        } catch (SQLException e) {
-            throw failure("usedBytes", e);
-        }
+        return reading("usedBytes", c -> usedBytes(c, plugin));
     }
 
     @Override
@@ -183,7 +174,36 @@ public final class JdbcKvStore implements KvStore {
      * @param lockPlugin a plugin whose lock row is taken first (its writes then run one at a time, fleet-wide), or
      *     null
      */
+    /**
+     * H2's "The database has been closed": an embedded H2 closes itself when a write fails (a full disk), and the
+     * pool hands out a closed connection before it notices. A call that meets one runs once more on a fresh one.
+     */
+    private static final int DATABASE_IS_CLOSED = 90098;
+
+    private <T> T reading(String operation, Work<T> work) {
+        for (int attempt = 0; ; attempt++) {
+            try (Connection c = dataSource.getConnection()) {
+                return work.run(c);
+            } catch (SQLException e) {
+                if (attempt > 0 || e.getErrorCode() != DATABASE_IS_CLOSED) {
+                    throw failure(operation, e);
+                }
+            }
+        }
+    }
+
     private <T> T inTransaction(String operation, String lockPlugin, Work<T> work) {
+        try {
+            return inTransactionOnce(operation, lockPlugin, work);
+        } catch (IllegalStateException e) {
+            if (e.getCause() instanceof SQLException sql && sql.getErrorCode() == DATABASE_IS_CLOSED) {
+                return inTransactionOnce(operation, lockPlugin, work); // nothing was written: try once more
+            }
+            throw e;
+        }
+    }
+
+    private <T> T inTransactionOnce(String operation, String lockPlugin, Work<T> work) {
         try (Connection c = dataSource.getConnection()) {
             boolean autoCommit = c.getAutoCommit();
             c.setAutoCommit(false);
@@ -289,6 +309,12 @@ public final class JdbcKvStore implements KvStore {
     }
 
     private static IllegalStateException failure(String operation, SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (String.valueOf(t.getMessage()).contains("No space left on device")) {
+                return new IllegalStateException("kv " + operation + " failed: no space left on the disk of the "
+                        + "database (for the H2 file: plugins.data-dir); nothing was written", e);
+            }
+        }
         return new IllegalStateException("kv " + operation + " failed: " + e.getMessage(), e);
     }
 }

@@ -80,7 +80,9 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
 
     @Override
     public void list(ListRequest request, StreamObserver<ListResponse> response) {
-        int limit = request.getLimit() == 0 ? MAX_LIST : Math.min(request.getLimit(), MAX_LIST);
+        // limit is a uint32: read as unsigned, or a large one turns negative (found by KvRequestFuzzTest)
+        int limit = request.getLimit() == 0 ? MAX_LIST
+                : (int) Math.min(Integer.toUnsignedLong(request.getLimit()), MAX_LIST);
         answer(response, () -> ListResponse.newBuilder()
                 .addAllKeys(store.list(plugin, request.getPrefix(), limit)).build());
     }

@@ -2,9 +2,11 @@ package dev.pluginhost.host.discovery;
 
 import dev.pluginhost.host.capability.CapabilityCatalog;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Enumeration;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -14,6 +16,7 @@ import java.util.jar.Manifest;
 import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
 
 /**
  * Reads and validates a plugin jar's manifest. The format is PF4J's: {@code Plugin-*} attributes in
@@ -32,12 +35,22 @@ public final class ManifestReader {
     private static final Pattern CLASS_PATTERN =
             Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*");
 
+    /** Past these a jar is a zip bomb, not a plugin: an honest jar compresses its classes 2 to 5 times. */
+    static final int EXPANSION = 16;
+    static final int MAX_ENTRIES = 100_000;
+    static final int MAX_MANIFEST_BYTES = 1024 * 1024;
+
     private final long maxJarSize;
     private final CapabilityCatalog capabilities;
 
     public ManifestReader(long maxJarSize, CapabilityCatalog capabilities) {
         this.maxJarSize = maxJarSize;
         this.capabilities = capabilities;
+    }
+
+    /** @return the most bytes a jar of at most {@code maxJarSize} bytes may expand to */
+    static long maxExpandedSize(long maxJarSize) {
+        return maxJarSize > Long.MAX_VALUE / EXPANSION ? Long.MAX_VALUE : maxJarSize * EXPANSION;
     }
 
     /**
@@ -63,7 +76,7 @@ public final class ManifestReader {
         }
         // Opened with verification: a signed jar whose entries do not match their signatures is refused here.
         try (JarFile file = new JarFile(jar.toFile(), true)) {
-            checkEntries(jar, file);
+            checkArchive(jar);
             Manifest manifest = file.getManifest();
             if (manifest == null) {
                 throw new InvalidPluginException(jar, "not a plugin: the jar has no META-INF/MANIFEST.MF");
@@ -110,16 +123,59 @@ public final class ManifestReader {
                 Set.copyOf(capabilities), classes.toAbsolutePath());
     }
 
-    /** Entries with '..' or absolute names are how zip-slip attacks start; no honest plugin has them. */
-    private static void checkEntries(Path jar, JarFile file) throws InvalidPluginException {
-        Enumeration<? extends ZipEntry> entries = file.entries();
-        while (entries.hasMoreElements()) {
-            String name = entries.nextElement().getName();
-            if (name.startsWith("/") || name.startsWith("\\") || name.contains("..") && isTraversal(name)) {
-                throw new InvalidPluginException(jar, "unsafe zip entry name '" + name
-                        + "' (absolute or containing '..')");
+    /**
+     * Reads the jar as a plain zip, every entry to its end, before anything reads it as a jar (the JDK reads a jar's
+     * manifest whole, into memory, and the digest and signature check read every entry): what it finds is what the
+     * bytes are, not what the zip's directory claims. Refused: entries with '..' or absolute names (how zip-slip
+     * attacks start), two entries of one name (readers disagree on which one counts: a signature check may see one
+     * and the class loader the other), more than {@link #MAX_ENTRIES} entries, a manifest over
+     * {@link #MAX_MANIFEST_BYTES}, and a jar expanding past {@link #maxExpandedSize} (a zip bomb).
+     */
+    private void checkArchive(Path jar) throws InvalidPluginException, IOException {
+        long budget = maxExpandedSize(maxJarSize);
+        Set<String> names = new HashSet<>();
+        byte[] buffer = new byte[16 * 1024];
+        try (ZipFile zip = new ZipFile(jar.toFile())) {
+            Enumeration<? extends ZipEntry> entries = zip.entries();
+            while (entries.hasMoreElements()) {
+                ZipEntry entry = entries.nextElement();
+                String name = entry.getName();
+                if (names.size() == MAX_ENTRIES) {
+                    throw new InvalidPluginException(jar, "more than " + MAX_ENTRIES + " zip entries");
+                }
+                if (name.startsWith("/") || name.startsWith("\\") || name.contains("..") && isTraversal(name)) {
+                    throw new InvalidPluginException(jar, "unsafe zip entry name '" + shown(name)
+                            + "' (absolute or containing '..')");
+                }
+                if (!names.add(name)) {
+                    throw new InvalidPluginException(jar, "two zip entries are named '" + shown(name) + "'");
+                }
+                boolean manifest = name.equalsIgnoreCase(JarFile.MANIFEST_NAME);
+                long allowed = manifest ? Math.min(MAX_MANIFEST_BYTES, budget) : budget;
+                long read = 0;
+                try (InputStream in = zip.getInputStream(entry)) {
+                    for (int n; (n = in.read(buffer)) >= 0 && read <= allowed; ) {
+                        read += n;
+                    }
+                }
+                if (read > allowed) {
+                    throw new InvalidPluginException(jar, manifest
+                            ? "its manifest is larger than " + MAX_MANIFEST_BYTES + " bytes"
+                            : "it expands to more than " + maxExpandedSize(maxJarSize) + " bytes (" + EXPANSION
+                                    + " times plugins.max-jar-size): a zip bomb, not a plugin");
+                }
+                budget -= read;
             }
         }
+    }
+
+    /** An entry name as a message shows it: bounded, control characters escaped. */
+    private static String shown(String name) {
+        String cut = name.length() > 200 ? name.substring(0, 200) + "..." : name;
+        StringBuilder sb = new StringBuilder();
+        cut.codePoints().forEach(c -> sb.append(Character.isISOControl(c) ? String.format("\\u%04x", c)
+                : new String(Character.toChars(c))));
+        return sb.toString();
     }
 
     private static boolean isTraversal(String name) {

@@ -28,7 +28,11 @@ public final class Json {
         }
         try {
             return GSON.fromJson(text, type);
-        } catch (JsonParseException e) {
+        } catch (JsonParseException | IllegalStateException | NullPointerException | NumberFormatException
+                 | ClassCastException e) {
+            // Gson's lenient reader lets some malformed text through to the objects it builds, which then fail
+            // otherwise: e.g. "[[,e4..." reaches a map as a null key (NullPointerException; found by
+            // InvocationFuzzTest). The caller's bytes are wrong either way: BAD_REQUEST, not the plugin's error.
             throw new IllegalArgumentException("payload is not JSON of the shape " + type.getSimpleName() + ": "
                     + e.getMessage(), e);
         }

@@ -7,8 +7,10 @@ import dev.pluginhost.sandbox.ViolationMode;
 import dev.pluginhost.sandbox.oci.OciProfile;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -242,8 +244,12 @@ public final class PluginSandbox {
         if (args.size() != 1) {
             throw new UsageException("import: exactly one FILE.json");
         }
-        OciProfile.Imported imported = OciProfile.importProfile(read(Path.of(args.get(0))));
-        PolicyCompiler.compile(imported.policy()); // fails here, naming the syscall, if libseccomp refuses it
+        OciProfile.Imported imported = imported(args.get(0));
+        try {
+            PolicyCompiler.compile(imported.policy()); // fails here, naming the syscall, if libseccomp refuses it
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(args.get(0) + ": " + e.getMessage(), e);
+        }
         out.println("# imported " + args.get(0) + ": " + imported.policy().rules().size() + " rules, compiles");
         for (String note : imported.notes()) {
             out.println("# note: " + note);
@@ -253,12 +259,26 @@ public final class PluginSandbox {
     }
 
     static SyscallPolicy loadPolicy(String file) throws IOException {
-        OciProfile.Imported imported = OciProfile.importProfile(read(Path.of(file)));
-        return imported.policy();
+        return imported(file).policy();
     }
 
-    private static String read(Path file) throws IOException {
-        return Files.readString(file, StandardCharsets.UTF_8);
+    /** Every error about a policy file starts with the file's name: the operator may pass several. */
+    private static OciProfile.Imported imported(String file) throws IOException {
+        String json;
+        try {
+            json = Files.readString(Path.of(file), StandardCharsets.UTF_8);
+        } catch (CharacterCodingException e) {
+            throw new IOException(file + ": not UTF-8 text", e);
+        } catch (NoSuchFileException e) {
+            throw new IOException(file + ": no such file", e);
+        } catch (IOException e) {
+            throw new IOException(file + ": cannot read it: " + e.getMessage(), e);
+        }
+        try {
+            return OciProfile.importProfile(json);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
     }
 
     private static String value(List<String> args, int i, String option) {

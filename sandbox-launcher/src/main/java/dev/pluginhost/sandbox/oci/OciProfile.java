@@ -396,8 +396,12 @@ public final class OciProfile {
             ArgRule.Op parsed = OPS.entrySet().stream().filter(e -> e.getValue().equals(op))
                     .map(Map.Entry::getKey).findFirst()
                     .orElseThrow(() -> new IllegalArgumentException("OCI profile: " + where + ": unknown op " + op));
-            rules.add(parsed == ArgRule.Op.MASKED_EQ ? ArgRule.maskedEq(index, value, valueTwo)
-                    : new ArgRule(index, parsed, value, 0));
+            try {
+                rules.add(parsed == ArgRule.Op.MASKED_EQ ? ArgRule.maskedEq(index, value, valueTwo)
+                        : new ArgRule(index, parsed, value, 0));
+            } catch (IllegalArgumentException e) { // e.g. an index outside 0..5: say where
+                throw new IllegalArgumentException("OCI profile: " + where + ".args: " + e.getMessage(), e);
+            }
         }
         return rules;
     }

@@ -1,0 +1,389 @@
+package dev.pluginhost.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.pluginhost.host.fixtures.FaultPlugin;
+import dev.pluginhost.host.fixtures.TestPluginJar;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Faults at every moment, with the real host, launchers and plugin JVMs: a plugin that never answers, answers slowly
+ * or closes its session mid-call; SIGKILL of plugin JVMs, of launchers and of the host at random points of kv
+ * writes, starts and shutdowns (at least 20 of each); the data folder's disk full. Throughout, plugin {@code writer}
+ * writes kv keys without pause and records each write the host acknowledged: none may be lost. After every kill no
+ * process of the killed plugin (or host) is left behind, and every plugin comes back to running, none stuck starting
+ * or stopping. One host serves the plugin and launcher kills; the host kills restart it on the same folders. The data
+ * folder is a small tmpfs this test mounts (it runs as root), so that it can fill it.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FaultsIT {
+
+    static final int KILLS = 20;
+    static final long SEED = Long.getLong("faults.seed", System.nanoTime());
+    static final Random RANDOM = new Random(SEED);
+
+    @TempDir
+    static Path work;
+
+    static Path plugins;
+    static Path tmpfs;
+    static Path runDir;
+    static HostProcess host;
+
+    @BeforeAll
+    static void start() throws Exception {
+        System.out.println("FaultsIT: kill points from -Dfaults.seed=" + SEED + " (pass it to repeat them)");
+        plugins = Files.createDirectories(work.resolve("plugins"));
+        tmpfs = Files.createDirectories(work.resolve("disk"));
+        mountTmpfs(tmpfs, "48m");
+        runDir = work.resolve("run");
+        for (String id : List.of("writer", "calm", "other")) {
+            TestPluginJar.write(plugins, id + ".jar", id, "1", FaultPlugin.class, "log, kv");
+        }
+        host = startHost();
+        host.awaitRunning(Duration.ofSeconds(180), "writer", "calm", "other");
+        Thread.sleep(2000);
+        for (String id : List.of("writer", "calm", "other")) {
+            assertThat(pluginJvms(id)).as("one JVM of %s after the host started; the host's log:\n%s", id,
+                    host.log()).hasSize(1);
+        }
+    }
+
+    static HostProcess startHost() throws Exception {
+        HostProcess started = HostProcess.start(work, plugins,
+                "--plugins.run-dir=" + runDir,
+                "--plugins.data-dir=" + tmpfs.resolve("data"),
+                "--plugins.grants.writer=kv", "--plugins.grants.calm=kv", "--plugins.grants.other=kv",
+                "--plugins.invoke-timeout=5s",
+                // writer reads thousands of keys back at once: the call rate limit is not what is tested here
+                "--plugins.limits.rate=100000", "--plugins.limits.burst=100000",
+                "--plugins.watch=false",
+                // Every kill is a crash: restart at once, and never quarantine here.
+                "--plugins.supervision.initial-backoff=50ms", "--plugins.supervision.max-backoff=200ms",
+                "--plugins.supervision.quarantine-after=100000");
+        return started;
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        try {
+            if (host != null) {
+                host.close();
+            }
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                    assertThat(processesOf("")).as("no launcher or plugin JVM after the host stopped").isEmpty());
+        } finally {
+            new ProcessBuilder("umount", "-l", tmpfs.toString()).inheritIO().start().waitFor();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ deadlines
+
+    @Test
+    @Order(1)
+    void aPluginThatNeverAnswersOrAnswersSlowlyMeetsItsDeadlineAndOthersAreUnaffected() throws Exception {
+        host.awaitRunning(Duration.ofSeconds(180), "writer", "calm", "other");
+        List<CompletableFuture<Long>> hanging = new ArrayList<>();
+        java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(8);
+        for (int i = 0; i < 8; i++) { // more than one invocation stuck at once
+            hanging.add(CompletableFuture.supplyAsync(() -> timed(() -> status("calm", "hang", "{}"), 504), callers));
+        }
+        // Bounds are loose on the slow side: this machine is shared, and the deadline is what is tested.
+        long slow = timed(() -> status("calm", "slow", "{\"ms\":1000}"), 200);
+        assertThat(slow).as("a slow answer within the deadline arrives").isGreaterThanOrEqualTo(1000L);
+        long tooSlow = timed(() -> status("calm", "slow", "{\"ms\":20000}"), 504);
+        assertThat(tooSlow).as("a slow answer past plugins.invoke-timeout (5s)").isBetween(4900L, 15000L);
+        // Meanwhile the other plugin answers.
+        for (int i = 0; i < 20; i++) {
+            assertThat(timed(() -> status("other", "ping", "{}"), 200)).isLessThan(4900L);
+        }
+        for (CompletableFuture<Long> h : hanging) {
+            assertThat(h.get(60, TimeUnit.SECONDS)).as("a hanging call ends at its deadline")
+                    .isBetween(4900L, 20000L);
+        }
+        callers.shutdown();
+        assertThat(status("calm", "ping", "{}")).as("the hanging plugin still serves new calls").isEqualTo(200);
+    }
+
+    @Test
+    @Order(2)
+    void aPluginThatClosesItsSessionMidCallFailsThatCallAtOnceAndIsRestarted() throws Exception {
+        long before = host.plugin("calm").get("pid").asLong();
+        long started = System.nanoTime();
+        HttpResponse<String> answer = host.post("/api/plugins/calm/invoke/close-session", "{}");
+        long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(502);
+        assertThat(answer.body()).contains("went away during the invocation");
+        assertThat(took).as("failed when the session closed, not at the deadline").isLessThan(4900L);
+        assertThat(status("other", "ping", "{}")).isEqualTo(200);
+        // A plugin without a session serves nobody: the host replaces it (health checks), and it serves again.
+        await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() ->
+                host.plugin("calm").get("pid").asLong() != before && status("calm", "ping", "{}") == 200);
+    }
+
+    // ------------------------------------------------------------------------------------------ kills
+
+    @Test
+    @Order(3)
+    void killingPluginJvmsAtRandomPointsLosesNoAcknowledgedWriteAndLeavesNothingBehind() throws Exception {
+        host.awaitRunning(Duration.ofSeconds(120), "writer", "calm", "other");
+        assertThat(pluginJvms("writer")).as("writer's JVM, by its run folder on its command line").hasSize(1);
+        assertThat(launchers()).as("one launcher per plugin").hasSize(3);
+        for (int kill = 0; kill < KILLS; kill++) {
+            ProcessHandle jvm = pluginJvm("writer");
+            ProcessHandle launcher = jvm.parent().orElseThrow();
+            moment(kill);
+            jvm.destroyForcibly();
+            afterKill("writer", jvm, launcher, "plugin JVM kill " + kill);
+        }
+        assertNothingLost();
+    }
+
+    @Test
+    @Order(4)
+    void killingLaunchersAtRandomPointsLosesNoAcknowledgedWriteAndLeavesNothingBehind() throws Exception {
+        host.awaitRunning(Duration.ofSeconds(120), "writer", "calm", "other");
+        for (int kill = 0; kill < KILLS; kill++) {
+            ProcessHandle jvm = pluginJvm("writer");
+            ProcessHandle launcher = jvm.parent().orElseThrow();
+            assertThat(launcher.info().command().orElse("")).contains("plugin-launcher");
+            moment(kill);
+            launcher.destroyForcibly();
+            afterKill("writer", jvm, launcher, "launcher kill " + kill);
+        }
+        assertNothingLost();
+    }
+
+    // ------------------------------------------------------------------------------------------ disk full
+
+    @Test
+    @Order(5)
+    void aFullDataFolderIsRefusedClearlyCorruptsNothingAndRecovers() throws Exception {
+        host.awaitRunning(Duration.ofSeconds(120), "writer", "calm", "other");
+        assertThat(status("calm", "put", "{\"key\":\"before\",\"value\":\"kept\"}")).isEqualTo(200);
+        Path filler = tmpfs.resolve("filler");
+        fill(filler);
+        try {
+            fullDisk();
+        } finally {
+            Files.deleteIfExists(filler); // the next tests need the space back, whatever happened here
+        }
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                assertThat(status("calm", "put", "{\"key\":\"after\",\"value\":\"written\"}"))
+                        .as("writes work again once there is space").isEqualTo(200));
+        assertThat(host.post("/api/plugins/calm/invoke/get", "{\"key\":\"before\"}").body()).contains("kept");
+        assertThat(host.post("/api/plugins/calm/invoke/get", "{\"key\":\"after\"}").body()).contains("written");
+        assertNothingLost();
+    }
+
+    /** With the disk full: a clear refusal, others unaffected. */
+    private static void fullDisk() throws Exception {
+        HttpResponse<String> refused = null;
+        for (int i = 0; i < 50 && (refused == null || refused.statusCode() == 200); i++) {
+            refused = host.post("/api/plugins/calm/invoke/put", "{\"key\":\"big-" + i + "\",\"value\":\""
+                    + "x".repeat(60_000) + "\"}");
+        }
+        System.out.println("FaultsIT: a kv write to the full disk: " + refused.statusCode() + " " + refused.body());
+        assertThat(refused.statusCode()).as("a write to a full disk: %s", refused.body()).isEqualTo(502);
+        // "kv put failed" or "kv get failed" (the quota check reads first): either way it names the full disk.
+        assertThat(refused.body()).as("the refusal says why")
+                .contains("no space left on the disk of the host's data folder (plugins.data-dir)");
+        assertThat(status("other", "ping", "{}")).as("others unaffected").isEqualTo(200);
+        assertThat(host.isAlive()).isTrue();
+    }
+
+    @Test
+    @Order(6)
+    void killingTheHostAtRandomPointsLosesNoAcknowledgedWriteAndLeavesNothingBehind() throws Exception {
+        for (int kill = 0; kill < KILLS; kill++) {
+            List<ProcessHandle> tree = new ArrayList<>(ProcessHandle.of(host.javaPid()).orElseThrow()
+                    .descendants().toList());
+            int point = kill % 3;
+            if (point == 0) { // while plugins start
+                Thread.sleep(RANDOM.nextInt(4000));
+            } else {
+                host.awaitRunning(Duration.ofSeconds(180), "writer", "calm", "other");
+                tree = new ArrayList<>(ProcessHandle.of(host.javaPid()).orElseThrow().descendants().toList());
+                Thread.sleep(RANDOM.nextInt(1500)); // while writer writes
+                if (point == 2) { // during a graceful shutdown
+                    ProcessHandle.of(host.javaPid()).ifPresent(ProcessHandle::destroy);
+                    Thread.sleep(RANDOM.nextInt(800));
+                }
+            }
+            host.kill();
+            for (ProcessHandle p : tree) {
+                assertThat(p.onExit().completeOnTimeout(null, 20, TimeUnit.SECONDS).get())
+                        .as("host kill %d (point %d): %s left behind", kill, point, p.info().commandLine()
+                                .orElse(String.valueOf(p.pid()))).isNotNull();
+            }
+            assertThat(processesOf("")).as("host kill %d: processes of the run folder", kill).isEmpty();
+            host = startHost();
+        }
+        host.awaitRunning(Duration.ofSeconds(180), "writer", "calm", "other");
+        for (String id : List.of("writer", "calm", "other")) {
+            assertThat(host.plugin(id).get("state").asString()).as("%s after the host restarts", id)
+                    .isEqualTo("running");
+        }
+        assertNothingLost();
+    }
+
+    // ------------------------------------------------------------------------------------------ helpers
+
+    /** A random moment of the plugin's life: its start (right after a restart), its writes, or its shutdown. */
+    private static void moment(int kill) throws Exception {
+        switch (kill % 3) {
+            case 0 -> Thread.sleep(RANDOM.nextInt(300)); // right after the last restart: the plugin is starting
+            case 1 -> Thread.sleep(200 + RANDOM.nextInt(1500)); // while it writes
+            default -> { // while it stops: the host asks it to, and the kill lands during its grace period
+                CompletableFuture.runAsync(() -> {
+                    try {
+                        host.post("/api/plugins/writer/restart", "");
+                    } catch (IOException | InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                Thread.sleep(RANDOM.nextInt(400));
+            }
+        }
+    }
+
+    /**
+     * The killed run's JVM and launcher both end, and the plugin comes back to running: one JVM of its own, one
+     * launcher per plugin, nothing else under the host's run folder.
+     */
+    private static void afterKill(String id, ProcessHandle jvm, ProcessHandle launcher, String what)
+            throws Exception {
+        assertThat(jvm.onExit().completeOnTimeout(null, 20, TimeUnit.SECONDS).get()).as("%s: the JVM ended", what)
+                .isNotNull();
+        assertThat(launcher.onExit().completeOnTimeout(null, 20, TimeUnit.SECONDS).get())
+                .as("%s: its launcher ended", what).isNotNull();
+        try {
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                    .untilAsserted(() -> {
+                        JsonNode plugin = host.plugin(id);
+                        assertThat(plugin.get("state").asString()).isEqualTo("running");
+                        assertThat(plugin.get("pid").asLong()).isNotEqualTo(jvm.pid());
+                        assertThat(pluginJvms(id)).hasSize(1);
+                        assertThat(launchers()).hasSize(3);
+                    });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            String log = host.log();
+            throw new AssertionError(what + ": " + id + " is " + host.plugin(id) + "; its JVMs "
+                    + commandLines(pluginJvms(id)) + "; launchers " + commandLines(launchers())
+                    + "\nthe host's log, last 20000 characters:\n" + log.substring(Math.max(0, log.length() - 20000)),
+                    e);
+        }
+    }
+
+    /** Every write the host acknowledged to writer reads back (its check runs in the background: polled). */
+    private static void assertNothingLost() throws Exception {
+        JsonNode[] result = new JsonNode[1];
+        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions().until(() -> {
+            HttpResponse<String> check = host.post("/api/plugins/writer/invoke/check", "{}");
+            result[0] = check.statusCode() == 200 ? HostProcess.JSON.readTree(check.body()) : null;
+            return result[0] != null && result[0].get("done").asBoolean();
+        });
+        System.out.println("FaultsIT: writer's acknowledged writes " + result[0]);
+        assertThat(result[0].get("acknowledged").asInt()).as("%s", result[0]).isPositive();
+        assertThat(result[0].get("missing").asInt()).as("acknowledged writes lost: %s", result[0]).isZero();
+    }
+
+    private static ProcessHandle pluginJvm(String id) {
+        await().atMost(Duration.ofSeconds(120)).ignoreExceptions().until(() ->
+                host.plugin(id).get("state").asString().equals("running"));
+        long pid = host.plugin(id).get("pid").asLong();
+        return ProcessHandle.of(pid).orElseThrow(() -> new AssertionError(id + " runs as pid " + pid + ", gone"));
+    }
+
+    /**
+     * A plugin's JVMs: its run folder ({@code <run-dir>/<id>/}, its temporary folder) is on their command line. (Its
+     * launcher's too, which gives the folder to the sandbox: a launcher is told apart by its program.)
+     */
+    static List<ProcessHandle> pluginJvms(String id) {
+        return alive(runDir.resolve(id) + "/").stream().filter(p -> !isLauncher(p)).toList();
+    }
+
+    /** The host's launchers: they run from {@code <run-dir>/sandbox-launcher-*}. */
+    static List<ProcessHandle> launchers() {
+        return alive(runDir.resolve("sandbox-launcher-").toString()).stream().filter(FaultsIT::isLauncher).toList();
+    }
+
+    private static boolean isLauncher(ProcessHandle p) {
+        return p.info().command().orElse("").contains("plugin-launcher");
+    }
+
+    /** Every process whose command line names the run folder: the host itself, its launchers, its plugin JVMs. */
+    static List<ProcessHandle> processesOf(String marker) {
+        return alive(runDir.resolve(marker).toString());
+    }
+
+    private static List<ProcessHandle> alive(String marker) {
+        return ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(marker))
+                .filter(ProcessHandle::isAlive).toList();
+    }
+
+    private static List<String> commandLines(List<ProcessHandle> processes) {
+        return processes.stream().map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList();
+    }
+
+    private static int status(String id, String operation, String body) throws IOException, InterruptedException {
+        return host.post("/api/plugins/" + id + "/invoke/" + operation, body).statusCode();
+    }
+
+    @FunctionalInterface
+    interface Call {
+        int status() throws Exception;
+    }
+
+    /** @return how long the call took, in ms, after checking its status */
+    private static long timed(Call call, int expected) {
+        long start = System.nanoTime();
+        try {
+            assertThat(call.status()).isEqualTo(expected);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    }
+
+    private static void fill(Path filler) throws IOException {
+        byte[] chunk = new byte[1024 * 1024];
+        try (OutputStream out = Files.newOutputStream(filler)) {
+            while (true) {
+                out.write(chunk);
+            }
+        } catch (IOException e) {
+            if (!String.valueOf(e.getMessage()).contains("No space left")) {
+                throw e;
+            }
+        }
+    }
+
+    private static void mountTmpfs(Path dir, String size) throws Exception {
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=" + size + ",mode=0755", "tmpfs",
+                dir.toString()).redirectErrorStream(true).start();
+        String out = new String(mount.getInputStream().readAllBytes());
+        if (mount.waitFor() != 0) {
+            throw new AssertionError("not available here: a small tmpfs for the data folder (mount as root): " + out);
+        }
+    }
+}
