@@ -312,7 +312,8 @@ public final class JdbcKvStore implements KvStore {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (String.valueOf(t.getMessage()).contains("No space left on device")) {
                 return new IllegalStateException("kv " + operation + " failed: no space left on the disk of the "
-                        + "database (for the H2 file: plugins.data-dir); nothing was written", e);
+                        + "host's data folder (plugins.data-dir), or of the kv store's database server; nothing was "
+                        + "written", e);
             }
         }
         return new IllegalStateException("kv " + operation + " failed: " + e.getMessage(), e);

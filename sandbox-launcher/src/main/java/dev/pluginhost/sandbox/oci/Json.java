@@ -124,11 +124,8 @@ public final class Json {
             case VALUE_STRING -> {
                 return parser.getString();
             }
-            case VALUE_NUMBER_INT -> {
-                return parser.getBigIntegerValue();
-            }
-            case VALUE_NUMBER_FLOAT -> {
-                return parser.getDecimalValue();
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> {
+                return number(parser, token);
             }
             case VALUE_TRUE -> {
                 return Boolean.TRUE;
@@ -141,6 +138,25 @@ public final class Json {
             }
             default -> throw new IllegalArgumentException("JSON: unexpected " + token + where(
                     parser.currentTokenLocation()));
+        }
+    }
+
+    /** Longest number literal accepted: a uint64 has 20 digits; anything longer is a mistake or an attack. */
+    private static final int MAX_NUMBER_LENGTH = 64;
+
+    /**
+     * A number, refused with its place when it is too long or beyond BigDecimal's range (an exponent such as
+     * {@code 1e10000000001}: found by OciImportFuzzTest, which escaped as a bare NumberFormatException).
+     */
+    private static Object number(JsonParser parser, JsonToken token) {
+        String where = where(parser.currentTokenLocation());
+        if (parser.getString().length() > MAX_NUMBER_LENGTH) {
+            throw new IllegalArgumentException("JSON: number longer than " + MAX_NUMBER_LENGTH + " characters" + where);
+        }
+        try {
+            return token == JsonToken.VALUE_NUMBER_INT ? parser.getBigIntegerValue() : parser.getDecimalValue();
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException("JSON: number out of range" + where, e);
         }
     }
 
