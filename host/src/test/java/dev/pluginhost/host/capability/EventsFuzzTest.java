@@ -46,7 +46,7 @@ class EventsFuzzTest {
         }
         PluginGrants grants = new PluginGrants(granted);
         PluginHostProperties.Events limits = new PluginHostProperties.Events();
-        limits.setMaxPayloadBytes(4096);
+        limits.setMaxPayloadBytes(org.springframework.util.unit.DataSize.ofBytes(4096));
         limits.setMaxPatterns(4);
         limits.setMaxSubscriptions(3);
         EventBus bus = new EventBus(limits);
