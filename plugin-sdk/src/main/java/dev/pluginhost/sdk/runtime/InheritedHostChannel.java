@@ -20,7 +20,7 @@ final class InheritedHostChannel extends AbstractEpollStreamChannel {
 
     private InheritedHostChannel(int fd) {
         super(fd);
-        this.address = new DomainSocketAddress("inherited-fd-" + fd);
+        this.address = address(fd);
     }
 
     /**
