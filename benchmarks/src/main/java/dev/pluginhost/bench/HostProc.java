@@ -30,15 +30,18 @@ final class HostProc implements AutoCloseable {
     final int port;
     final Path log;
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    /** The API asks for credentials: the user {@code operator} with a password of this run's choosing. */
+    /**
+     * The API asks for credentials: an OPERATOR API token of this run's choosing, as automation uses the API. Not HTTP
+     * Basic: Spring Security checks a password with BCrypt on every request (tens of milliseconds of CPU by design, and
+     * measured as most of the API's latency under load), which would time the password hash, not the host.
+     */
     private final String authorization;
 
-    private HostProc(Process process, int port, Path log, String password) {
+    private HostProc(Process process, int port, Path log, String token) {
         this.process = process;
         this.port = port;
         this.log = log;
-        this.authorization = "Basic " + Base64.getEncoder()
-                .encodeToString(("operator:" + password).getBytes(StandardCharsets.UTF_8));
+        this.authorization = "Bearer " + token;
     }
 
     static HostProc start(Ctx ctx, Path work, Path plugins, String... extra) throws IOException {
@@ -50,15 +53,25 @@ final class HostProc implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(ctx.java.toString(), "-Xmx512m", "-jar", ctx.hostJar().toString(),
                 "--server.port=" + port, "--plugins.dir=" + plugins, "--plugins.data-dir=" + work.resolve("data"),
                 "--plugins.watch=false"));
-        cmd.addAll(List.of(extra));
         byte[] secret = new byte[18];
         new SecureRandom().nextBytes(secret);
-        String password = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+        String token = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+        // The host keeps only the token's SHA-256, so the command line may show it.
+        cmd.add("--plugins.api.tokens.bench.sha256=" + sha256(token));
+        cmd.add("--plugins.api.tokens.bench.role=OPERATOR");
+        cmd.addAll(List.of(extra));
         ProcessBuilder builder = new ProcessBuilder(cmd);
-        // In the environment, as the README tells operators (a command line is public in ps).
-        builder.environment().put("SPRING_SECURITY_USER_PASSWORD", password);
         Process p = builder.directory(work.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        return new HostProc(p, port, log, password);
+        return new HostProc(p, port, log, token);
+    }
+
+    private static String sha256(String token) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(token.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     long pid() {

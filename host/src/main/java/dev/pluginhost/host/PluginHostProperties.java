@@ -47,6 +47,13 @@ public class PluginHostProperties implements Validator {
     /** How long a plugin may take from launch to ready before it is marked failed. */
     private Duration startTimeout = Duration.ofSeconds(30);
 
+    /**
+     * How many plugin JVMs may boot at once; the others wait their turn (0: one per CPU the host may use). A JVM's
+     * start is CPU-bound: thirty-two at once on two cores take longer in all than in turns, and starve the host's own
+     * request threads meanwhile.
+     */
+    private int startConcurrency = 0;
+
     /** How long an invocation may take before the caller gets a timeout. */
     private Duration invokeTimeout = Duration.ofSeconds(30);
 
@@ -152,6 +159,19 @@ public class PluginHostProperties implements Validator {
 
     public void setStartTimeout(Duration startTimeout) {
         this.startTimeout = startTimeout;
+    }
+
+    public int getStartConcurrency() {
+        return startConcurrency;
+    }
+
+    public void setStartConcurrency(int startConcurrency) {
+        this.startConcurrency = startConcurrency;
+    }
+
+    /** @return {@link #getStartConcurrency()}, with 0 resolved to the CPUs this JVM may use */
+    public int effectiveStartConcurrency() {
+        return startConcurrency > 0 ? startConcurrency : Runtime.getRuntime().availableProcessors();
     }
 
     public Duration getInvokeTimeout() {
@@ -296,6 +316,7 @@ public class PluginHostProperties implements Validator {
         PluginHostProperties p = (PluginHostProperties) target;
         positive(errors, "start-timeout", p.startTimeout);
         positive(errors, "invoke-timeout", p.invokeTimeout);
+        atLeast(errors, "start-concurrency", p.startConcurrency, 0);
         notNegative(errors, "stop-grace", p.stopGrace);
         bytes(errors, "max-jar-size", p.maxJarSize, Long.MAX_VALUE);
         atLeast(errors, "limits.rate", p.limits.getRate(), 1);

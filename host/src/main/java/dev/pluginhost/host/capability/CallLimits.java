@@ -92,6 +92,23 @@ final class CallLimits implements ServerInterceptor {
         Context context = Context.current();
         Deadline max = Deadline.after(limits.maxDeadline().toNanos(), TimeUnit.NANOSECONDS);
         Deadline asked = context.getDeadline();
+        if (asked != null && asked.compareTo(max) <= 0) {
+            // The call's own context already ends at the plugin's deadline (gRPC set it from the call's timeout):
+            // a second deadline timer per call would change nothing but cost a scheduled task.
+            return new SimpleForwardingServerCallListener<>(next.startCall(releasing, headers)) {
+                @Override
+                public void onCancel() {
+                    release.run();
+                    super.onCancel();
+                }
+
+                @Override
+                public void onComplete() {
+                    release.run();
+                    super.onComplete();
+                }
+            };
+        }
         Deadline deadline = asked == null
                 ? Deadline.after(limits.defaultDeadline().toNanos(), TimeUnit.NANOSECONDS)
                 : asked.minimum(max);

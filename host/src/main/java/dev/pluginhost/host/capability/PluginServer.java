@@ -1,5 +1,7 @@
 package dev.pluginhost.host.capability;
 
+import dev.pluginhost.contract.v1.ConfigGrpc;
+import dev.pluginhost.contract.v1.PluginChannelGrpc;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
@@ -8,6 +10,7 @@ import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
@@ -22,6 +25,16 @@ public final class PluginServer implements AutoCloseable {
 
     /** Largest message a plugin may send: a kv value or an HTTP body fits, a memory-exhaustion attempt does not. */
     static final int MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
+    /**
+     * Calls that never block — they read memory the host already holds — and are served on the socket's event loop
+     * thread, guard, limits and metrics included, without a hop onto the call executor and back (two thread wake-ups
+     * per call; most of what a capability call cost above a bare gRPC echo). Everything else may block (a database,
+     * an outbound request, an application's service) and runs on the executor, so an event loop never waits.
+     */
+    static final Set<String> NON_BLOCKING = Set.of(
+            ConfigGrpc.getGetMethod().getFullMethodName(),
+            PluginChannelGrpc.getCheckCapabilityMethod().getFullMethodName());
 
     private final Server server;
     private final Path socket;
@@ -48,7 +61,14 @@ public final class PluginServer implements AutoCloseable {
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(boss)
                 .workerEventLoopGroup(workers)
-                .executor(executor)
+                .directExecutor()
+                .callExecutor(new io.grpc.ServerCallExecutorSupplier() {
+                    @Override
+                    public <Q, R> Executor getExecutor(io.grpc.ServerCall<Q, R> call, io.grpc.Metadata headers) {
+                        return NON_BLOCKING.contains(call.getMethodDescriptor().getFullMethodName())
+                                ? null : executor;
+                    }
+                })
                 .maxInboundMessageSize(MAX_MESSAGE_BYTES);
         services.servicesFor(connection).forEach(builder::addService);
         Server server = builder.build();

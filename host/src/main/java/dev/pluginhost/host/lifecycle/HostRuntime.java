@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -41,6 +42,7 @@ final class HostRuntime implements AutoCloseable {
     private final ExecutorService calls = Executors.newCachedThreadPool(daemons("plugin-call"));
     private final ExecutorService starts = Executors.newCachedThreadPool(daemons("plugin-start"));
     private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, daemons("plugin-timer"));
+    private final BootTurns bootTurns;
     private SandboxLauncher launcher;
     private String sandboxUnavailable;
     private Path runDir;
@@ -51,6 +53,8 @@ final class HostRuntime implements AutoCloseable {
 
     HostRuntime(PluginHostProperties properties) {
         this.properties = properties;
+        // A JVM and the runtime boot well within three seconds on a busy machine.
+        this.bootTurns = new BootTurns(properties.effectiveStartConcurrency(), Duration.ofSeconds(3), timers);
     }
 
     /** Makes the run folder, extracts the runtime jar, trains its class-data archive and starts the launcher. */
@@ -127,6 +131,11 @@ final class HostRuntime implements AutoCloseable {
     /** Launches, stops and retirements: they wait for plugin JVMs, never on a caller's thread. */
     ExecutorService starts() {
         return starts;
+    }
+
+    /** Plugin JVMs booting at once ({@code plugins.start-concurrency}). */
+    BootTurns bootTurns() {
+        return bootTurns;
     }
 
     /** Restart backoffs and health checks. */

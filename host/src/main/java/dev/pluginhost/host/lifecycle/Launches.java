@@ -71,6 +71,15 @@ final class Launches {
      * takes over only when ready; if it fails, the current one keeps serving.
      */
     void launch(PluginInstance instance, PluginDescriptor descriptor, boolean replacement) {
+        // Boots take turns (BootTurns); the start timeout counts from the turn.
+        try (BootTurns.Turn turn = runtime.bootTurns().take()) {
+            launchNow(instance, descriptor, replacement);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the host is stopping
+        }
+    }
+
+    private void launchNow(PluginInstance instance, PluginDescriptor descriptor, boolean replacement) {
         String id = instance.id();
         Launch launch = new Launch(descriptor);
         try (MDC.MDCCloseable ignored = MDC.putCloseable("plugin", id)) {
