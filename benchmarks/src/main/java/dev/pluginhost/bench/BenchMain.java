@@ -42,7 +42,7 @@ public final class BenchMain {
         if (only.equals(Set.of("soak"))) {
             int code = 0;
             try {
-                SoakBench.of(ctx, a, repo).run();
+                SoakBench.main(ctx, a, repo);
             } catch (Exception | AssertionError e) {
                 e.printStackTrace();
                 code = 1;
