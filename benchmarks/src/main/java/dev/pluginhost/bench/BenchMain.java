@@ -38,6 +38,19 @@ public final class BenchMain {
                 a.containsKey("docker-profile") ? Path.of(a.get("docker-profile")) : null, reps);
         ctx.quick = quick;
         Path repo = a.containsKey("repo") ? Path.of(a.get("repo")).toAbsolutePath().normalize() : null;
+        // --only soak [--soak-minutes 30] [--soak-rate 2]: the soak benchmark alone; it writes its own files
+        if (only.equals(Set.of("soak"))) {
+            int code = 0;
+            try {
+                SoakBench.main(ctx, a, repo);
+            } catch (Exception | AssertionError e) {
+                e.printStackTrace();
+                code = 1;
+            } finally {
+                Procs.deleteTree(ctx.base);
+            }
+            System.exit(code);
+        }
         Instant started = Instant.now();
         List<String> failures = new ArrayList<>();
         try {
@@ -58,6 +71,7 @@ public final class BenchMain {
         } finally {
             Duration took = Duration.between(started, Instant.now());
             String md = markdown(ctx, took, failures, shown(String.join(" ", args), repo, ctx));
+            md = quick ? md : SoakBench.withSection(md, repo); // keeps the soak run's section (docs/soak/)
             // A quick run is no result: it never overwrites the committed docs/benchmarks.md.
             Path out = quick ? ctx.files.getParent().resolve("benchmarks-quick.md")
                     : Path.of(a.getOrDefault("out", "benchmarks.md"));

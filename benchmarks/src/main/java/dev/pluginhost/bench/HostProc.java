@@ -53,6 +53,9 @@ final class HostProc implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(ctx.java.toString(), "-Xmx512m", "-jar", ctx.hostJar().toString(),
                 "--server.port=" + port, "--plugins.dir=" + plugins, "--plugins.data-dir=" + work.resolve("data"),
                 "--plugins.watch=false"));
+        if (List.of(extra).stream().anyMatch(e -> e.startsWith("--plugins.watch="))) {
+            cmd.remove("--plugins.watch=false"); // the caller's choice (a repeated option would bind as a list)
+        }
         byte[] secret = new byte[18];
         new SecureRandom().nextBytes(secret);
         String token = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
