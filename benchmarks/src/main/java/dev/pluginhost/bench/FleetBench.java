@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Figure 6, host replicas (issue 15, docs/fleet.md), in one run against the single-host figures: the bench plugin's
+ * Figure 7, host replicas (issue 15, docs/fleet.md), in one run against the single-host figures: the bench plugin's
  * kv get and put round trips (inside the plugin, per call) on a single host (its H2 file) and on a replica whose kv
  * store is PostgreSQL; event latency from {@code POST /api/events/bench.ping} to the plugin's handler, on one host
  * (in memory) and from replica A to the plugin on replica B (through PostgreSQL: commit, NOTIFY, claim, hand-over).
@@ -34,7 +34,7 @@ final class FleetBench {
     }
 
     void run() throws Exception {
-        String f = "6 fleet";
+        String f = "7 fleet";
         Path single = ctx.dir("fleet/single");
         Path singlePlugins = ctx.dir("fleet/single/plugins");
         Files.copy(ctx.benchPluginJar, singlePlugins.resolve("bench.jar"));
