@@ -57,6 +57,13 @@ final class Method {
                `plugin_syscall_denied_total{plugin="hello",syscall="socket"}` moves; latency is from the violation's
                timestamp (`GET /api/plugins/hello/violations`, taken by the supervisor's reader) to the end of the
                first scrape showing it.
+            7. **Fleet** (`FleetBench`). The bench plugin on a single host (kv in its H2 file, events in memory) and
+               on replica B of two hosts sharing one private PostgreSQL 15 on loopback (replica A runs no plugin).
+               kv: the plugin's own per-call p50/p99 of back-to-back `get`, then `put`, after 1 s of warm-up. Events:
+               `POST /api/events/bench.ping` carrying the client's `System.nanoTime()` (one clock for every process
+               on the machine), one every 20 ms, through the single host, then through replica A; the plugin's
+               handler (on B) takes the difference. The latency includes the publishing HTTP call and, on the fleet,
+               the commit, NOTIFY, lease claim and hand-over.
 
             ## Reading the misses
 

@@ -2,12 +2,15 @@ package dev.pluginhost.host;
 
 import dev.pluginhost.host.capability.CapabilityServices;
 import dev.pluginhost.host.capability.EventBus;
+import dev.pluginhost.host.capability.FleetEvents;
 import dev.pluginhost.host.capability.JdbcKvStore;
 import dev.pluginhost.host.capability.KvStore;
 import dev.pluginhost.host.discovery.ManifestReader;
+import dev.pluginhost.host.lifecycle.FleetPlugins;
 import dev.pluginhost.host.lifecycle.PluginHostLifecycle;
 import dev.pluginhost.host.lifecycle.PluginManager;
 import dev.pluginhost.host.metrics.PluginMetrics;
+import dev.pluginhost.host.web.FleetController;
 import dev.pluginhost.host.web.PluginController;
 import dev.pluginhost.host.web.PluginsHealth;
 import dev.pluginhost.host.web.PluginsInfo;
@@ -76,11 +79,42 @@ public class PluginHostAutoConfiguration {
         }
     }
 
-    /** Topics shared by plugins and the application; publish and subscribe through {@link PluginHost}. */
-    @Bean
+    /**
+     * Topics shared by plugins and the application; publish and subscribe through {@link PluginHost}. With a
+     * PostgreSQL {@code DataSource} the plugins' events span the fleet (docs/fleet.md); else they stay in memory.
+     * Depends on the kv store: its construction brings the shared schema up to date.
+     */
+    @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
-    public EventBus pluginEventBus(PluginHostProperties properties) {
-        return new EventBus(properties.getEvents());
+    public EventBus pluginEventBus(PluginHostProperties properties, ObjectProvider<DataSource> application,
+                                   KvStore kv) {
+        DataSource postgres = postgres(application);
+        return new EventBus(properties.getEvents(),
+                postgres == null ? null : new FleetEvents(postgres, properties.getFleet()));
+    }
+
+    /** The fleet's plugin set (POST /api/plugins): with a PostgreSQL {@code DataSource} only. */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    public FleetPlugins pluginFleetPlugins(PluginHostProperties properties, ObjectProvider<DataSource> application,
+                                           CapabilityServices services, KvStore kv) throws IOException {
+        DataSource postgres = postgres(application);
+        return postgres == null ? FleetPlugins.none() : new FleetPlugins(postgres,
+                new ManifestReader(properties.getMaxJarSize().toBytes(), services.catalog()), properties);
+    }
+
+    /** @return the application's DataSource when it is PostgreSQL: replicas share events and plugins through it */
+    private static DataSource postgres(ObjectProvider<DataSource> application) {
+        DataSource dataSource = application.getIfUnique();
+        if (dataSource == null) {
+            return null;
+        }
+        try (Connection c = dataSource.getConnection()) {
+            return "PostgreSQL".equals(c.getMetaData().getDatabaseProductName()) ? dataSource : null;
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot reach the application's DataSource (spring.datasource.*): "
+                    + e.getMessage(), e);
+        }
     }
 
     @Bean(destroyMethod = "close")
@@ -114,6 +148,13 @@ public class PluginHostAutoConfiguration {
     @ConditionalOnWebApplication
     public PluginController pluginController(PluginManager manager) {
         return new PluginController(manager);
+    }
+
+    @Bean
+    @ConditionalOnWebApplication
+    public FleetController fleetController(EventBus events, PluginHostProperties properties,
+                                           FleetPlugins plugins) {
+        return new FleetController(events, properties, plugins);
     }
 
     /** Health per plugin under {@code /actuator/health/plugins}. */

@@ -113,6 +113,9 @@ public class PluginHostProperties implements Validator {
     /** Which jar may have which plugin id: pins, and the trust store for signer pins. */
     private Identity identity = new Identity();
 
+    /** Replicas sharing one PostgreSQL ({@code spring.datasource.*}): events and plugin set (docs/fleet.md). */
+    private Fleet fleet = new Fleet();
+
     public Path getDir() {
         return dir;
     }
@@ -300,6 +303,14 @@ public class PluginHostProperties implements Validator {
 
     public void setIdentity(Identity identity) {
         this.identity = identity;
+    }
+
+    public Fleet getFleet() {
+        return fleet;
+    }
+
+    public void setFleet(Fleet fleet) {
+        this.fleet = fleet;
     }
 
     @Override
@@ -958,6 +969,77 @@ public class PluginHostProperties implements Validator {
 
         public void setPassword(String password) {
             this.password = password;
+        }
+    }
+
+    /**
+     * How replicas on one PostgreSQL share events and the plugin set; used only when the host has a PostgreSQL
+     * {@code DataSource}. Without one, events stay in memory and the plugin set is the folder's.
+     */
+    public static class Fleet {
+
+        /**
+         * Longest wait between two looks at the event table when no NOTIFY arrives; also how often leases are
+         * renewed at most.
+         */
+        private Duration eventPoll = Duration.ofMillis(500);
+
+        /**
+         * How long a replica keeps a plugin's topic after its last renewal: a replica killed while delivering is
+         * replaced by another after at most this long.
+         */
+        private Duration eventLease = Duration.ofSeconds(5);
+
+        /**
+         * An event handed to a plugin counts as delivered (its cursor moves past it) once the plugin's replica has
+         * run this long after: a replica killed sooner leaves it to be delivered again.
+         */
+        private Duration eventAckAfter = Duration.ofSeconds(1);
+
+        /** Events older than this are deleted from the event table, delivered or not. */
+        private Duration eventRetention = Duration.ofDays(1);
+
+        /** How often each replica compares its plugins folder with the fleet's plugin set. */
+        private Duration pluginPoll = Duration.ofSeconds(2);
+
+        public Duration getEventPoll() {
+            return eventPoll;
+        }
+
+        public void setEventPoll(Duration eventPoll) {
+            this.eventPoll = eventPoll;
+        }
+
+        public Duration getEventLease() {
+            return eventLease;
+        }
+
+        public void setEventLease(Duration eventLease) {
+            this.eventLease = eventLease;
+        }
+
+        public Duration getEventAckAfter() {
+            return eventAckAfter;
+        }
+
+        public void setEventAckAfter(Duration eventAckAfter) {
+            this.eventAckAfter = eventAckAfter;
+        }
+
+        public Duration getEventRetention() {
+            return eventRetention;
+        }
+
+        public void setEventRetention(Duration eventRetention) {
+            this.eventRetention = eventRetention;
+        }
+
+        public Duration getPluginPoll() {
+            return pluginPoll;
+        }
+
+        public void setPluginPoll(Duration pluginPoll) {
+            this.pluginPoll = pluginPoll;
         }
     }
 }

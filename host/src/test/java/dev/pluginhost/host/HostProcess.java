@@ -340,4 +340,24 @@ final class HostProcess implements AutoCloseable {
         }
         process.waitFor();
     }
+
+    /** POSTs bytes of a type, as the test operator (the fleet's jar upload). */
+    HttpResponse<String> postBytes(String path, String contentType, byte[] body)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (password != null) {
+            request.header("Authorization", operatorAuthorization());
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** DELETE, as the test operator. */
+    HttpResponse<String> delete(String path) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30)).DELETE();
+        if (password != null) {
+            request.header("Authorization", operatorAuthorization());
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
 }

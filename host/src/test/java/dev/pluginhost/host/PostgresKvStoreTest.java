@@ -70,6 +70,9 @@ class PostgresKvStoreTest {
             assertThat(r.next()).isTrue();
             assertThat(r.getString(1)).isEqualTo("1");
             assertThat(r.getBoolean(2)).isTrue();
+            assertThat(r.next()).isTrue(); // the fleet's events and plugin set
+            assertThat(r.getString(1)).isEqualTo("2");
+            assertThat(r.getBoolean(2)).isTrue();
             assertThat(r.next()).as("applied once although two stores started").isFalse();
         }
     }

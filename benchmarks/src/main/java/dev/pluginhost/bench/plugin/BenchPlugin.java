@@ -34,7 +34,35 @@ public final class BenchPlugin implements Plugin {
             run(cap, threads, b.warmupMs() == null ? 1000 : b.warmupMs());
             return run(cap, threads, b.millis() == null ? 3000 : b.millis());
         });
+        // Event latency (FleetBench): a bench.* event carries the publisher's System.nanoTime() (one clock for every
+        // process on the machine); the handler keeps how long ago that was.
+        try {
+            context.events().subscribe("bench.*", event -> {
+                String text = event.text();
+                long sent = Long.parseLong(text.replaceAll("[^0-9]", ""));
+                synchronized (latencies) {
+                    latencies.add(System.nanoTime() - sent);
+                }
+            });
+        } catch (dev.pluginhost.sdk.CapabilityDeniedException e) {
+            // not granted: the other benchmarks do not need it
+        }
+        context.operation("latencies", request -> {
+            long[] all;
+            synchronized (latencies) {
+                all = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
+                latencies.clear();
+            }
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("n", all.length);
+            out.put("p50ms", all.length == 0 ? 0 : all[all.length / 2] / 1e6);
+            out.put("p99ms", all.length == 0 ? 0 : all[(int) Math.min(all.length - 1, (long) (all.length * 0.99))] / 1e6);
+            out.put("maxms", all.length == 0 ? 0 : all[all.length - 1] / 1e6);
+            return out;
+        });
     }
+
+    private final List<Long> latencies = new ArrayList<>();
 
     private Map<String, Object> run(String cap, int threads, long millis) throws Exception {
         long[][] samples = new long[threads][];
@@ -102,6 +130,8 @@ public final class BenchPlugin implements Plugin {
     private void call(String cap) throws Exception {
         if ("kv".equals(cap)) {
             context.kv().get("bench");
+        } else if ("kv-put".equals(cap)) {
+            context.kv().put("bench", "value".getBytes());
         } else {
             context.config().all();
         }

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * {@code *} apart), so a publish looks up only the topic and its dot-prefixes: its cost does not grow with the number
  * of subscriptions to other topics, however many a plugin makes.
  */
-public final class EventBus {
+public final class EventBus implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EventBus.class);
 
@@ -28,6 +28,11 @@ public final class EventBus {
     public interface Subscription extends AutoCloseable {
         @Override
         void close();
+    }
+
+    /** Where a plugin's events go when the bus spans the fleet: it takes one or answers false when it cannot now. */
+    public interface Sink {
+        boolean offer(Event event);
     }
 
     /** Compared by identity: the same pattern and sink subscribed twice are two subscriptions. */
@@ -42,6 +47,8 @@ public final class EventBus {
     }
 
     private final PluginHostProperties.Events limits;
+    /** The fleet's events through PostgreSQL, or null: in memory, this host only. */
+    private final FleetEvents fleet;
     /** Topic → subscribers of exactly that topic. */
     private final Map<String, Set<Subscriber>> exact = new ConcurrentHashMap<>();
     /** {@code orders.} → subscribers of {@code orders.*}. */
@@ -55,7 +62,21 @@ public final class EventBus {
 
     /** @param limits what each plugin may do with the bus ({@code plugins.events.*}) */
     public EventBus(PluginHostProperties.Events limits) {
+        this(limits, null);
+    }
+
+    /**
+     * @param fleet with one, plugins' subscriptions are consumer groups across the fleet (docs/fleet.md) and
+     *     every event is stored there; the application's own subscribers still hear this host's publishes only
+     */
+    public EventBus(PluginHostProperties.Events limits, FleetEvents fleet) {
         this.limits = limits;
+        this.fleet = fleet;
+    }
+
+    /** @return the fleet's transport, or null when events stay in this host */
+    public FleetEvents fleet() {
+        return fleet;
     }
 
     /** @return the limits on each plugin's use of the bus */
@@ -68,6 +89,7 @@ public final class EventBus {
      *
      * @param source a plugin id, or {@code host}
      * @return the event's id
+     * @throws IllegalStateException when the fleet's database did not take it
      */
     public String publish(String source, String topic, byte[] payload, String contentType) {
         Event event = Event.newBuilder()
@@ -78,6 +100,9 @@ public final class EventBus {
                 .setSource(source)
                 .setTimeMs(System.currentTimeMillis())
                 .build();
+        if (fleet != null) {
+            fleet.publish(event); // committed before the publisher hears the id: the fleet will deliver it
+        }
         deliver(everything, event);
         deliver(exact.get(topic), event);
         // orders.eu.created is matched by orders.* and orders.eu.*: one lookup per dot
@@ -127,5 +152,13 @@ public final class EventBus {
             set.remove(subscriber);
             return set.isEmpty() ? null : set;
         });
+    }
+
+    /** Stops the fleet's delivery on this replica (its leases lapse; other replicas take over). */
+    @Override
+    public void close() {
+        if (fleet != null) {
+            fleet.close();
+        }
     }
 }

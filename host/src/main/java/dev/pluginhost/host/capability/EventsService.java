@@ -64,8 +64,14 @@ final class EventsService extends EventsGrpc.EventsImplBase {
                     + "/s, burst " + limits.getPublishBurst() + "; plugins.events.publish-rate)"));
             return;
         }
-        String id = bus.publish(connection.pluginId(), topic, request.getPayload().toByteArray(),
-                request.getContentType());
+        String id;
+        try {
+            id = bus.publish(connection.pluginId(), topic, request.getPayload().toByteArray(),
+                    request.getContentType());
+        } catch (IllegalStateException e) { // the fleet's database did not take it: the plugin may try again
+            response.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asException());
+            return;
+        }
         response.onNext(PublishResponse.newBuilder().setId(id).build());
         response.onCompleted();
     }
@@ -117,6 +123,18 @@ final class EventsService extends EventsGrpc.EventsImplBase {
         };
         stream.setOnCancelHandler(close);
         synchronized (subscriptions) {
+            if (bus.fleet() != null) { // one consumer group per plugin id across the fleet
+                if (!closed.get()) {
+                    try {
+                        subscriptions.add(bus.fleet().consume(connection.pluginId(), patterns,
+                                event -> offer(stream, event)));
+                    } catch (IllegalStateException e) {
+                        close.run();
+                        response.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asException());
+                    }
+                }
+                return;
+            }
             for (String pattern : patterns) {
                 if (!closed.get()) { // a cancel meanwhile closed what was added so far
                     subscriptions.add(bus.subscribe(pattern, event -> deliver(stream, event)));
@@ -142,6 +160,20 @@ final class EventsService extends EventsGrpc.EventsImplBase {
                 return;
             }
             stream.onNext(event);
+        }
+    }
+
+    /**
+     * The fleet's delivery: an event the plugin cannot take now is not lost but offered again later (the cursor
+     * waits), nor one a cancelled stream would swallow (its consumer is leaving; another delivers it).
+     */
+    private static boolean offer(ServerCallStreamObserver<Event> stream, Event event) {
+        synchronized (stream) {
+            if (stream.isCancelled() || !stream.isReady()) {
+                return false;
+            }
+            stream.onNext(event);
+            return true;
         }
     }
 

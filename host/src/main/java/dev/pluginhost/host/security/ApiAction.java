@@ -21,6 +21,9 @@ public enum ApiAction {
     STOP(HttpMethod.POST, "/api/plugins/*/stop", ApiRole.OPERATOR),
     RESTART(HttpMethod.POST, "/api/plugins/*/restart", ApiRole.OPERATOR),
     INVOKE(HttpMethod.POST, "/api/plugins/*/invoke/*", ApiRole.OPERATOR),
+    PUBLISH(HttpMethod.POST, "/api/events/*", ApiRole.OPERATOR),
+    UPLOAD(HttpMethod.POST, "/api/plugins", ApiRole.OPERATOR),
+    REMOVE(HttpMethod.DELETE, "/api/plugins/*", ApiRole.OPERATOR),
     /** Anything else under /api: OPERATOR only (it answers 404 or 405 then). */
     OTHER(null, "/api/**", ApiRole.OPERATOR);
 
