@@ -172,6 +172,15 @@ public final class PluginInstance {
         candidate = launch;
     }
 
+    /** @return whether {@code launch} was the candidate (and no longer is); false when a newer one replaced it */
+    synchronized boolean dropCandidate(Launch launch) {
+        if (candidate != launch) {
+            return false;
+        }
+        candidate = null;
+        return true;
+    }
+
     /**
      * The launch is ready: it becomes the one serving invocations; returns the one it replaces, if any. Only the
      * plugin's own launch or candidate, alive and not being stopped, takes over: its JVM may die between "ready" and

@@ -93,6 +93,24 @@ class CrashBeforeTakeOverTest {
     }
 
     @Test
+    void aNewVersionSupersededByANewerOneGivesWayToIt() {
+        PluginInstance instance = instance();
+        Launch serving = new Launch(instance.descriptor());
+        instance.starting(serving);
+        instance.promote(serving, List.of("op"));
+        Launch second = new Launch(instance.descriptor());
+        instance.candidate(second);
+        Launch third = new Launch(instance.descriptor()); // its jar copied in again while the second started
+        instance.candidate(third);
+        second.ready.complete(List.of("op"));
+
+        assertThatThrownBy(() -> instance.promote(second, List.of("op"))).isInstanceOf(IllegalStateException.class);
+        assertThat(instance.dropCandidate(second)).as("what Launches.failed does then: the newer one stays").isFalse();
+        assertThat(instance.promote(third, List.of("op"))).isSameAs(serving);
+        assertThat(instance.active()).isSameAs(third);
+    }
+
+    @Test
     void aLaunchTheHostRetiredIsNotTakenOverEither() {
         PluginInstance instance = instance();
         Launch first = new Launch(instance.descriptor());
