@@ -91,8 +91,9 @@ class FaultsIT {
                 // Every kill is a crash: restart at once, and never quarantine here.
                 "--plugins.supervision.initial-backoff=50ms", "--plugins.supervision.max-backoff=200ms",
                 "--plugins.supervision.quarantine-after=100000",
-                // A plugin without a session is replaced after two missed health checks, not thirty seconds.
-                "--plugins.supervision.health-interval=1s", "--plugins.supervision.health-timeout=2s",
+                // A plugin without a session fails its health checks at once: replaced after two, a second apart, not
+                // thirty seconds. A live one under load is given the usual time to answer.
+                "--plugins.supervision.health-interval=1s", "--plugins.supervision.health-timeout=5s",
                 "--plugins.supervision.health-failures=2",
                 // Kills during a graceful stop land within this grace; shorter keeps a missed one cheap.
                 "--plugins.stop-grace=2s"));
@@ -412,11 +413,16 @@ class FaultsIT {
         assertThat(result[0].get("missing").asInt()).as("acknowledged writes lost: %s", result[0]).isZero();
     }
 
+    /** @return the plugin's JVM once it is running, with its launcher alive (a kill may have just ended both) */
     private static ProcessHandle pluginJvm(String id) {
-        await().atMost(Duration.ofSeconds(120)).ignoreExceptions().until(() ->
-                host.plugin(id).get("state").asString().equals("running"));
-        long pid = host.plugin(id).get("pid").asLong();
-        return ProcessHandle.of(pid).orElseThrow(() -> new AssertionError(id + " runs as pid " + pid + ", gone"));
+        ProcessHandle[] jvm = new ProcessHandle[1];
+        await().atMost(Duration.ofSeconds(120)).ignoreExceptions().until(() -> {
+            JsonNode plugin = host.plugin(id);
+            jvm[0] = plugin.get("state").asString().equals("running")
+                    ? ProcessHandle.of(plugin.get("pid").asLong()).orElse(null) : null;
+            return jvm[0] != null && jvm[0].parent().map(ProcessHandle::isAlive).orElse(false);
+        });
+        return jvm[0];
     }
 
     /**
