@@ -28,16 +28,23 @@ import tools.jackson.databind.JsonNode;
 /**
  * Faults at every moment, with the real host, launchers and plugin JVMs: a plugin that never answers, answers slowly
  * or closes its session mid-call; SIGKILL of plugin JVMs, of launchers and of the host at random points of kv
- * writes, starts and shutdowns (at least 20 of each); the data folder's disk full. Throughout, plugin {@code writer}
- * writes kv keys without pause and records each write the host acknowledged: none may be lost. After every kill no
- * process of the killed plugin (or host) is left behind, and every plugin comes back to running, none stuck starting
- * or stopping. One host serves the plugin and launcher kills; the host kills restart it on the same folders. The data
- * folder is a small tmpfs this test mounts (it runs as root), so that it can fill it.
+ * writes, starts, shutdowns and hot replacements (a new version of {@code writer}'s jar copied into the watched
+ * plugins folder), at least 20 of each kind ({@code -Dfaults.kills}; {@code -Pfaults} runs more); the data folder's
+ * disk full. Throughout, plugin {@code writer} writes kv keys without pause and records each write the host
+ * acknowledged: none may be lost. After every kill no process of the killed plugin (or host) is left behind, and
+ * every plugin comes back to running, one JVM each, {@code writer} in the newest version its folder holds, none
+ * stuck starting or stopping. One host serves the plugin and launcher kills; the host kills restart it on the same
+ * folders. The data folder is a small tmpfs this test mounts (it runs as root), so that it can fill it.
+ *
+ * <p>It runs in the test command, so it is cut for time: conditions are awaited, not slept on; restarts back off
+ * 50-200 ms; the health checks that replace a plugin without a session run every second; the host JVM runs with the
+ * client compiler only (its start-up, paid for at every host kill, is what this test's time goes to; the host's
+ * behaviour does not depend on the JIT). Each test prints how long it took.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FaultsIT {
 
-    static final int KILLS = 20;
+    static final int KILLS = Integer.getInteger("faults.kills", 20);
     static final long SEED = Long.getLong("faults.seed", System.nanoTime());
     static final Random RANDOM = new Random(SEED);
 
@@ -48,6 +55,9 @@ class FaultsIT {
     static Path tmpfs;
     static Path runDir;
     static HostProcess host;
+    /** writer's version in the plugins folder: each hot replacement copies in the next. */
+    static int writerVersion = 1;
+    static long testStarted;
 
     @BeforeAll
     static void start() throws Exception {
@@ -61,26 +71,48 @@ class FaultsIT {
         }
         host = startHost();
         host.awaitRunning(Duration.ofSeconds(180), "writer", "calm", "other");
-        Thread.sleep(2000);
+        Thread.sleep(500); // a second start would show by now
         for (String id : List.of("writer", "calm", "other")) {
             assertThat(pluginJvms(id)).as("one JVM of %s after the host started; the host's log:\n%s", id,
                     host.log()).hasSize(1);
         }
     }
 
-    static HostProcess startHost() throws Exception {
-        HostProcess started = HostProcess.start(work, plugins,
+    static HostProcess startHost(String... more) throws Exception {
+        List<String> args = new ArrayList<>(List.of(
                 "--plugins.run-dir=" + runDir,
                 "--plugins.data-dir=" + tmpfs.resolve("data"),
                 "--plugins.grants.writer=kv", "--plugins.grants.calm=kv", "--plugins.grants.other=kv",
                 "--plugins.invoke-timeout=5s",
                 // writer reads thousands of keys back at once: the call rate limit is not what is tested here
                 "--plugins.limits.rate=100000", "--plugins.limits.burst=100000",
-                "--plugins.watch=false",
+                // Hot replacements: the folder watch, settled briefly (the test moves each jar in whole).
+                "--plugins.watch=true", "--plugins.watch-settle=100ms",
                 // Every kill is a crash: restart at once, and never quarantine here.
                 "--plugins.supervision.initial-backoff=50ms", "--plugins.supervision.max-backoff=200ms",
-                "--plugins.supervision.quarantine-after=100000");
-        return started;
+                "--plugins.supervision.quarantine-after=100000",
+                // A plugin without a session fails its health checks at once: replaced after two, a second apart, not
+                // thirty seconds. A live one under load is given the usual time to answer.
+                "--plugins.supervision.health-interval=1s", "--plugins.supervision.health-timeout=5s",
+                "--plugins.supervision.health-failures=2",
+                // Kills during a graceful stop land within this grace; shorter keeps a missed one cheap.
+                "--plugins.stop-grace=2s"));
+        args.addAll(List.of(more));
+        return HostProcess.start(work, plugins, HOST_JVM, args.toArray(String[]::new));
+    }
+
+    /** The host's JVM: the client compiler only, a host start (every host kill) costs about half the CPU then. */
+    static final List<String> HOST_JVM = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+
+    @org.junit.jupiter.api.BeforeEach
+    void clock() {
+        testStarted = System.nanoTime();
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void took(org.junit.jupiter.api.TestInfo test) {
+        System.out.printf("FaultsIT: %s took %d s%n", test.getDisplayName(),
+                TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - testStarted));
     }
 
     @AfterAll
@@ -149,11 +181,13 @@ class FaultsIT {
         assertThat(pluginJvms("writer")).as("writer's JVM, by its run folder on its command line").hasSize(1);
         assertThat(launchers()).as("one launcher per plugin").hasSize(3);
         for (int kill = 0; kill < KILLS; kill++) {
-            ProcessHandle jvm = pluginJvm("writer");
-            ProcessHandle launcher = jvm.parent().orElseThrow();
-            moment(kill);
+            ProcessHandle serving = pluginJvm("writer");
+            ProcessHandle servingLauncher = serving.parent().orElseThrow();
+            String what = "plugin JVM kill " + kill + " (" + moment(kill) + ")";
+            ProcessHandle jvm = servingNow(serving);
+            ProcessHandle launcher = jvm.equals(serving) ? servingLauncher : jvm.parent().orElse(servingLauncher);
             jvm.destroyForcibly();
-            afterKill("writer", jvm, launcher, "plugin JVM kill " + kill);
+            afterKill("writer", jvm, launcher, what);
         }
         assertNothingLost();
     }
@@ -163,12 +197,16 @@ class FaultsIT {
     void killingLaunchersAtRandomPointsLosesNoAcknowledgedWriteAndLeavesNothingBehind() throws Exception {
         host.awaitRunning(Duration.ofSeconds(120), "writer", "calm", "other");
         for (int kill = 0; kill < KILLS; kill++) {
-            ProcessHandle jvm = pluginJvm("writer");
-            ProcessHandle launcher = jvm.parent().orElseThrow();
-            assertThat(launcher.info().command().orElse("")).contains("plugin-launcher");
-            moment(kill);
+            ProcessHandle serving = pluginJvm("writer");
+            ProcessHandle servingLauncher = serving.parent().orElseThrow();
+            String what = "launcher kill " + kill + " (" + moment(kill) + ")";
+            ProcessHandle jvm = servingNow(serving);
+            ProcessHandle launcher = jvm.equals(serving) ? servingLauncher : jvm.parent().orElse(servingLauncher);
+            if (launcher.isAlive()) {
+                assertThat(launcher.info().command().orElse("")).contains("plugin-launcher");
+            }
             launcher.destroyForcibly();
-            afterKill("writer", jvm, launcher, "launcher kill " + kill);
+            afterKill("writer", jvm, launcher, what);
         }
         assertNothingLost();
     }
@@ -214,46 +252,85 @@ class FaultsIT {
     @Test
     @Order(6)
     void killingTheHostAtRandomPointsLosesNoAcknowledgedWriteAndLeavesNothingBehind() throws Exception {
+        // Every host kill pays for a host start and its plugins' starts: two plugins here (calm, the deadlines
+        // plugin, leaves), still more than one to come back after each restart.
+        Files.delete(plugins.resolve("calm.jar"));
+        String[] ids = {"writer", "other"};
+        long starting = 0;
+        long ending = 0;
         for (int kill = 0; kill < KILLS; kill++) {
-            List<ProcessHandle> tree = new ArrayList<>(ProcessHandle.of(host.javaPid()).orElseThrow()
-                    .descendants().toList());
-            int point = kill % 3;
-            if (point == 0) { // while plugins start
+            int point = kill % 4;
+            long started = System.nanoTime();
+            if (point == 0) { // while the host and its plugins start
                 Thread.sleep(RANDOM.nextInt(4000));
             } else {
-                host.awaitRunning(Duration.ofSeconds(180), "writer", "calm", "other");
-                tree = new ArrayList<>(ProcessHandle.of(host.javaPid()).orElseThrow().descendants().toList());
-                Thread.sleep(RANDOM.nextInt(1500)); // while writer writes
-                if (point == 2) { // during a graceful shutdown
+                host.awaitRunning(Duration.ofSeconds(180), ids);
+                starting += System.nanoTime() - started;
+                if (point == 1) { // while writer writes
+                    Thread.sleep(RANDOM.nextInt(1500));
+                } else if (point == 2) { // during a graceful shutdown
+                    Thread.sleep(RANDOM.nextInt(500));
                     ProcessHandle.of(host.javaPid()).ifPresent(ProcessHandle::destroy);
                     Thread.sleep(RANDOM.nextInt(800));
+                } else { // during a hot replacement of writer
+                    replaceWriter();
+                    Thread.sleep(RANDOM.nextInt(3000));
                 }
             }
+            long killed = System.nanoTime();
+            List<ProcessHandle> tree = new ArrayList<>(ProcessHandle.of(host.javaPid())
+                    .map(h -> h.descendants().toList()).orElse(List.of()));
             host.kill();
             for (ProcessHandle p : tree) {
                 assertThat(p.onExit().completeOnTimeout(null, 20, TimeUnit.SECONDS).get())
                         .as("host kill %d (point %d): %s left behind", kill, point, p.info().commandLine()
                                 .orElse(String.valueOf(p.pid()))).isNotNull();
             }
-            assertThat(processesOf("")).as("host kill %d: processes of the run folder", kill).isEmpty();
-            host = startHost();
+            String what = "host kill " + kill + " (point " + point + "): processes of the run folder";
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(processesOf("")).as(what)
+                    .isEmpty());
+            ending += System.nanoTime() - killed;
+            // The plugin runtime's class-data archive is trained at every host start: a JVM run, a quarter of the
+            // host's start-up time here. Without it only plugin starts are slower; the kills test the rest.
+            host = startHost("--plugins.class-data-sharing=false");
         }
-        host.awaitRunning(Duration.ofSeconds(180), "writer", "calm", "other");
-        for (String id : List.of("writer", "calm", "other")) {
+        long restarted = System.nanoTime();
+        host.awaitRunning(Duration.ofSeconds(180), ids);
+        starting += System.nanoTime() - restarted;
+        System.out.printf("FaultsIT: %d host kills: host and plugins started to running in %d ms on average; "
+                + "killed host, launchers and plugin JVMs all gone in %d ms on average%n", KILLS,
+                TimeUnit.NANOSECONDS.toMillis(starting) / (KILLS - KILLS / 4 + 1),
+                TimeUnit.NANOSECONDS.toMillis(ending) / KILLS);
+        for (String id : ids) {
             assertThat(host.plugin(id).get("state").asString()).as("%s after the host restarts", id)
                     .isEqualTo("running");
+            assertThat(pluginJvms(id)).as("one JVM of %s after the host restarts", id).hasSize(1);
         }
+        assertThat(host.plugin("calm")).as("calm, whose jar left").isNull();
+        assertThat(host.plugin("writer").get("version").asString()).as("writer's newest version runs")
+                .isEqualTo(String.valueOf(writerVersion));
         assertNothingLost();
     }
 
     // ------------------------------------------------------------------------------------------ helpers
 
-    /** A random moment of the plugin's life: its start (right after a restart), its writes, or its shutdown. */
-    private static void moment(int kill) throws Exception {
-        switch (kill % 3) {
-            case 0 -> Thread.sleep(RANDOM.nextInt(300)); // right after the last restart: the plugin is starting
-            case 1 -> Thread.sleep(200 + RANDOM.nextInt(1500)); // while it writes
-            default -> { // while it stops: the host asks it to, and the kill lands during its grace period
+    /**
+     * A random moment of the plugin's life: its start (right after a restart), its writes, its shutdown, or the hot
+     * replacement of its jar. The kill that follows lands on the launch serving at that moment.
+     *
+     * @return which moment, for the failure messages
+     */
+    private static String moment(int kill) throws Exception {
+        switch (kill % 4) {
+            case 0 -> {
+                Thread.sleep(RANDOM.nextInt(300)); // right after the last restart: the plugin is starting
+                return "start";
+            }
+            case 1 -> {
+                Thread.sleep(200 + RANDOM.nextInt(1500)); // while it writes
+                return "writes";
+            }
+            case 2 -> { // while it stops: the host asks it to, and the kill lands during its grace period
                 CompletableFuture.runAsync(() -> {
                     try {
                         host.post("/api/plugins/writer/restart", "");
@@ -262,8 +339,35 @@ class FaultsIT {
                     }
                 });
                 Thread.sleep(RANDOM.nextInt(400));
+                return "shutdown";
+            }
+            default -> { // while a new version starts beside it, or right after it took over
+                replaceWriter();
+                Thread.sleep(RANDOM.nextInt(2500));
+                return "hot replacement to version " + writerVersion;
             }
         }
+    }
+
+    /**
+     * @return the JVM serving writer now: during a hot replacement the new version may have taken over since
+     *     {@code before} was read; otherwise (a restart under way) {@code before}, so that the kill lands in it
+     */
+    private static ProcessHandle servingNow(ProcessHandle before) {
+        JsonNode plugin = host.plugin("writer");
+        if (plugin != null && plugin.get("state").asString().equals("running")) {
+            return ProcessHandle.of(plugin.get("pid").asLong()).orElse(before);
+        }
+        return before;
+    }
+
+    /** Copies the next version of writer's jar into the plugins folder, whole (the watch sees one complete jar). */
+    private static void replaceWriter() throws IOException {
+        writerVersion++;
+        Path next = TestPluginJar.write(Files.createDirectories(work.resolve("next")), "writer.jar", "writer",
+                String.valueOf(writerVersion), FaultPlugin.class, "log, kv");
+        Files.move(next, plugins.resolve("writer.jar"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     /**
@@ -282,6 +386,8 @@ class FaultsIT {
                         JsonNode plugin = host.plugin(id);
                         assertThat(plugin.get("state").asString()).isEqualTo("running");
                         assertThat(plugin.get("pid").asLong()).isNotEqualTo(jvm.pid());
+                        assertThat(plugin.get("version").asString()).isEqualTo(String.valueOf(writerVersion));
+                        assertThat(ProcessHandle.of(plugin.get("pid").asLong())).isPresent();
                         assertThat(pluginJvms(id)).hasSize(1);
                         assertThat(launchers()).hasSize(3);
                     });
@@ -307,11 +413,16 @@ class FaultsIT {
         assertThat(result[0].get("missing").asInt()).as("acknowledged writes lost: %s", result[0]).isZero();
     }
 
+    /** @return the plugin's JVM once it is running, with its launcher alive (a kill may have just ended both) */
     private static ProcessHandle pluginJvm(String id) {
-        await().atMost(Duration.ofSeconds(120)).ignoreExceptions().until(() ->
-                host.plugin(id).get("state").asString().equals("running"));
-        long pid = host.plugin(id).get("pid").asLong();
-        return ProcessHandle.of(pid).orElseThrow(() -> new AssertionError(id + " runs as pid " + pid + ", gone"));
+        ProcessHandle[] jvm = new ProcessHandle[1];
+        await().atMost(Duration.ofSeconds(120)).ignoreExceptions().until(() -> {
+            JsonNode plugin = host.plugin(id);
+            jvm[0] = plugin.get("state").asString().equals("running")
+                    ? ProcessHandle.of(plugin.get("pid").asLong()).orElse(null) : null;
+            return jvm[0] != null && jvm[0].parent().map(ProcessHandle::isAlive).orElse(false);
+        });
+        return jvm[0];
     }
 
     /**

@@ -153,8 +153,11 @@ final class Launches {
         reason += reason.endsWith(output) ? "" : output; // an exit's reason carries the output already
         launch.stopping = true;
         launch.release();
-        if (replacement) {
-            instance.candidate(null);
+        if (replacement && !instance.dropCandidate(launch)) {
+            // A newer jar started beside it meanwhile: superseded, not failed (and not that newer one's rejection).
+            log.warn("plugin {}: new version {} abandoned: a newer one is starting", instance.id(),
+                    descriptor.version());
+        } else if (replacement) {
             log.error("plugin {}: new version {} from {} {}; version {} keeps serving", instance.id(),
                     descriptor.version(), descriptor.jar().getFileName(), reason, instance.descriptor().version());
             rejected.accept(descriptor.jar(), new Rejection(descriptor.jar(), descriptor.jar().getFileName()

@@ -172,9 +172,30 @@ public final class PluginInstance {
         candidate = launch;
     }
 
-    /** The launch is ready: it becomes the one serving invocations; returns the one it replaces, if any. */
+    /** @return whether {@code launch} was the candidate (and no longer is); false when a newer one replaced it */
+    synchronized boolean dropCandidate(Launch launch) {
+        if (candidate != launch) {
+            return false;
+        }
+        candidate = null;
+        return true;
+    }
+
+    /**
+     * The launch is ready: it becomes the one serving invocations; returns the one it replaces, if any. Only the
+     * plugin's own launch or candidate, alive and not being stopped, takes over: its JVM may die between "ready" and
+     * this call, and its crash handling (FAILED, a restart scheduled or begun) then already came first. Taking over
+     * anyway left the plugin RUNNING on a dead pid, its restart retired or skipped, for good.
+     *
+     * @throws IllegalStateException when the launch ended or was replaced; nothing changes then
+     */
     synchronized Launch promote(Launch launch, List<String> ops) {
         checkMove(PluginState.RUNNING);
+        if ((launch != active && launch != candidate) || launch.stopping || launch.exited.isDone()
+                || launch.ended.get()) {
+            throw new IllegalStateException("plugin '" + id + "': launch of version " + launch.descriptor.version()
+                    + " ended before it took over");
+        }
         Launch previous = active == launch ? null : active;
         active = launch;
         if (candidate == launch) {
