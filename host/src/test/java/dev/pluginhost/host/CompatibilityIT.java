@@ -97,7 +97,7 @@ class CompatibilityIT {
         assertThat(operations).as("the plugin's libraries and this test's expectations")
                 .containsExactlyInAnyOrderElementsOf(EXPECTED.keySet());
 
-        String http = "http://127.0.0.1:" + remote.getAddress().getPort() + "/compat";
+        String http = "http://127.0.0.1:" + remote.port() + "/compat";
         StringBuilder table = new StringBuilder(
                 "| library | version | operation | result | run-phase violations |\n|---|---|---|---|---|\n");
         List<String> failures = new ArrayList<>();
