@@ -14,8 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code LaunchSpec.Builder.connect}: the launcher makes the program's host connection, so the plugin policy can
@@ -24,12 +24,8 @@ import org.junit.jupiter.api.Test;
  * filter decides.
  */
 class HostConnectionTest {
-    private final Launches launches = new Launches();
-
-    @AfterEach
-    void cleanUp() {
-        launches.killAll();
-    }
+    @RegisterExtension
+    final Launches launches = new Launches();
 
     /** A socket anyone may connect to (mode 0777), outside the program's reach by design: answers "secret". */
     private static Thread serve(ServerSocketChannel server, String answer) {

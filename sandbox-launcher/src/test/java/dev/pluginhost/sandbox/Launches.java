@@ -1,12 +1,18 @@
 package dev.pluginhost.sandbox;
 
+import dev.pluginhost.sandbox.programs.ProbeProgram;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
-/** The launches of one test, each with its events and output; {@link #killAll()} after each test. */
-final class Launches {
+/**
+ * The launches of one test, each with its events and output, all killed after each test: a test class registers it
+ * with {@code @RegisterExtension}.
+ */
+final class Launches implements AfterEachCallback {
 
     static final Duration RUN = Duration.ofSeconds(30);
 
@@ -36,7 +42,17 @@ final class Launches {
         return new Run(process, events, new TestJvm.Lines(process.stdout()), new TestJvm.Lines(process.stderr()));
     }
 
+    /** @return a launch of {@link ProbeProgram} running {@code args}, the attacks and probes of the tests */
+    static LaunchSpec.Builder probe(String... args) {
+        return LaunchSpec.builder().command(TestJvm.command(ProbeProgram.class, args));
+    }
+
     void killAll() {
         started.forEach(SandboxedProcess::kill);
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        killAll();
     }
 }

@@ -6,9 +6,9 @@ import static org.awaitility.Awaitility.await;
 import dev.pluginhost.sandbox.Launches.Run;
 import dev.pluginhost.sandbox.programs.ProbeProgram;
 import dev.pluginhost.sandbox.programs.SleeperProgram;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The filter's own-process signal rule, alone: no pid namespace, no Landlock, the attacker and its victim under the
@@ -16,18 +16,13 @@ import org.junit.jupiter.api.Test;
  * rule is all that keeps a plugin from killing the host.
  */
 class OwnSignalsTest {
-    private final Launches launches = new Launches();
+    @RegisterExtension
+    final Launches launches = new Launches();
 
     @BeforeEach
     void root() {
         // Fails rather than skips: without root the rule is not shown at all.
-        assertThat(SandboxLauncher.effectiveUid()).as("not available here: the victim and the attacker are dropped to"
-                + " uid 65534, and this run is not root").isZero();
-    }
-
-    @AfterEach
-    void cleanUp() {
-        launches.killAll();
+        TestJvm.requireRoot("the victim and the attacker are dropped to uid 65534");
     }
 
     private long victim() throws Exception {
