@@ -5,7 +5,6 @@ import dev.pluginhost.sandbox.Launches.Run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pluginhost.sandbox.programs.HonestProgram;
-import dev.pluginhost.sandbox.programs.SleeperProgram;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -75,10 +74,7 @@ class LandlockTest {
 
     @Test
     void signalsToASiblingOutsideTheSandboxAreDenied() throws Exception {
-        Run victim = launches.launch(LaunchSpec.builder().command(TestJvm.command(SleeperProgram.class))
-                .user(65534, 65534));
-        victim.out().await("ready"::equals, RUN);
-        long pid = victim.process().pid();
+        long pid = launches.sibling();
         // (That the same kill works without Landlock: NamespacesTest.pidNamespaceStopsAPlugin..., control part.)
         Run confined = launches.launch(probe("kill", Long.toString(pid)).landlock(LayerMode.REQUIRED)
                 .policy(TestJvm.SIGNALS_ANYWHERE)).finish();
@@ -122,10 +118,7 @@ class LandlockTest {
      */
     @Test
     void withoutAPidNamespaceProcShowsOnlyTheProgramsOwnEntries() throws Exception {
-        Run victim = launches.launch(LaunchSpec.builder().command(TestJvm.command(SleeperProgram.class))
-                .user(65534, 65534));
-        victim.out().await("ready"::equals, RUN);
-        String cmdline = "/proc/" + victim.process().pid() + "/cmdline";
+        String cmdline = "/proc/" + launches.sibling() + "/cmdline";
 
         Run control = launches.launch(probe("read", cmdline)).finish();
         assertThat(control.out().lines).singleElement().asString().startsWith("read ok");

@@ -5,15 +5,8 @@ import dev.pluginhost.sandbox.Launches.Run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pluginhost.sandbox.programs.ProbeProgram;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,32 +24,18 @@ class MinimalRootTest {
     private static final Duration RUN = Launches.RUN;
     @RegisterExtension
     final Launches launches = new Launches();
-    private final List<ServerSocketChannel> servers = new ArrayList<>();
+    private final List<UnixServer> servers = new ArrayList<>();
 
     @AfterEach
     void cleanUp() throws Exception {
-        for (ServerSocketChannel s : servers) {
+        for (UnixServer s : servers) {
             s.close();
         }
     }
 
     /** A world-connectable socket that greets every client with {@code greeting}. */
     private Path serve(Path path, String greeting) throws Exception {
-        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        server.bind(UnixDomainSocketAddress.of(path));
-        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwxrwxrwx"));
-        servers.add(server);
-        Thread t = new Thread(() -> {
-            while (server.isOpen()) {
-                try (SocketChannel c = server.accept()) {
-                    c.write(ByteBuffer.wrap((greeting + "\n").getBytes(StandardCharsets.UTF_8)));
-                } catch (Exception e) {
-                    return;
-                }
-            }
-        }, "uds-" + greeting);
-        t.setDaemon(true);
-        t.start();
+        servers.add(UnixServer.greeting(path, greeting));
         return path;
     }
 

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.pluginhost.sandbox.programs.ProbeProgram;
-import dev.pluginhost.sandbox.programs.SleeperProgram;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -15,7 +14,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -25,34 +23,21 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class NamespacesTest {
     private static final Duration RUN = Launches.RUN;
+    // Fails rather than skips without root: the layers would not be shown at all.
     @RegisterExtension
-    final Launches launches = new Launches();
-
-    @BeforeEach
-    void root() {
-        // Fails rather than skips: without root the layers are not shown at all.
-        TestJvm.requireRoot("these tests drop from root to uid 65534");
-    }
-
-    /** Another plugin, also uid 65534: the attacker's sibling. */
-    private long victim() throws Exception {
-        Run victim = launches.launch(LaunchSpec.builder().command(TestJvm.command(SleeperProgram.class))
-                .user(65534, 65534));
-        victim.out().await("ready"::equals, RUN);
-        return victim.process().pid();
-    }
+    final Launches launches = Launches.needingRoot("these tests drop from root to uid 65534");
 
     @Test
     void pidNamespaceStopsAPluginFromSeeingAndKillingItsSibling() throws Exception {
         // Control: same uid, no pid namespace: the sibling is visible and killed.
-        long first = victim();
+        long first = launches.sibling();
         Run control = launches.launch(Launches.probe("kill", Long.toString(first)).user(65534, 65534)
                 .policy(TestJvm.SIGNALS_ANYWHERE)).finish();
         assertThat(control.out().lines).contains("sees " + first + " true", "kill-sent true");
         await().atMost(RUN).until(() -> !TestJvm.running(first));
 
         // pid namespace alone: /proc (the host's) still lists it, but kill() cannot reach outside the namespace.
-        long second = victim();
+        long second = launches.sibling();
         Run pidOnly = launches.launch(Launches.probe("whoami", "kill", Long.toString(second)).unshare("pid")
                 .policy(TestJvm.SIGNALS_ANYWHERE))
                 .finish();
