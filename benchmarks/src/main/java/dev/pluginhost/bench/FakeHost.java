@@ -3,6 +3,7 @@ package dev.pluginhost.bench;
 import dev.pluginhost.contract.v1.HandshakeRequest;
 import dev.pluginhost.contract.v1.HandshakeResponse;
 import dev.pluginhost.contract.v1.HostMessage;
+import dev.pluginhost.contract.v1.InvocationResult;
 import dev.pluginhost.contract.v1.LogGrpc;
 import dev.pluginhost.contract.v1.LogRecord;
 import dev.pluginhost.contract.v1.LogSummary;
@@ -10,6 +11,10 @@ import dev.pluginhost.contract.v1.PluginChannelGrpc;
 import dev.pluginhost.contract.v1.PluginMessage;
 import dev.pluginhost.contract.v1.Shutdown;
 import dev.pluginhost.sandbox.SandboxedProcess;
+import dev.pluginhost.sdk.contract.Handshakes;
+import dev.pluginhost.sdk.contract.LogStreams;
+import dev.pluginhost.sdk.contract.SessionStreams;
+import dev.pluginhost.sdk.runtime.ContractVersion;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
@@ -19,6 +24,7 @@ import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -66,6 +72,7 @@ final class FakeHost implements AutoCloseable {
         }
     }
 
+    /** The host's half of the channel, from the contract's helpers, as the host and the test kit have it. */
     private final class Channel extends PluginChannelGrpc.PluginChannelImplBase {
         @Override
         public void handshake(HandshakeRequest request, StreamObserver<HandshakeResponse> response) {
@@ -74,60 +81,46 @@ final class FakeHost implements AutoCloseable {
                 if (p != null) {
                     p.endBootPhase();
                 }
-            } catch (Exception e) {
+                int version = Handshakes.agree("bench", ContractVersion.MIN, ContractVersion.MAX, request);
+                response.onNext(Handshakes.accepted(version, "bench", "bench", List.of("log")));
+            } catch (Exception e) { // a launch that failed, or no common contract version (FAILED_PRECONDITION)
                 response.onError(e);
                 return;
             }
-            response.onNext(HandshakeResponse.newBuilder().setContractVersion(1).setSessionToken("bench")
-                    .setHostVersion("bench").addGrantedCapabilities("log").build());
             response.onCompleted();
         }
 
         @Override
         public StreamObserver<PluginMessage> session(StreamObserver<HostMessage> out) {
             toPlugin = out;
-            return new StreamObserver<>() {
+            return SessionStreams.receive(new SessionStreams.Host() {
                 @Override
-                public void onNext(PluginMessage message) {
-                    if (message.hasReady()) {
-                        ready.complete(System.nanoTime());
+                public void ready(List<String> operations) {
+                    ready.complete(System.nanoTime());
+                }
+
+                @Override
+                public void result(InvocationResult result) {
+                    // the benchmark invokes nothing
+                }
+
+                @Override
+                public void ended(Throwable error) {
+                    if (error == null) {
+                        out.onCompleted();
+                    } else {
+                        ready.completeExceptionally(error);
                     }
                 }
-
-                @Override
-                public void onError(Throwable t) {
-                    ready.completeExceptionally(t);
-                }
-
-                @Override
-                public void onCompleted() {
-                    out.onCompleted();
-                }
-            };
+            });
         }
     }
 
+    /** Counts and drops the plugin's log records. */
     private static final class Log extends LogGrpc.LogImplBase {
         @Override
         public StreamObserver<LogRecord> append(StreamObserver<LogSummary> response) {
-            return new StreamObserver<>() {
-                long n;
-
-                @Override
-                public void onNext(LogRecord record) {
-                    n++;
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                }
-
-                @Override
-                public void onCompleted() {
-                    response.onNext(LogSummary.newBuilder().setAccepted(n).build());
-                    response.onCompleted();
-                }
-            };
+            return LogStreams.receive(response, record -> { });
         }
     }
 }

@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.pluginhost.contract.v1.GetRequest;
 import dev.pluginhost.contract.v1.HandshakeRequest;
 import dev.pluginhost.contract.v1.KeyValueGrpc;
 import dev.pluginhost.contract.v1.PluginChannelGrpc;
 import dev.pluginhost.host.fixtures.CapabilityPlugin;
-import dev.pluginhost.host.fixtures.TestPluginJar;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -18,15 +16,13 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
-import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -51,24 +47,18 @@ class CapabilitiesIT {
     static Path work;
 
     static Path plugins;
+    @AutoClose
     static HostProcess host;
-    static HttpServer remote;
+    @AutoClose
+    static LocalHttpServer remote;
 
     @BeforeAll
     static void start() throws Exception {
-        plugins = Files.createDirectories(work.resolve("plugins"));
-        remote = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        remote.createContext("/hello", exchange -> {
-            byte[] body = "hello from the outside".getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        remote.start();
+        remote = LocalHttpServer.serve(0, "/hello", null, "hello from the outside");
         // A loopback address on a high port: reachable only through a grant naming that address and port.
         String requests = REQUESTS + ", " + remoteGrant();
-        TestPluginJar.write(plugins, "one.jar", "one", "1", CapabilityPlugin.class, requests);
-        TestPluginJar.write(plugins, "two.jar", "two", "1", CapabilityPlugin.class, requests);
+        plugins = PluginsFolder.in(work).write("one", CapabilityPlugin.class, requests)
+                .write("two", CapabilityPlugin.class, requests).path();
         host = startHost();
     }
 
@@ -82,28 +72,12 @@ class CapabilitiesIT {
                 "--plugins.limits.burst=50",
                 "--plugins.limits.kv-max-value-bytes=64",
                 "--plugins.limits.kv-max-total-bytes=512");
-        try {
-            await().atMost(Duration.ofSeconds(180)).ignoreExceptions().until(() ->
-                    started.plugin("one").get("state").asString().equals("running")
-                            && started.plugin("two").get("state").asString().equals("running"));
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
-            throw new AssertionError("plugins one and two not running; the host's log:\n" + started.log(), e);
-        }
+        started.awaitRunning(Duration.ofSeconds(180), "one", "two");
         return started;
     }
 
     static String remoteGrant() {
-        return "http:127.0.0.1:" + remote.getAddress().getPort();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (host != null) {
-            host.close();
-        }
-        if (remote != null) {
-            remote.stop(0);
-        }
+        return "http:127.0.0.1:" + remote.port();
     }
 
     @Test
@@ -170,17 +144,17 @@ class CapabilitiesIT {
     @Test
     @Order(4)
     void httpGoesOnlyToAllowedHosts() throws Exception {
-        String url = "http://127.0.0.1:" + remote.getAddress().getPort() + "/hello";
+        String url = "http://127.0.0.1:" + remote.port() + "/hello";
         HttpResponse<String> allowed = call("one", "http", "{\"url\":\"" + url + "\"}");
         assertThat(allowed.statusCode()).as(allowed.body()).isEqualTo(200);
         assertThat(json(allowed).get("body").asString()).isEqualTo("hello from the outside");
 
         HttpResponse<String> otherHost = call("one", "http", "{\"url\":\"http://localhost:"
-                + remote.getAddress().getPort() + "/hello\"}");
+                + remote.port() + "/hello\"}");
         assertThat(otherHost.statusCode()).isEqualTo(403);
         assertThat(otherHost.body()).contains("http:localhost").contains("manifest does not request it");
         HttpResponse<String> otherPort = call("one", "http", "{\"url\":\"http://127.0.0.1:"
-                + (remote.getAddress().getPort() == 65535 ? 65534 : remote.getAddress().getPort() + 1) + "/hello\"}");
+                + (remote.port() == 65535 ? 65534 : remote.port() + 1) + "/hello\"}");
         assertThat(otherPort.statusCode()).as("only the granted port of a granted address").isEqualTo(403);
         assertThat(otherPort.body()).contains("is not granted");
         HttpResponse<String> notGranted = call("two", "http", "{\"url\":\"" + url + "\"}");

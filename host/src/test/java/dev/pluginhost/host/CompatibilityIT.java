@@ -1,10 +1,7 @@
 package dev.pluginhost.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import com.sun.net.httpserver.HttpServer;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +15,7 @@ import java.util.Map;
 import java.util.jar.JarFile;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,18 +61,14 @@ class CompatibilityIT {
     @TempDir
     static Path work;
 
-    static HttpServer remote;
+    @AutoClose
+    static LocalHttpServer remote;
+    @AutoClose
     static HostProcess host;
 
     @BeforeAll
     static void start() throws Exception {
-        Path plugins = Files.createDirectories(work.resolve("plugins"));
-        Path fixtures = Path.of(System.getProperty("fixtures.dir", "../sample-plugins/target/fixtures"));
-        Path jar;
-        try (var jars = Files.list(fixtures)) {
-            jar = jars.filter(p -> p.getFileName().toString().startsWith("compat-")).findFirst()
-                    .orElseThrow(() -> new AssertionError("no compat-*.jar in " + fixtures + " (build sample-plugins)"));
-        }
+        Path jar = PluginsFolder.fixtureJar("compat");
         // The plugin requests http:127.0.0.1:<port> (a loopback address needs a grant naming it): serve that port.
         String capabilities;
         try (JarFile file = new JarFile(jar.toFile())) {
@@ -85,37 +78,15 @@ class CompatibilityIT {
         assertThat(http.find()).as("compat's manifest requests http:127.0.0.1:<port>: " + capabilities).isTrue();
         int port = Integer.parseInt(http.group(1));
         try {
-            remote = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
+            remote = LocalHttpServer.serve(port, "/compat", "application/json",
+                    "{\"greeting\":\"hello from the test\"}");
         } catch (java.net.BindException e) {
             throw new AssertionError("port " + port + " (compat.http.port in sample-plugins/compat/pom.xml) is in use "
                     + "on this machine: the compatibility matrix's http row needs it", e);
         }
-        remote.createContext("/compat", exchange -> {
-            byte[] body = "{\"greeting\":\"hello from the test\"}".getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().add("content-type", "application/json");
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        remote.start();
-        Files.copy(jar, plugins.resolve("compat.jar"));
-        host = HostProcess.start(work, plugins, "--plugins.grants.compat=log,http:127.0.0.1:" + port);
-        try {
-            await().atMost(Duration.ofSeconds(300)).ignoreExceptions().until(() ->
-                    host.plugin("compat").get("state").asString().equals("running"));
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
-            throw new AssertionError("compat not running; the host's log:\n" + host.log(), e);
-        }
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (host != null) {
-            host.close();
-        }
-        if (remote != null) {
-            remote.stop(0);
-        }
+        host = HostProcess.start(work, PluginsFolder.in(work).fixture("compat").path(),
+                "--plugins.grants.compat=log,http:127.0.0.1:" + port);
+        host.awaitRunning(Duration.ofSeconds(300), "compat");
     }
 
     @Test
@@ -126,7 +97,7 @@ class CompatibilityIT {
         assertThat(operations).as("the plugin's libraries and this test's expectations")
                 .containsExactlyInAnyOrderElementsOf(EXPECTED.keySet());
 
-        String http = "http://127.0.0.1:" + remote.getAddress().getPort() + "/compat";
+        String http = "http://127.0.0.1:" + remote.port() + "/compat";
         StringBuilder table = new StringBuilder(
                 "| library | version | operation | result | run-phase violations |\n|---|---|---|---|---|\n");
         List<String> failures = new ArrayList<>();

@@ -3,9 +3,7 @@ package dev.pluginhost.host;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pluginhost.host.fixtures.EventFloodPlugin;
-import dev.pluginhost.host.fixtures.TestPluginJar;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.assertj.core.api.SoftAssertions;
@@ -38,10 +36,8 @@ class EventLimitsIT {
 
     @BeforeAll
     static void start() throws Exception {
-        Path plugins = Files.createDirectories(work.resolve("plugins"));
-        TestPluginJar.write(plugins, "greedy.jar", "greedy", "1", EventFloodPlugin.class, "events.subscribe:*");
-        TestPluginJar.write(plugins, "publisher.jar", "publisher", "1", EventFloodPlugin.class,
-                "events.publish:orders.*");
+        Path plugins = PluginsFolder.in(work).write("greedy", EventFloodPlugin.class, "events.subscribe:*")
+                .write("publisher", EventFloodPlugin.class, "events.publish:orders.*").path();
         host = HostProcess.start(work, plugins, "--plugins.run-dir=" + work.resolve("run"),
                 "--plugins.grants.greedy=events.subscribe:*",
                 "--plugins.grants.publisher=events.publish:orders.*",

@@ -3,9 +3,7 @@ package dev.pluginhost.host;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.pluginhost.host.fixtures.TestPluginJar;
 import dev.pluginhost.host.fixtures.VersionedPlugin;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AutoClose;
@@ -33,14 +31,12 @@ class HealthCheckIT {
 
     @BeforeAll
     static void startHost() throws Exception {
-        Path plugins = Files.createDirectories(work.resolve("plugins"));
-        TestPluginJar.write(plugins, "alpha.jar", "alpha", "1", VersionedPlugin.class, "log");
-        host = HostProcess.start(work, plugins,
+        host = HostProcess.start(work, PluginsFolder.in(work).write("alpha", VersionedPlugin.class, "log").path(),
                 "--plugins.supervision.health-interval=200ms",
                 "--plugins.supervision.health-timeout=500ms",
                 "--plugins.supervision.health-failures=2",
                 "--plugins.supervision.initial-backoff=100ms");
-        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> running("alpha"));
+        host.awaitRunning(Duration.ofSeconds(60), "alpha");
     }
 
     @Test
@@ -60,14 +56,9 @@ class HealthCheckIT {
         long pid = host.plugin("alpha").get("pid").asLong();
         new ProcessBuilder("kill", "-STOP", Long.toString(pid)).start().waitFor();
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-                .until(() -> running("alpha") && host.plugin("alpha").get("pid").asLong() != pid);
+                .until(() -> host.running("alpha") && host.plugin("alpha").get("pid").asLong() != pid);
         assertThat(host.log()).contains("plugin alpha failed health check 2 of 2");
         assertThat(host.plugin("alpha").get("restarts").asInt()).isEqualTo(1);
         await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(pid).isEmpty());
-    }
-
-    private static boolean running(String id) {
-        JsonNode plugin = host.plugin(id);
-        return plugin != null && plugin.get("state").asString().equals("running");
     }
 }

@@ -2,7 +2,6 @@ package dev.pluginhost.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,15 +29,8 @@ class HonestPluginIT {
 
     @BeforeAll
     static void start() throws Exception {
-        Path plugins = Files.createDirectories(work.resolve("plugins"));
-        Path fixtures = Path.of(System.getProperty("fixtures.dir", "../sample-plugins/target/fixtures"));
-        Path jar;
-        try (var jars = Files.list(fixtures)) {
-            jar = jars.filter(p -> p.getFileName().toString().startsWith("honest-")).findFirst()
-                    .orElseThrow(() -> new AssertionError("no honest-*.jar in " + fixtures + " (build sample-plugins)"));
-        }
-        Files.copy(jar, plugins.resolve("honest.jar"));
-        host = HostProcess.start(work, plugins, "--plugins.sandbox.allow.honest=mlock, munlock");
+        host = HostProcess.start(work, PluginsFolder.in(work).fixture("honest").path(),
+                "--plugins.sandbox.allow.honest=mlock, munlock");
         host.awaitRunning(Duration.ofSeconds(300), "honest");
     }
 

@@ -17,7 +17,6 @@ import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -45,13 +44,7 @@ class HostEndToEndIT {
 
     @BeforeAll
     static void startHost() throws Exception {
-        Path plugins = Files.createDirectories(work.resolve("plugins"));
-        Path samples = Path.of(System.getProperty("samples.dir", "../sample-plugins/target/plugins"));
-        try (Stream<Path> jars = Files.list(samples)) {
-            Path hello = jars.filter(p -> p.getFileName().toString().startsWith("hello-")).findFirst()
-                    .orElseThrow(() -> new AssertionError("build sample-plugins first: no hello jar in " + samples));
-            Files.copy(hello, plugins.resolve("hello.jar"));
-        }
+        Path plugins = PluginsFolder.in(work).sample("hello").path();
         Files.write(plugins.resolve("corrupt.jar"), "this is not a zip file".getBytes());
         writeJar(plugins.resolve("library.jar"), Map.of("Implementation-Title", "just a library"));
         host = HostProcess.start(work, plugins);

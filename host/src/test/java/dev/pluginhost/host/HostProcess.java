@@ -179,13 +179,14 @@ final class HostProcess implements AutoCloseable {
     }
 
     /**
-     * Waits until every plugin named is running; on a timeout the error carries the host's log, which says why.
+     * Waits until every plugin named is running; on a timeout, or as soon as the host dies, the error carries the
+     * host's log, which says why.
      */
     void awaitRunning(Duration timeout, String... ids) {
         try {
-            org.awaitility.Awaitility.await().atMost(timeout).ignoreExceptions().until(() -> java.util.Arrays
-                    .stream(ids).allMatch(id -> plugin(id).get("state").asString().equals("running")));
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            org.awaitility.Awaitility.await().atMost(timeout).ignoreExceptions().failFast("the host died", () ->
+                    !isAlive()).until(() -> java.util.Arrays.stream(ids).allMatch(this::running));
+        } catch (org.awaitility.core.ConditionTimeoutException | org.awaitility.core.TerminalFailureException e) {
             String log;
             try {
                 log = log();
@@ -232,7 +233,7 @@ final class HostProcess implements AutoCloseable {
                 ? process.exitValue() : null;
     }
 
-        String log() throws IOException {
+    String log() throws IOException {
         return Files.readString(log);
     }
 
@@ -300,6 +301,12 @@ final class HostProcess implements AutoCloseable {
         HttpResponse<String> response = get(path);
         assertThat(response.statusCode()).as("GET %s: %s", path, response.body()).isEqualTo(200);
         return JSON.readTree(response.body());
+    }
+
+    /** @return whether the plugin is listed and running */
+    boolean running(String id) {
+        JsonNode plugin = plugin(id);
+        return plugin != null && plugin.get("state").asString().equals("running");
     }
 
     /** @return the plugin's entry in GET /api/plugins, or null while the API is not up */

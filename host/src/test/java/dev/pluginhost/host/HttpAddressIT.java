@@ -39,15 +39,14 @@ class HttpAddressIT {
 
     @BeforeAll
     static void start() throws Exception {
-        plugins = Files.createDirectories(work.resolve("plugins"));
         Path hostsFile = Files.writeString(work.resolve("hosts"), String.join("\n",
                 "127.0.0.1 localhost",
                 "127.0.0.1 " + InetAddress.getLocalHost().getHostName(),
                 "127.0.0.1 api.vendor.example",
                 "169.254.169.254 metadata.vendor.example", ""));
-        TestPluginJar.write(plugins, "victim.jar", "victim", "1", CapabilityPlugin.class, "kv");
-        TestPluginJar.write(plugins, "attacker.jar", "attacker", "1", CapabilityPlugin.class,
-                "http:api.vendor.example, http:metadata.vendor.example");
+        plugins = PluginsFolder.in(work).write("victim", CapabilityPlugin.class, "kv")
+                .write("attacker", CapabilityPlugin.class, "http:api.vendor.example, http:metadata.vendor.example")
+                .path();
         host = HostProcess.start(work, plugins, List.of("-Djdk.net.hosts.file=" + hostsFile),
                 "--plugins.run-dir=" + work.resolve("run"),
                 "--plugins.grants.attacker=http:api.vendor.example,http:metadata.vendor.example",

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.pluginhost.host.fixtures.HtmlReplyPlugin;
-import dev.pluginhost.host.fixtures.TestPluginJar;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,24 +33,9 @@ class ManagementApiIT {
 
     @BeforeAll
     static void startHost() throws Exception {
-        Path plugins = Files.createDirectories(work.resolve("plugins"));
-        Path samples = Path.of(System.getProperty("samples.dir", "../sample-plugins/target/plugins"));
-        try (Stream<Path> jars = Files.list(samples)) {
-            Files.copy(jars.filter(p -> p.getFileName().toString().startsWith("hello-")).findFirst().orElseThrow(),
-                    plugins.resolve("hello.jar"));
-        }
-        TestPluginJar.write(plugins, "html.jar", "html", "1", HtmlReplyPlugin.class, "log");
+        Path plugins = PluginsFolder.in(work).sample("hello").write("html", HtmlReplyPlugin.class, "log").path();
         host = HostProcess.start(work, plugins);
-        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
-                .untilAsserted(() -> {
-            assertThat(host.isAlive()).as("host died; its log:%n%s", host.log()).isTrue();
-            JsonNode hello = host.plugin("hello");
-            JsonNode html = host.plugin("html");
-            assertThat(hello != null && html != null && hello.get("state").asString().equals("running")
-                    && html.get("state").asString().equals("running"))
-                    .as("hello: %s%nhtml: %s%nrejections: %s", hello, html,
-                            host.get("/api/rejections").body()).isTrue();
-        });
+        host.awaitRunning(Duration.ofSeconds(180), "hello", "html");
     }
 
     @Test

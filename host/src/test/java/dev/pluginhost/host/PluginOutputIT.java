@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.pluginhost.host.fixtures.OutputFloodPlugin;
-import dev.pluginhost.host.fixtures.TestPluginJar;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -39,9 +38,8 @@ class PluginOutputIT {
 
     @BeforeAll
     static void start() throws Exception {
-        Path plugins = Files.createDirectories(work.resolve("plugins"));
-        TestPluginJar.write(plugins, "noisy.jar", "noisy", "1", OutputFloodPlugin.class, "log");
-        TestPluginJar.write(plugins, "calm.jar", "calm", "1", OutputFloodPlugin.class, "log");
+        Path plugins = PluginsFolder.in(work).write("noisy", OutputFloodPlugin.class, "log")
+                .write("calm", OutputFloodPlugin.class, "log").path();
         host = HostProcess.start(work, plugins, "--plugins.run-dir=" + work.resolve("run"));
         host.awaitRunning(Duration.ofSeconds(180), "noisy", "calm");
     }

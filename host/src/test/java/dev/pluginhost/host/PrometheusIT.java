@@ -15,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,15 +39,8 @@ class PrometheusIT {
     @BeforeAll
     static void start() throws Exception {
         assertThat(Path.of("/usr/bin/prometheus")).as("Prometheus is needed: apt-get install prometheus").exists();
-        Path plugins = Files.createDirectories(work.resolve("plugins"));
-        Path samples = Path.of(System.getProperty("samples.dir", "../sample-plugins/target/plugins"));
-        try (Stream<Path> jars = Files.list(samples)) {
-            Files.copy(jars.filter(p -> p.getFileName().toString().startsWith("hello-")).findFirst().orElseThrow(),
-                    plugins.resolve("hello.jar"));
-        }
-        host = HostProcess.start(work, plugins);
-        await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() ->
-                host.plugin("hello").get("state").asString().equals("running"));
+        host = HostProcess.start(work, PluginsFolder.in(work).sample("hello").path());
+        host.awaitRunning(Duration.ofSeconds(90), "hello");
 
         prometheusPort = freePort();
         Path config = work.resolve("prometheus.yml");

@@ -1,14 +1,12 @@
 package dev.pluginhost.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,18 +30,11 @@ class SamplesIT {
 
     @BeforeAll
     static void start() throws Exception {
-        Path plugins = Files.createDirectories(work.resolve("plugins"));
-        Path samples = Path.of(System.getProperty("samples.dir", "../sample-plugins/target/plugins"));
-        try (Stream<Path> jars = Files.list(samples)) {
-            for (Path jar : jars.filter(p -> p.toString().endsWith(".jar")).toList()) {
-                Files.copy(jar, plugins.resolve(jar.getFileName()));
-            }
-        }
+        Path plugins = PluginsFolder.in(work).allSamples().path();
         Path settings = Path.of(System.getProperty("repo.dir", "..")).resolve("sample-plugins/samples.properties")
                 .toAbsolutePath().normalize();
         host = HostProcess.start(work, plugins, "--spring.config.additional-location=file:" + settings);
-        await().atMost(Duration.ofSeconds(120)).ignoreExceptions().until(() -> HONEST.stream()
-                .allMatch(id -> host.plugin(id).get("state").asString().equals("running")));
+        host.awaitRunning(Duration.ofSeconds(120), HONEST.toArray(String[]::new));
     }
 
     @Test

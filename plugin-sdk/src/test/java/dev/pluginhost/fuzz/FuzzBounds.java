@@ -7,7 +7,7 @@ import java.time.Duration;
 /**
  * The properties every fuzz target checks on each input: the work ends in a result or in the documented refusal
  * (any other exception is a finding), within a bounded time and a bounded allocation (a blow-up is a finding too).
- * A copy of this class sits in each module that has fuzz targets (test code is not shared between modules).
+ * Its one home is here; the launcher and the host take it from this module's test-jar.
  */
 public final class FuzzBounds {
 

@@ -4,18 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pluginhost.sandbox.Launches.Run;
 import dev.pluginhost.sandbox.programs.ConnectedProgram;
-import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code LaunchSpec.Builder.connect}: the launcher makes the program's host connection, so the plugin policy can
@@ -24,52 +15,18 @@ import org.junit.jupiter.api.Test;
  * filter decides.
  */
 class HostConnectionTest {
-    private final Launches launches = new Launches();
-
-    @AfterEach
-    void cleanUp() {
-        launches.killAll();
-    }
-
-    /** A socket anyone may connect to (mode 0777), outside the program's reach by design: answers "secret". */
-    private static Thread serve(ServerSocketChannel server, String answer) {
-        Thread t = new Thread(() -> {
-            while (server.isOpen()) {
-                try (SocketChannel ch = server.accept()) {
-                    ByteBuffer in = ByteBuffer.allocate(64);
-                    if (answer.equals("echo")) {
-                        ch.read(in);
-                        ch.write(ByteBuffer.wrap(("echo " + new String(in.array(), 0, in.position(),
-                                StandardCharsets.US_ASCII)).getBytes(StandardCharsets.US_ASCII)));
-                    } else {
-                        ch.write(ByteBuffer.wrap((answer + "\n").getBytes(StandardCharsets.US_ASCII)));
-                    }
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        }, "serve-" + answer);
-        t.setDaemon(true);
-        t.start();
-        return t;
-    }
-
-    private static ServerSocketChannel bind(Path path) throws IOException {
-        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        server.bind(UnixDomainSocketAddress.of(path));
-        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwxrwxrwx"));
-        return server;
-    }
+    @RegisterExtension
+    final Launches launches = new Launches();
 
     @Test
+    @SuppressWarnings("try") // the servers are only closed: they answer while the block runs
     void theProgramTalksOverItsInheritedConnectionAndReachesNoOtherSocket() throws Exception {
         Path dir = TestJvm.worldDir();
         Path host = dir.resolve("host.sock");
         Path other = dir.resolve("other.sock");
-        try (ServerSocketChannel hostServer = bind(host); ServerSocketChannel otherServer = bind(other)) {
-            serve(hostServer, "echo");
-            serve(otherServer, "secret");
-
+        // The other socket is outside the program's reach by design: it answers "secret".
+        try (UnixServer hostServer = UnixServer.echo(host);
+             UnixServer otherServer = UnixServer.greeting(other, "secret")) {
             // Control: the general JVM policy lets a program connect to any pathname socket it can name.
             Run control = launches.launch(LaunchSpec.builder()
                     .command(TestJvm.command(ConnectedProgram.class, other.toString()))

@@ -5,16 +5,14 @@ import dev.pluginhost.sandbox.Launches.Run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pluginhost.sandbox.programs.HonestProgram;
-import dev.pluginhost.sandbox.programs.ProbeProgram;
-import dev.pluginhost.sandbox.programs.SleeperProgram;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The Landlock layer (this machine: ABI 7), each attack first shown to work without it. REQUIRED mode: on a kernel
@@ -22,19 +20,11 @@ import org.junit.jupiter.api.Test;
  */
 class LandlockTest {
     private static final Duration RUN = Launches.RUN;
-    private final Launches launches = new Launches();
-
-    @AfterEach
-    void cleanUp() {
-        launches.killAll();
-    }
-
-    private Run launch(LaunchSpec.Builder spec) throws Exception {
-        return launches.launch(spec);
-    }
+    @RegisterExtension
+    final Launches launches = new Launches();
 
     private static LaunchSpec.Builder probe(String... args) {
-        return LaunchSpec.builder().command(TestJvm.command(ProbeProgram.class, args)).user(65534, 65534);
+        return Launches.probe(args).user(65534, 65534);
     }
 
     @Test
@@ -46,13 +36,14 @@ class LandlockTest {
         String[] attack = {"read", other.toString(), "write", dir.resolve("planted").toString(), "write",
             data.resolve("mine").toString(), "read", "/etc/hostname"};
 
-        Run control = launch(probe(attack)).finish();
+        Run control = launches.launch(probe(attack)).finish();
         assertThat(control.out().lines).contains("read ok not yours").containsSubsequence("write ok", "write ok")
                 .anyMatch(l -> l.startsWith("read ok ")); // /etc/hostname
         Files.delete(dir.resolve("planted"));
         Files.delete(data.resolve("mine"));
 
-        Run confined = launch(probe(attack).landlock(LayerMode.REQUIRED).writablePaths(List.of(data))).finish();
+        Run confined = launches.launch(probe(attack).landlock(LayerMode.REQUIRED).writablePaths(List.of(data)))
+                .finish();
         assertThat(confined.out().lines).as(confined.err().text()).containsExactly(
                 "read failed java.nio.file.AccessDeniedException: " + other,
                 "write failed java.nio.file.AccessDeniedException: " + dir.resolve("planted"),
@@ -72,10 +63,10 @@ class LandlockTest {
         SyscallPolicy inet = SyscallPolicy.jvmDefault().toBuilder().allow("socket").build();
         try (ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
             String port = Integer.toString(server.getLocalPort());
-            Run control = launch(probe("connect", port).policy(inet)).finish();
+            Run control = launches.launch(probe("connect", port).policy(inet)).finish();
             assertThat(control.out().lines).contains("connect ok");
 
-            Run confined = launch(probe("connect", port).policy(inet).landlock(LayerMode.REQUIRED)).finish();
+            Run confined = launches.launch(probe("connect", port).policy(inet).landlock(LayerMode.REQUIRED)).finish();
             assertThat(confined.out().lines).singleElement().asString().startsWith("connect failed")
                     .contains("Permission denied");
         }
@@ -83,11 +74,9 @@ class LandlockTest {
 
     @Test
     void signalsToASiblingOutsideTheSandboxAreDenied() throws Exception {
-        Run victim = launch(LaunchSpec.builder().command(TestJvm.command(SleeperProgram.class)).user(65534, 65534));
-        victim.out().await("ready"::equals, RUN);
-        long pid = victim.process().pid();
+        long pid = launches.sibling();
         // (That the same kill works without Landlock: NamespacesTest.pidNamespaceStopsAPlugin..., control part.)
-        Run confined = launch(probe("kill", Long.toString(pid)).landlock(LayerMode.REQUIRED)
+        Run confined = launches.launch(probe("kill", Long.toString(pid)).landlock(LayerMode.REQUIRED)
                 .policy(TestJvm.SIGNALS_ANYWHERE)).finish();
         // Refused by the signal scope, or not even reached: without a pid namespace Landlock also hides other
         // processes' /proc entries, so Java finds no handle to kill (the raw kill(2) is HostileSuiteTest's).
@@ -101,7 +90,7 @@ class LandlockTest {
         Path data = Files.createDirectories(dir.resolve("data"));
         Files.setAttribute(data, "unix:uid", 65534);
         Path go = dir.resolve("go");
-        Run run = launch(LaunchSpec.builder().command(TestJvm.command(HonestProgram.class, data.toString(),
+        Run run = launches.launch(LaunchSpec.builder().command(TestJvm.command(HonestProgram.class, data.toString(),
                 go.toString())).namespacesAuto(true).landlock(LayerMode.IF_AVAILABLE).minimalRoot(LayerMode.IF_AVAILABLE)
                 .writablePaths(List.of(data)).readOnly(dir) // the go file appears in dir, data (rw) lies inside it
                 .memoryLimit(512L << 20).pidsLimit(256).mode(ViolationMode.KILL).bootPhase(true));
@@ -129,16 +118,15 @@ class LandlockTest {
      */
     @Test
     void withoutAPidNamespaceProcShowsOnlyTheProgramsOwnEntries() throws Exception {
-        Run victim = launch(LaunchSpec.builder().command(TestJvm.command(SleeperProgram.class)).user(65534, 65534));
-        victim.out().await("ready"::equals, RUN);
-        String cmdline = "/proc/" + victim.process().pid() + "/cmdline";
+        String cmdline = "/proc/" + launches.sibling() + "/cmdline";
 
-        Run control = launch(probe("read", cmdline)).finish();
+        Run control = launches.launch(probe("read", cmdline)).finish();
         assertThat(control.out().lines).singleElement().asString().startsWith("read ok");
 
         Path go = TestJvm.worldDir().resolve("go");
-        Run confined = launch(probe("read", cmdline, "read", "/proc/self/comm", "read", "/proc/meminfo", "wait",
-                go.toString(), "read", "/proc/self/comm").landlock(LayerMode.REQUIRED).readOnly(go.getParent()));
+        Run confined = launches.launch(probe("read", cmdline, "read", "/proc/self/comm", "read", "/proc/meminfo",
+                "wait", go.toString(), "read", "/proc/self/comm").landlock(LayerMode.REQUIRED)
+                .readOnly(go.getParent()));
         confined.out().await("waiting"::equals, RUN);
         Files.writeString(Path.of("/proc/sys/vm/drop_caches"), "2"); // dentries and inodes, /proc's included
         Files.createFile(go);

@@ -5,20 +5,14 @@ import dev.pluginhost.sandbox.Launches.Run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pluginhost.sandbox.programs.ProbeProgram;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The minimal-root layer: what is not bound does not exist. Each attack (a world-readable host file, a pathname Unix
@@ -28,38 +22,20 @@ import org.junit.jupiter.api.Test;
  */
 class MinimalRootTest {
     private static final Duration RUN = Launches.RUN;
-    private final Launches launches = new Launches();
-    private final List<ServerSocketChannel> servers = new ArrayList<>();
+    @RegisterExtension
+    final Launches launches = new Launches();
+    private final List<UnixServer> servers = new ArrayList<>();
 
     @AfterEach
     void cleanUp() throws Exception {
-        launches.killAll();
-        for (ServerSocketChannel s : servers) {
+        for (UnixServer s : servers) {
             s.close();
         }
     }
 
-    private Run launch(LaunchSpec.Builder spec) throws Exception {
-        return launches.launch(spec);
-    }
-
     /** A world-connectable socket that greets every client with {@code greeting}. */
     private Path serve(Path path, String greeting) throws Exception {
-        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        server.bind(UnixDomainSocketAddress.of(path));
-        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwxrwxrwx"));
-        servers.add(server);
-        Thread t = new Thread(() -> {
-            while (server.isOpen()) {
-                try (SocketChannel c = server.accept()) {
-                    c.write(ByteBuffer.wrap((greeting + "\n").getBytes(StandardCharsets.UTF_8)));
-                } catch (Exception e) {
-                    return;
-                }
-            }
-        }, "uds-" + greeting);
-        t.setDaemon(true);
-        t.start();
+        servers.add(UnixServer.greeting(path, greeting));
         return path;
     }
 
@@ -80,12 +56,12 @@ class MinimalRootTest {
         String[] attack = {"read", secret.toString(), "unix", hostSocket.toString(), "unix", ownSocket.toString(),
             "write", data.resolve("mine").toString(), "read", data.resolve("mine").toString()};
 
-        Run control = launch(probe(data, attack)).finish();
+        Run control = launches.launch(probe(data, attack)).finish();
         assertThat(control.out().lines).as(control.err().text()).containsExactly("read ok host secret",
                 "unix ok host database", "unix ok own host socket", "write ok", "read ok written");
         Files.delete(data.resolve("mine"));
 
-        Run confined = launch(probe(data, attack).minimalRoot(LayerMode.REQUIRED).landlock(LayerMode.OFF)
+        Run confined = launches.launch(probe(data, attack).minimalRoot(LayerMode.REQUIRED).landlock(LayerMode.OFF)
                 .readWrite(ownSocket, dir.resolve("missing"))).finish();
         assertThat(confined.out().lines).as(confined.err().text()).containsExactly(
                 "read failed java.nio.file.NoSuchFileException: " + secret,
@@ -110,7 +86,7 @@ class MinimalRootTest {
         LaunchSpec.Builder noMountNs = LaunchSpec.builder().command(TestJvm.command(ProbeProgram.class, "whoami"))
                 .user(65534, 65534).writablePaths(List.of(data));
 
-        Run lenient = launch(noMountNs.minimalRoot(LayerMode.IF_AVAILABLE)).finish();
+        Run lenient = launches.launch(noMountNs.minimalRoot(LayerMode.IF_AVAILABLE)).finish();
         assertThat(lenient.process().onExit().get().exitCode()).isZero();
         assertThat(lenient.process().layers()).filteredOn(l -> l.name().equals("minimal-root")).singleElement()
                 .satisfies(l -> {
@@ -118,14 +94,14 @@ class MinimalRootTest {
                     assertThat(l.reason()).contains("no mount namespace");
                 });
 
-        Run strict = launch(noMountNs.minimalRoot(LayerMode.REQUIRED)).finish();
+        Run strict = launches.launch(noMountNs.minimalRoot(LayerMode.REQUIRED)).finish();
         assertThat(strict.process().onExit().get().exitCode()).isEqualTo(125);
         assertThat(strict.out().lines).isEmpty();
     }
 
     @Test
     void offByDefaultAndReportedSo() throws Exception {
-        Run run = launch(LaunchSpec.builder().command(TestJvm.command(ProbeProgram.class, "whoami"))).finish();
+        Run run = launches.launch(LaunchSpec.builder().command(TestJvm.command(ProbeProgram.class, "whoami"))).finish();
         assertThat(run.process().layers()).filteredOn(l -> l.name().equals("minimal-root")).singleElement()
                 .satisfies(l -> assertThat(l.active()).isFalse());
     }

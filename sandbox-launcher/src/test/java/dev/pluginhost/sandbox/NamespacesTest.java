@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.pluginhost.sandbox.programs.ProbeProgram;
-import dev.pluginhost.sandbox.programs.SleeperProgram;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -15,10 +14,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The namespace layer and the uid drop, each attack first shown to work without it. These run as root (this
@@ -26,50 +23,28 @@ import org.junit.jupiter.api.Test;
  */
 class NamespacesTest {
     private static final Duration RUN = Launches.RUN;
-    private final Launches launches = new Launches();
-
-    @BeforeEach
-    void root() {
-        Assumptions.assumeTrue(SandboxLauncher.effectiveUid() == 0,
-                "not available here: these tests drop from root to uid 65534, and this run is not root");
-    }
-
-    @AfterEach
-    void cleanUp() {
-        launches.killAll();
-    }
-
-    private Run launch(LaunchSpec.Builder spec) throws Exception {
-        return launches.launch(spec);
-    }
-
-    private static LaunchSpec.Builder probe(String... args) {
-        return LaunchSpec.builder().command(TestJvm.command(ProbeProgram.class, args));
-    }
-
-    /** Another plugin, also uid 65534: the attacker's sibling. */
-    private long victim() throws Exception {
-        Run victim = launch(LaunchSpec.builder().command(TestJvm.command(SleeperProgram.class)).user(65534, 65534));
-        victim.out().await("ready"::equals, RUN);
-        return victim.process().pid();
-    }
+    // Fails rather than skips without root: the layers would not be shown at all.
+    @RegisterExtension
+    final Launches launches = Launches.needingRoot("these tests drop from root to uid 65534");
 
     @Test
     void pidNamespaceStopsAPluginFromSeeingAndKillingItsSibling() throws Exception {
         // Control: same uid, no pid namespace: the sibling is visible and killed.
-        long first = victim();
-        Run control = launch(probe("kill", Long.toString(first)).user(65534, 65534).policy(TestJvm.SIGNALS_ANYWHERE)).finish();
+        long first = launches.sibling();
+        Run control = launches.launch(Launches.probe("kill", Long.toString(first)).user(65534, 65534)
+                .policy(TestJvm.SIGNALS_ANYWHERE)).finish();
         assertThat(control.out().lines).contains("sees " + first + " true", "kill-sent true");
         await().atMost(RUN).until(() -> !TestJvm.running(first));
 
         // pid namespace alone: /proc (the host's) still lists it, but kill() cannot reach outside the namespace.
-        long second = victim();
-        Run pidOnly = launch(probe("whoami", "kill", Long.toString(second)).unshare("pid").policy(TestJvm.SIGNALS_ANYWHERE))
+        long second = launches.sibling();
+        Run pidOnly = launches.launch(Launches.probe("whoami", "kill", Long.toString(second)).unshare("pid")
+                .policy(TestJvm.SIGNALS_ANYWHERE))
                 .finish();
         assertThat(pidOnly.out().lines).contains("pid 1 uid 65534", "sees " + second + " true", "kill-sent false");
 
         // pid + mount namespaces: its own /proc lists only itself.
-        Run both = launch(probe("procs", "kill", Long.toString(second)).unshare("pid", "mount")
+        Run both = launches.launch(Launches.probe("procs", "kill", Long.toString(second)).unshare("pid", "mount")
                 .policy(TestJvm.SIGNALS_ANYWHERE)).finish();
         assertThat(both.out().lines).contains("procs 1", "sees " + second + " false", "kill-sent no-handle");
         assertThat(TestJvm.running(second)).isTrue();
@@ -88,10 +63,11 @@ class NamespacesTest {
         SyscallPolicy inet = SyscallPolicy.jvmDefault().toBuilder().allow("socket").build();
         try (ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
             String port = Integer.toString(server.getLocalPort());
-            Run control = launch(probe("connect", port).policy(inet).user(65534, 65534)).finish();
+            Run control = launches.launch(Launches.probe("connect", port).policy(inet).user(65534, 65534)).finish();
             assertThat(control.out().lines).as(control.err().text()).contains("connect ok");
 
-            Run isolated = launch(probe("connect", port, "procs").policy(inet).unshare("net")).finish();
+            Run isolated = launches.launch(Launches.probe("connect", port, "procs").policy(inet).unshare("net"))
+                    .finish();
             assertThat(isolated.line("connect ")).startsWith("connect failed")
                     .contains("Network is unreachable");
             assertThat(isolated.out().lines).contains("netdev lo");
@@ -107,11 +83,11 @@ class NamespacesTest {
         Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
         Path go = dir.resolve("go");
 
-        Run control = launch(probe("read", secret.toString())).finish();
+        Run control = launches.launch(Launches.probe("read", secret.toString())).finish();
         assertThat(control.out().lines).contains("read ok root only");
 
-        Run run = launch(probe("read", secret.toString(), "write", dir.resolve("mine").toString(), "wait",
-                go.toString()).namespacesAuto(true));
+        Run run = launches.launch(Launches.probe("read", secret.toString(), "write", dir.resolve("mine").toString(),
+                "wait", go.toString()).namespacesAuto(true));
         run.out().await("waiting"::equals, RUN);
         long pid = run.process().pid();
         String status = Files.readString(Path.of("/proc", Long.toString(pid), "status"));
@@ -137,7 +113,7 @@ class NamespacesTest {
 
     @Test
     void withoutNamespacesEveryNamespaceLayerIsReportedInactive() throws Exception {
-        Run run = launch(probe("whoami")).finish();
+        Run run = launches.launch(Launches.probe("whoami")).finish();
         assertThat(run.out().lines).contains("pid " + run.process().pid() + " uid 0");
         assertThat(run.process().layers()).filteredOn(l -> l.name().endsWith("-namespace")).hasSize(6)
                 .allSatisfy(l -> {
@@ -151,15 +127,11 @@ class NamespacesTest {
     @Test
     void nonRootLauncherUsesAUserNamespaceAndFailsClosedWithoutOne() throws Exception {
         // The launcher itself started as uid 65534 (setpriv), the way a non-root host would run it.
-        Path dir = TestJvm.worldDir();
-        Path launcher = Files.copy(TestJvm.launcher().binary(), dir.resolve("plugin-launcher"));
-        Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path filter = dir.resolve("jvm.bpf");
-        PolicyCompiler.compile(SyscallPolicy.jvmDefault()).writeTo(filter);
-        Files.setPosixFilePermissions(filter, PosixFilePermissions.fromString("rw-r--r--"));
-
+        TestJvm.WorldLauncher world = TestJvm.worldLauncher();
+        Path dir = world.dir();
         List<String> base = List.of("/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                launcher.toString(), "--filter", filter.toString(), "--events", dir.resolve("ev1").toString());
+                world.binary().toString(), "--filter", world.filter().toString(), "--events",
+                dir.resolve("ev1").toString());
         List<String> required = new ArrayList<>(base);
         required.addAll(List.of("--unshare", "pid", "--"));
         required.addAll(TestJvm.command(ProbeProgram.class, "whoami"));

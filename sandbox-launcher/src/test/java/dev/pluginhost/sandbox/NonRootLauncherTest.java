@@ -6,7 +6,6 @@ import dev.pluginhost.sandbox.programs.ProbeProgram;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -29,16 +28,11 @@ class NonRootLauncherTest {
 
     /** A world-readable launcher and filter, and its command line up to {@code --} for {@code events}. */
     private static Setup setup(String... options) throws Exception {
-        assertThat(SandboxLauncher.effectiveUid()).as("not available here: starting a launcher as uid " + UID
-                + " needs root").isZero();
-        Path dir = TestJvm.worldDir();
-        Path launcher = Files.copy(TestJvm.launcher().binary(), dir.resolve("plugin-launcher"));
-        Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path filter = dir.resolve("jvm.bpf");
-        PolicyCompiler.compile(SyscallPolicy.jvmDefault()).writeTo(filter);
-        Files.setPosixFilePermissions(filter, PosixFilePermissions.fromString("rw-r--r--"));
-        List<String> cmd = new ArrayList<>(List.of(launcher.toString(), "--filter", filter.toString(), "--events",
-                dir.resolve("events").toString(), "--namespaces", "auto", "--landlock", "auto"));
+        TestJvm.requireRoot("starting a launcher as uid " + UID + " needs root");
+        TestJvm.WorldLauncher world = TestJvm.worldLauncher();
+        Path dir = world.dir();
+        List<String> cmd = new ArrayList<>(List.of(world.binary().toString(), "--filter", world.filter().toString(),
+                "--events", dir.resolve("events").toString(), "--namespaces", "auto", "--landlock", "auto"));
         cmd.addAll(List.of(options));
         List<String> program = TestJvm.command(ProbeProgram.class, "whoami", "procs");
         LaunchSpec spec = LaunchSpec.builder().command(program).build();

@@ -5,10 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.pluginhost.sandbox.Launches.Run;
 import dev.pluginhost.sandbox.programs.ProbeProgram;
-import dev.pluginhost.sandbox.programs.SleeperProgram;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The filter's own-process signal rule, alone: no pid namespace, no Landlock, the attacker and its victim under the
@@ -16,30 +14,13 @@ import org.junit.jupiter.api.Test;
  * rule is all that keeps a plugin from killing the host.
  */
 class OwnSignalsTest {
-    private final Launches launches = new Launches();
-
-    @BeforeEach
-    void root() {
-        // Fails rather than skips: without root the rule is not shown at all.
-        assertThat(SandboxLauncher.effectiveUid()).as("not available here: the victim and the attacker are dropped to"
-                + " uid 65534, and this run is not root").isZero();
-    }
-
-    @AfterEach
-    void cleanUp() {
-        launches.killAll();
-    }
-
-    private long victim() throws Exception {
-        Run victim = launches.launch(LaunchSpec.builder().command(TestJvm.command(SleeperProgram.class))
-                .user(65534, 65534));
-        victim.out().await("ready"::equals, Launches.RUN);
-        return victim.process().pid();
-    }
+    // Fails rather than skips without root: the rule would not be shown at all.
+    @RegisterExtension
+    final Launches launches = Launches.needingRoot("the victim and the attacker are dropped to uid 65534");
 
     @Test
     void killReachesOnlyTheProgramItself() throws Exception {
-        long first = victim();
+        long first = launches.sibling();
         // Control: kill allowed to any pid, nothing else in the way: the sibling dies.
         Run control = launches.launch(LaunchSpec.builder()
                 .command(TestJvm.command(ProbeProgram.class, "kill", Long.toString(first)))
@@ -48,7 +29,7 @@ class OwnSignalsTest {
         await().atMost(Launches.RUN).until(() -> !TestJvm.running(first));
 
         // The default policy: refused, reported with its target, and the sibling lives.
-        long second = victim();
+        long second = launches.sibling();
         Run confined = launches.launch(LaunchSpec.builder()
                 .command(TestJvm.command(ProbeProgram.class, "kill", Long.toString(second)))
                 .user(65534, 65534)).finish();

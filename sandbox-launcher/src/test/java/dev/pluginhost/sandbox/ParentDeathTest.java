@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.pluginhost.sandbox.programs.SleeperProgram;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +24,7 @@ class ParentDeathTest {
 
     @Test
     void killingARootLauncherKillsTheProgramItDroppedToAnotherUid() throws Exception {
-        assertThat(SandboxLauncher.effectiveUid()).as("not available here: this run is not root").isZero();
+        TestJvm.requireRoot("the program is dropped to uid 65534");
         SandboxedProcess process = TestJvm.launcher().launch(LaunchSpec.builder()
                 .command(TestJvm.command(SleeperProgram.class)).namespacesAuto(true).build(), null);
         TestJvm.Lines out = new TestJvm.Lines(process.stdout());
@@ -39,16 +38,12 @@ class ParentDeathTest {
 
     @Test
     void killingANonRootLauncherKillsItsProgram() throws Exception {
-        assertThat(SandboxLauncher.effectiveUid()).as("not available here: setpriv needs root").isZero();
-        Path dir = TestJvm.worldDir();
-        Path launcher = Files.copy(TestJvm.launcher().binary(), dir.resolve("plugin-launcher"));
-        Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path filter = dir.resolve("jvm.bpf");
-        PolicyCompiler.compile(SyscallPolicy.jvmDefault()).writeTo(filter);
-        Files.setPosixFilePermissions(filter, PosixFilePermissions.fromString("rw-r--r--"));
-        Path events = dir.resolve("events");
+        TestJvm.requireRoot("setpriv needs root");
+        TestJvm.WorldLauncher world = TestJvm.worldLauncher();
+        Path events = world.dir().resolve("events");
         List<String> cmd = new ArrayList<>(List.of("/usr/bin/setpriv", "--reuid=1001", "--regid=1001",
-                "--clear-groups", launcher.toString(), "--filter", filter.toString(), "--events", events.toString(),
+                "--clear-groups", world.binary().toString(), "--filter", world.filter().toString(), "--events",
+                events.toString(),
                 "--namespaces", "auto", "--"));
         cmd.addAll(TestJvm.command(SleeperProgram.class));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start(); // setpriv execs: p is the launcher

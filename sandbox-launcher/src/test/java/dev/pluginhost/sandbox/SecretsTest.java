@@ -13,8 +13,8 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A launch secret must be on no command line (/proc/<pid>/cmdline is world-readable: ps shows it to every user) and
@@ -24,12 +24,8 @@ import org.junit.jupiter.api.Test;
  * the program itself.
  */
 class SecretsTest {
-    private final Launches launches = new Launches();
-
-    @AfterEach
-    void cleanUp() {
-        launches.killAll();
-    }
+    @RegisterExtension
+    final Launches launches = new Launches();
 
     private static String fresh() {
         byte[] b = new byte[24];

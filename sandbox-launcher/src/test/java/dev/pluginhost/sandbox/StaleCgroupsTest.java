@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A launcher killed with SIGKILL cannot remove its cgroups: the folders stayed behind, one per launch. The next
@@ -19,12 +19,8 @@ import org.junit.jupiter.api.Test;
  */
 class StaleCgroupsTest {
     private static final Pattern DIR = Pattern.compile("cgroup v[12] (\\S+), ");
-    private final Launches launches = new Launches();
-
-    @AfterEach
-    void cleanUp() {
-        launches.killAll();
-    }
+    @RegisterExtension
+    final Launches launches = new Launches();
 
     private Launches.Run start() throws Exception {
         Launches.Run run = launches.launch(LaunchSpec.builder().command(TestJvm.command(SleeperProgram.class))

@@ -1,5 +1,7 @@
 package dev.pluginhost.sandbox;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,10 +74,34 @@ final class TestJvm {
     static Path worldDir() throws IOException {
         Path base = WORK.getParent().resolve("world");
         Files.createDirectories(base);
-        Files.setPosixFilePermissions(base, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxrwxrwx"));
         Path dir = Files.createTempDirectory(base, "t");
-        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
         return dir;
+    }
+
+    /** A fresh {@link #worldDir()} holding a copy of the launcher and the default filter that any uid may use. */
+    record WorldLauncher(Path dir, Path binary, Path filter) {
+    }
+
+    /** For a launcher started as another uid (setpriv), as a non-root host starts it. */
+    static WorldLauncher worldLauncher() throws IOException {
+        Path dir = worldDir();
+        Path binary = Files.copy(launcher().binary(), dir.resolve("plugin-launcher"));
+        Files.setPosixFilePermissions(binary, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path filter = dir.resolve("jvm.bpf");
+        PolicyCompiler.compile(SyscallPolicy.jvmDefault()).writeTo(filter);
+        Files.setPosixFilePermissions(filter, PosixFilePermissions.fromString("rw-r--r--"));
+        return new WorldLauncher(dir, binary, filter);
+    }
+
+    /**
+     * Fails (the project does not skip) when this run is not root: {@code why} says what needs it, e.g. "setpriv
+     * needs root".
+     */
+    static void requireRoot(String why) {
+        assertThat(SandboxLauncher.effectiveUid()).as("not available here: " + why + ", and this run is not root")
+                .isZero();
     }
 
     /** Whether {@code pid} names a live (not zombie) process. */

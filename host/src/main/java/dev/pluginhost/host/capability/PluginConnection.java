@@ -141,11 +141,7 @@ public final class PluginConnection {
             throw Status.UNAUTHENTICATED.withDescription("wrong or already used launch secret for plugin '"
                     + plugin.id() + "'").asException();
         }
-        int version = Handshakes.agreedVersion(HOST_CONTRACT.min(), HOST_CONTRACT.max(), request);
-        if (version < 0) {
-            throw Status.FAILED_PRECONDITION.withDescription(Handshakes.noCommonVersion(plugin.id(),
-                    HOST_CONTRACT.min(), HOST_CONTRACT.max(), request)).asException();
-        }
+        int version = Handshakes.agree(plugin.id(), HOST_CONTRACT.min(), HOST_CONTRACT.max(), request);
         secretUsed = true;
         contractVersion = version;
         try {

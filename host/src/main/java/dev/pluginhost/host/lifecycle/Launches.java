@@ -110,8 +110,8 @@ final class Launches {
             launch.server = PluginServer.start(connection, files.socket(), services, runtime.boss(),
                     runtime.workers(), runtime.calls());
             files.handOver(files.socket());
-            LaunchSpec spec = PluginJvm.spec(descriptor, properties, runtime.runtimeJar(), files.jar(),
-                    files.socket(), connection.launchSecret(), files.dataDir(), files.tmpDir(), runtime.cdsArchive());
+            LaunchSpec spec = PluginJvm.spec(descriptor, properties, new PluginJvm.RuntimeFiles(runtime.runtimeJar(),
+                    runtime.cdsArchive()), files, connection.launchSecret());
             SandboxedProcess process = launcher.launch(spec,
                     new ProcessEvents(instance, launch, properties.getSandbox(), metrics, supervisor));
             launch.process = process;

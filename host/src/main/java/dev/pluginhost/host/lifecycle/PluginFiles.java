@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * @param uid the plugin JVM's uid, or -1 when it runs as the host's
  * @param gid the plugin JVM's gid, or -1
  */
-record PluginFiles(Path launchDir, Path jar, Path socket, Path tmpDir, Path dataDir, int uid, int gid) {
+public record PluginFiles(Path launchDir, Path jar, Path socket, Path tmpDir, Path dataDir, int uid, int gid) {
 
     /** Plugin data and temporary folders: the plugin's own, nobody else's. */
     static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rwx------");

@@ -3,6 +3,7 @@ package dev.pluginhost.host.sandbox;
 import dev.pluginhost.host.PluginHostProperties;
 import dev.pluginhost.host.discovery.PluginDescriptor;
 import dev.pluginhost.host.lifecycle.PermanentLaunchException;
+import dev.pluginhost.host.lifecycle.PluginFiles;
 import dev.pluginhost.sandbox.ArgRule;
 import dev.pluginhost.sandbox.LaunchSpec;
 import dev.pluginhost.sandbox.PluginIsolation;
@@ -41,19 +42,30 @@ public final class PluginJvm {
     }
 
     /**
-     * @param plugin the plugin to run
-     * @param properties the host's settings (java, JVM options, sandbox mode and limits)
-     * @param runtimeJar the plugin runtime jar
-     * @param pluginJar the launch's own copy of the plugin's jar
-     * @param socket the plugin's private socket
-     * @param secret the plugin's one-time launch secret
-     * @param dataDir the plugin's persistent folder (also its working directory)
-     * @param tmpDir the plugin's private temporary folder (also Netty's and JNA's native-library folder)
+     * The host's files every plugin JVM runs with.
+     *
+     * @param jar the plugin runtime jar
      * @param cdsArchive the runtime's class-data-sharing archive, or null
      */
-    public static LaunchSpec spec(PluginDescriptor plugin, PluginHostProperties properties, Path runtimeJar,
-                                  Path pluginJar, Path socket, String secret, Path dataDir, Path tmpDir,
-                                  Path cdsArchive) {
+    public record RuntimeFiles(Path jar, Path cdsArchive) {
+    }
+
+    /**
+     * @param plugin the plugin to run
+     * @param properties the host's settings (java, JVM options, sandbox mode and limits)
+     * @param runtime the runtime's files
+     * @param files the launch's files: its copy of the plugin's jar, the plugin's private socket, its persistent
+     *     folder (also its working directory) and its private temporary folder (also Netty's and JNA's
+     *     native-library folder)
+     * @param secret the plugin's one-time launch secret
+     */
+    public static LaunchSpec spec(PluginDescriptor plugin, PluginHostProperties properties, RuntimeFiles runtime,
+                                  PluginFiles files, String secret) {
+        Path runtimeJar = runtime.jar();
+        Path cdsArchive = runtime.cdsArchive();
+        Path pluginJar = files.jar();
+        Path dataDir = files.dataDir();
+        Path tmpDir = files.tmpDir();
         List<String> command = new ArrayList<>();
         Path java = java(properties);
         if (!Files.isRegularFile(java) || !Files.isExecutable(java)) {
@@ -102,7 +114,7 @@ public final class PluginJvm {
                 .readOnly(cdsArchive == null ? new Path[0] : new Path[] {cdsArchive})
                 // Its host connection, made by the launcher before the sandbox closes: the plugin's policy refuses
                 // socket and connect, and no socket file of the host (its own included) is in its root.
-                .connect(RuntimeEnvironment.HOST_FD, socket);
+                .connect(RuntimeEnvironment.HOST_FD, files.socket());
         env.forEach(spec::env); // added to the isolation's own (LANG), never replacing it
         // Not an environment variable: the plugin JVM gets PLUGIN_LAUNCH_SECRET_FD and reads the secret from that
         // descriptor; the value is on no command line and in no /proc/<pid>/environ a plugin's uid could read.

@@ -11,14 +11,8 @@ import dev.pluginhost.contract.v1.PublishResponse;
 import dev.pluginhost.contract.v1.SubscribeRequest;
 import dev.pluginhost.fuzz.FuzzBounds;
 import dev.pluginhost.host.PluginHostProperties;
-import dev.pluginhost.host.discovery.PluginDescriptor;
-import dev.pluginhost.host.discovery.VersionRange;
-import dev.pluginhost.host.logs.PluginLogSink;
-import dev.pluginhost.host.metrics.PluginMetrics;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -50,7 +44,7 @@ class EventsFuzzTest {
         limits.setMaxPatterns(4);
         limits.setMaxSubscriptions(3);
         EventBus bus = new EventBus(limits);
-        PluginConnection connection = connection(grants);
+        PluginConnection connection = TestConnections.of("fuzzed", grants);
         EventsService service = new EventsService(connection, bus);
 
         List<Stream> streams = new ArrayList<>();
@@ -118,27 +112,6 @@ class EventsFuzzTest {
         Status status = Status.fromThrowable(error);
         assertThat(status.getCode()).as("%s on %s", status, FuzzBounds.shorten(input)).isIn(DOCUMENTED);
         assertThat(status.getDescription()).isNotBlank();
-    }
-
-    static PluginConnection connection(PluginGrants grants) {
-        SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        PluginDescriptor plugin = new PluginDescriptor("fuzzed", "1", "x.Fuzzed", new VersionRange(1, 1),
-                grants.names(), Path.of("fuzzed.jar"));
-        return new PluginConnection(plugin, grants, new PluginMetrics(registry),
-                new PluginLogSink("fuzzed", new PluginHostProperties.Logs(), registry),
-                new PluginConnection.Events() {
-                    @Override
-                    public void authenticated() {
-                    }
-
-                    @Override
-                    public void ready(List<String> operations) {
-                    }
-
-                    @Override
-                    public void sessionEnded(String reason) {
-                    }
-                });
     }
 
     /** A subscription's stream, always ready: what the plugin would receive. */

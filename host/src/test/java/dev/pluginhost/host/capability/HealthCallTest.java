@@ -8,14 +8,7 @@ import dev.pluginhost.contract.v1.HealthReport;
 import dev.pluginhost.contract.v1.HostMessage;
 import dev.pluginhost.contract.v1.InvocationResult;
 import dev.pluginhost.contract.v1.PluginMessage;
-import dev.pluginhost.host.PluginHostProperties;
-import dev.pluginhost.host.discovery.PluginDescriptor;
-import dev.pluginhost.host.discovery.VersionRange;
-import dev.pluginhost.host.logs.PluginLogSink;
-import dev.pluginhost.host.metrics.PluginMetrics;
 import io.grpc.stub.StreamObserver;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -72,24 +65,7 @@ class HealthCallTest {
     private StreamObserver<PluginMessage> session;
 
     private PluginConnection connected(int runtimeMax) {
-        PluginDescriptor descriptor = new PluginDescriptor("p", "1", "P", new VersionRange(1, 1), Set.of(),
-                Path.of("p.jar"));
-        PluginMetrics metrics = new PluginMetrics(new SimpleMeterRegistry());
-        PluginConnection connection = new PluginConnection(descriptor, new PluginGrants(Set.of()), metrics,
-                new PluginLogSink("p", new PluginHostProperties.Logs(), new SimpleMeterRegistry()),
-                new PluginConnection.Events() {
-                    @Override
-                    public void authenticated() {
-                    }
-
-                    @Override
-                    public void ready(List<String> operations) {
-                    }
-
-                    @Override
-                    public void sessionEnded(String reason) {
-                    }
-                });
+        PluginConnection connection = TestConnections.of("p", new PluginGrants(Set.of()));
         try {
             assertThat(connection.handshake(HandshakeRequest.newBuilder().setPluginId("p")
                     .setLaunchSecret(connection.launchSecret()).setMinContractVersion(1)

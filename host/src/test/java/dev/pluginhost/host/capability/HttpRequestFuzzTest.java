@@ -96,7 +96,7 @@ class HttpRequestFuzzTest {
                 granted.add(grant);
             }
         }
-        PluginConnection connection = EventsFuzzTest.connection(new PluginGrants(granted));
+        PluginConnection connection = TestConnections.of("fuzzed", new PluginGrants(granted));
         HttpService service = new HttpService(connection, client,
                 new HttpService.HttpLimits(Duration.ofSeconds(1), Duration.ofSeconds(1), 1024));
 

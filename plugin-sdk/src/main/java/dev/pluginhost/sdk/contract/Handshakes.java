@@ -2,6 +2,8 @@ package dev.pluginhost.sdk.contract;
 
 import dev.pluginhost.contract.v1.HandshakeRequest;
 import dev.pluginhost.contract.v1.HandshakeResponse;
+import io.grpc.Status;
+import io.grpc.StatusException;
 import java.util.Collection;
 import java.util.TreeSet;
 
@@ -19,6 +21,23 @@ public final class Handshakes {
     public static int agreedVersion(int hostMin, int hostMax, HandshakeRequest request) {
         int high = Math.min(hostMax, request.getMaxContractVersion());
         return high >= Math.max(hostMin, request.getMinContractVersion()) ? high : -1;
+    }
+
+    /**
+     * The version check of a handshake, as every host half makes it.
+     *
+     * @param plugin the plugin's id, for the refusal
+     * @return the {@link #agreedVersion agreed version}
+     * @throws StatusException FAILED_PRECONDITION with {@link #noCommonVersion} when the ranges do not meet
+     */
+    public static int agree(String plugin, int hostMin, int hostMax, HandshakeRequest request)
+            throws StatusException {
+        int version = agreedVersion(hostMin, hostMax, request);
+        if (version < 0) {
+            throw Status.FAILED_PRECONDITION.withDescription(noCommonVersion(plugin, hostMin, hostMax, request))
+                    .asException();
+        }
+        return version;
     }
 
     /** @return the refusal (FAILED_PRECONDITION) when no version fits: it names both ranges */

@@ -48,6 +48,7 @@ import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
+import io.grpc.StatusException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.grpc.util.MutableHandlerRegistry;
@@ -219,10 +220,11 @@ final class InMemoryHost {
                         + "second handshake").asRuntimeException());
                 return;
             }
-            int version = Handshakes.agreedVersion(ContractVersion.MIN, ContractVersion.MAX, request);
-            if (version < 0) {
-                response.onError(Status.FAILED_PRECONDITION.withDescription(Handshakes.noCommonVersion(pluginId,
-                        ContractVersion.MIN, ContractVersion.MAX, request)).asRuntimeException());
+            int version;
+            try {
+                version = Handshakes.agree(pluginId, ContractVersion.MIN, ContractVersion.MAX, request);
+            } catch (StatusException e) {
+                response.onError(e);
                 return;
             }
             sessionToken = UUID.randomUUID().toString();
