@@ -22,9 +22,11 @@ import tools.jackson.databind.json.JsonMapper;
  * The packaged host ({@code target/pluginhost.jar}) running as a real process, as an operator would start it, with an
  * HTTP client for its API. Used by the end-to-end tests.
  *
- * <p>The host is started with a known test user, {@code operator} (role OPERATOR, HTTP Basic) and a viewer API token
- * (role VIEWER, Bearer); {@link #get}, {@link #post} and {@link #json} call as the operator, {@link #as} with other
- * credentials or none. {@link #startWithoutCredentials} configures none, as an operator who set nothing would.
+ * <p>The host is started with a known test user, {@code operator} (role OPERATOR, HTTP Basic), an operator API token
+ * and a viewer API token (roles OPERATOR and VIEWER, Bearer); {@link #get}, {@link #post} and {@link #json} call with
+ * the operator's token, {@link #as} with other credentials or none. The token, not the password: Spring Security
+ * checks a password with BCrypt on every request, and the tests' polling made that a good part of their CPU time.
+ * {@link #startWithoutCredentials} configures none, as an operator who set nothing would.
  */
 final class HostProcess implements AutoCloseable {
 
@@ -36,16 +38,19 @@ final class HostProcess implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String password;
     private final String viewerToken;
+    private final String operatorToken;
 
     /** The test user's name, the runnable host's default. */
     static final String OPERATOR = "operator";
 
-    private HostProcess(Process process, int port, Path log, String password, String viewerToken) {
+    private HostProcess(Process process, int port, Path log, String password, String viewerToken,
+                        String operatorToken) {
         this.process = process;
         this.port = port;
         this.log = log;
         this.password = password;
         this.viewerToken = viewerToken;
+        this.operatorToken = operatorToken;
     }
 
     /** Starts the host with the test user and the viewer token; {@code extraArgs} come last and may override. */
@@ -107,6 +112,7 @@ final class HostProcess implements AutoCloseable {
             throws IOException {
         String password = credentials ? random() : null;
         String viewerToken = credentials ? random() : null;
+        String operatorToken = credentials ? random() : null;
         Path jar = Path.of(System.getProperty("host.jar", "target/pluginhost.jar")).toAbsolutePath();
         assertThat(jar).as("the packaged host (run 'mvn verify', not only 'mvn test')").exists();
         int port = freePort();
@@ -146,7 +152,9 @@ final class HostProcess implements AutoCloseable {
         if (credentials) {
             // The password goes in the environment, as the README tells operators (a command line is public in ps).
             command.addAll(List.of("--plugins.api.tokens.test-viewer.sha256=" + sha256(viewerToken),
-                    "--plugins.api.tokens.test-viewer.role=VIEWER"));
+                    "--plugins.api.tokens.test-viewer.role=VIEWER",
+                    "--plugins.api.tokens.operator.sha256=" + sha256(operatorToken),
+                    "--plugins.api.tokens.operator.role=OPERATOR"));
         }
         command.addAll(extraArgs);
         Path scripts = Files.createDirectories(workDir.resolve("harness"));
@@ -161,7 +169,7 @@ final class HostProcess implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
-        return new HostProcess(process, port, log, password, viewerToken);
+        return new HostProcess(process, port, log, password, viewerToken, operatorToken);
     }
 
     private static int freePort() throws IOException {
@@ -242,8 +250,13 @@ final class HostProcess implements AutoCloseable {
         return password;
     }
 
-    /** @return the value of an Authorization header for the test operator */
+    /** @return the value of an Authorization header for the test operator (its API token) */
     String operatorAuthorization() {
+        return "Bearer " + operatorToken;
+    }
+
+    /** @return the value of an Authorization header for the test user's password (HTTP Basic) */
+    String passwordAuthorization() {
         return "Basic " + java.util.Base64.getEncoder().encodeToString((OPERATOR + ":" + password)
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }

@@ -58,7 +58,8 @@ class ManagementApiIT {
         assertThat(host.anonymous().get("/api/plugins").statusCode()).as("anonymous reads nothing").isEqualTo(401);
         assertThat(host.anonymous().get("/api/plugins/hello/violations").statusCode()).isEqualTo(401);
 
-        HttpResponse<String> operator = host.post("/api/plugins/hello/stop", "");
+        // The test user's password (HTTP Basic) here; the harness's other calls use the operator's token.
+        HttpResponse<String> operator = host.as(host.passwordAuthorization()).post("/api/plugins/hello/stop", "");
         assertThat(operator.statusCode()).as(operator.body()).isEqualTo(200);
         assertThat(host.plugin("hello").get("state").asString()).isEqualTo("stopped");
         assertThat(host.post("/api/plugins/hello/start", "").statusCode()).isEqualTo(202);
@@ -67,7 +68,7 @@ class ManagementApiIT {
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(host.log())
                 .containsPattern("api\\.audit.*anonymous POST /api/plugins/hello/stop -> 401 unauthenticated")
                 .containsPattern("api\\.audit.*token:test-viewer POST /api/plugins/hello/stop -> 403 forbidden")
-                .containsPattern("api\\.audit.*operator POST /api/plugins/hello/stop -> 200 ok \\(stop, \\d+ ms, "
+                .containsPattern("api\\.audit.* operator POST /api/plugins/hello/stop -> 200 ok \\(stop, \\d+ ms, "
                         + "from 127\\.0\\.0\\.1\\)"));
         String metrics = host.get("/actuator/prometheus").body();
         assertThat(HostEndToEndIT.counter(metrics, "plugin_api_actions_total", "action=\"stop\"",
