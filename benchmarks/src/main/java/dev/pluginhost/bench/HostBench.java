@@ -36,9 +36,14 @@ final class HostBench {
 
     /** hello.jar with another Plugin-Id. */
     static void copyAs(Path source, Path target, String id) throws IOException {
+        copyWith(source, target, Map.of("Plugin-Id", id));
+    }
+
+    /** A copy of a plugin jar whose manifest has {@code attributes} set (the id, version, class, capabilities). */
+    static void copyWith(Path source, Path target, Map<String, String> attributes) throws IOException {
         try (JarFile in = new JarFile(source.toFile())) {
             Manifest manifest = new Manifest(in.getManifest());
-            manifest.getMainAttributes().putValue("Plugin-Id", id);
+            attributes.forEach(manifest.getMainAttributes()::putValue);
             try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(target), manifest)) {
                 Enumeration<JarEntry> entries = in.entries();
                 while (entries.hasMoreElements()) {

@@ -4,7 +4,6 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.http.HttpRequest;
@@ -17,7 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Enumeration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -29,10 +28,6 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.jar.JarEntry;
-import java.util.jar.JarFile;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -105,27 +100,12 @@ final class SoakBench {
 
     /** The bench plugin jar made into soak plugin {@code id}, version {@code version}. */
     static void soakJar(Path benchJar, Path target, String id, String version, int httpPort) throws IOException {
-        try (JarFile in = new JarFile(benchJar.toFile())) {
-            Manifest manifest = new Manifest(in.getManifest());
-            manifest.getMainAttributes().putValue("Plugin-Id", id);
-            manifest.getMainAttributes().putValue("Plugin-Version", version);
-            manifest.getMainAttributes().putValue("Plugin-Class", "dev.pluginhost.bench.plugin.SoakPlugin");
-            manifest.getMainAttributes().putValue("Plugin-Capabilities", capabilities(httpPort));
-            try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(target), manifest)) {
-                Enumeration<JarEntry> entries = in.entries();
-                while (entries.hasMoreElements()) {
-                    JarEntry e = entries.nextElement();
-                    if (e.getName().equals("META-INF/MANIFEST.MF")) {
-                        continue;
-                    }
-                    out.putNextEntry(new JarEntry(e.getName()));
-                    try (InputStream data = in.getInputStream(e)) {
-                        data.transferTo(out);
-                    }
-                    out.closeEntry();
-                }
-            }
-        }
+        Map<String, String> attributes = new LinkedHashMap<>();
+        attributes.put("Plugin-Id", id);
+        attributes.put("Plugin-Version", version);
+        attributes.put("Plugin-Class", "dev.pluginhost.bench.plugin.SoakPlugin");
+        attributes.put("Plugin-Capabilities", capabilities(httpPort));
+        HostBench.copyWith(benchJar, target, attributes);
     }
 
     static String capabilities(int httpPort) {
