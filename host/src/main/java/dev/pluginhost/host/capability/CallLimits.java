@@ -92,40 +92,34 @@ final class CallLimits implements ServerInterceptor {
         Context context = Context.current();
         Deadline max = Deadline.after(limits.maxDeadline().toNanos(), TimeUnit.NANOSECONDS);
         Deadline asked = context.getDeadline();
+        ServerCall.Listener<Q> listener;
+        Runnable end;
         if (asked != null && asked.compareTo(max) <= 0) {
             // The call's own context already ends at the plugin's deadline (gRPC set it from the call's timeout):
             // a second deadline timer per call would change nothing but cost a scheduled task.
-            return new SimpleForwardingServerCallListener<>(next.startCall(releasing, headers)) {
-                @Override
-                public void onCancel() {
-                    release.run();
-                    super.onCancel();
-                }
-
-                @Override
-                public void onComplete() {
-                    release.run();
-                    super.onComplete();
-                }
+            listener = next.startCall(releasing, headers);
+            end = release;
+        } else {
+            Deadline deadline = asked == null
+                    ? Deadline.after(limits.defaultDeadline().toNanos(), TimeUnit.NANOSECONDS)
+                    : asked.minimum(max);
+            Context.CancellableContext bounded = context.withDeadline(deadline, scheduler);
+            listener = Contexts.interceptCall(bounded, releasing, headers, next);
+            end = () -> {
+                release.run();
+                bounded.cancel(null);
             };
         }
-        Deadline deadline = asked == null
-                ? Deadline.after(limits.defaultDeadline().toNanos(), TimeUnit.NANOSECONDS)
-                : asked.minimum(max);
-        Context.CancellableContext bounded = context.withDeadline(deadline, scheduler);
-        ServerCall.Listener<Q> listener = Contexts.interceptCall(bounded, releasing, headers, next);
         return new SimpleForwardingServerCallListener<>(listener) {
             @Override
             public void onCancel() {
-                release.run();
-                bounded.cancel(null);
+                end.run();
                 super.onCancel();
             }
 
             @Override
             public void onComplete() {
-                release.run();
-                bounded.cancel(null);
+                end.run();
                 super.onComplete();
             }
         };
