@@ -7,8 +7,10 @@ import dev.pluginhost.contract.v1.HandshakeResponse;
 import dev.pluginhost.contract.v1.HostMessage;
 import dev.pluginhost.contract.v1.PluginChannelGrpc;
 import dev.pluginhost.contract.v1.PluginMessage;
+import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CompletionStage;
 
 /** The handshake and the session stream, for one plugin. */
 final class ChannelService extends PluginChannelGrpc.PluginChannelImplBase {
@@ -21,12 +23,29 @@ final class ChannelService extends PluginChannelGrpc.PluginChannelImplBase {
 
     @Override
     public void handshake(HandshakeRequest request, StreamObserver<HandshakeResponse> response) {
+        CompletionStage<Integer> admitted;
         try {
-            response.onNext(connection.handshake(request));
-            response.onCompleted();
+            admitted = connection.admit(request);
         } catch (StatusException e) {
             response.onError(e);
+            return;
         }
+        // A standby launch's runtime waits here until the host starts the plugin; others are answered at once.
+        admitted.whenComplete((version, failure) -> {
+            try {
+                if (failure != null) {
+                    response.onError(Status.UNAVAILABLE.withDescription("the host did not start this launch: "
+                            + failure.getMessage()).asException());
+                    return;
+                }
+                response.onNext(connection.answer(version));
+                response.onCompleted();
+            } catch (StatusException e) {
+                response.onError(e);
+            } catch (RuntimeException e) {
+                // the runtime went away while it waited: nothing to answer
+            }
+        });
     }
 
     /** Refused capabilities are counted here as they would be on a call (method {@code CheckCapability}). */

@@ -28,6 +28,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -57,6 +58,11 @@ public final class PluginConnection {
          * refuses the handshake.
          */
         void authenticated() throws Exception;
+
+        /** @return completes when the handshake may be answered: at once, or when a standby launch is started */
+        default CompletionStage<Void> answerWhen() {
+            return CompletableFuture.completedFuture(null);
+        }
 
         void ready(List<String> operations);
 
@@ -129,7 +135,12 @@ public final class PluginConnection {
         return MessageDigest.isEqual(token, bearer.substring(7).getBytes(StandardCharsets.US_ASCII));
     }
 
-    synchronized HandshakeResponse handshake(HandshakeRequest request) throws StatusException {
+    /**
+     * Checks the handshake: the socket's plugin id, the one-time launch secret, a common contract version.
+     *
+     * @return the agreed version, once the handshake may be answered ({@link Events#answerWhen()})
+     */
+    synchronized CompletionStage<Integer> admit(HandshakeRequest request) throws StatusException {
         if (!plugin.id().equals(request.getPluginId())) {
             metrics.authenticationFailed(plugin.id(), "plugin-id");
             throw Status.UNAUTHENTICATED.withDescription("this socket belongs to plugin '" + plugin.id()
@@ -144,6 +155,11 @@ public final class PluginConnection {
         int version = Handshakes.agree(plugin.id(), HOST_CONTRACT.min(), HOST_CONTRACT.max(), request);
         secretUsed = true;
         contractVersion = version;
+        return events.answerWhen().thenApply(started -> version);
+    }
+
+    /** Answers an admitted handshake: the boot phase ends (Events#authenticated), the session token is made. */
+    synchronized HandshakeResponse answer(int version) throws StatusException {
         try {
             events.authenticated();
         } catch (Exception e) {

@@ -16,6 +16,13 @@ final class Launch {
     final PluginDescriptor descriptor;
     final CompletableFuture<List<String>> ready = new CompletableFuture<>();
     final CompletableFuture<Void> exited = new CompletableFuture<>();
+    /**
+     * Completed when the plugin may start: at once, or for a standby launch (plugins.standby) when a start takes it;
+     * until then its runtime waits in its handshake, no plugin code loaded.
+     */
+    final CompletableFuture<Void> started = new CompletableFuture<>();
+    /** A standby launch not taken by a start yet: its exit is no crash of the plugin. */
+    volatile boolean standby;
     volatile PluginConnection connection;
     volatile PluginServer server;
     volatile SandboxedProcess process;
@@ -55,6 +62,7 @@ final class Launch {
      * plugins.max-jar-size) is removed once the JVM is gone, so that a plugin cannot write into it while it goes.
      */
     void release() {
+        started.completeExceptionally(new IllegalStateException("the launch ended")); // no handshake answered
         SandboxedProcess p = process;
         if (p != null && p.isAlive()) {
             p.kill();

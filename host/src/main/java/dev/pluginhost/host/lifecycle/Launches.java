@@ -51,6 +51,7 @@ final class Launches {
     private final IsolationReport isolation;
     private final Supervisor supervisor;
     private final BiConsumer<Path, Rejection> rejected;
+    private final Standbys standbys = new Standbys();
 
     /** @param rejected records why a new version was not started (its jar, for GET /api/rejections) */
     Launches(PluginHostProperties properties, HostRuntime runtime, ManifestReader reader, PluginMetrics metrics,
@@ -81,7 +82,8 @@ final class Launches {
 
     private void launchNow(PluginInstance instance, PluginDescriptor descriptor, boolean replacement) {
         String id = instance.id();
-        Launch launch = new Launch(descriptor);
+        Launch standby = replacement ? null : standbys.take(id, descriptor);
+        Launch launch = standby != null ? standby : new Launch(descriptor);
         try (MDC.MDCCloseable ignored = MDC.putCloseable("plugin", id)) {
             SandboxLauncher launcher = runtime.launcher();
             if (launcher == null) {
@@ -100,46 +102,103 @@ final class Launches {
                 log.warn("plugin {} requests {} but is not granted them; grant with {}", id, withheld,
                         Denials.howToGrant(id, String.join(",", withheld)));
             }
-            PluginFiles files = PluginFiles.prepare(properties.getDataDir(), runtime.runDir(), descriptor,
-                    launcher.childUid(), launcher.childGid());
-            launch.files = files;
-            checkCopy(descriptor, files.jar());
-            PluginConnection connection = new PluginConnection(descriptor, grants, metrics, instance.logs(),
-                    new ChannelEvents(launch));
-            launch.connection = connection;
-            launch.server = PluginServer.start(connection, files.socket(), services, runtime.boss(),
-                    runtime.workers(), runtime.calls());
-            files.handOver(files.socket());
-            LaunchSpec spec = PluginJvm.spec(descriptor, properties, new PluginJvm.RuntimeFiles(runtime.runtimeJar(),
-                    runtime.cdsArchive()), files, connection.launchSecret());
-            SandboxedProcess process = launcher.launch(spec,
-                    new ProcessEvents(instance, launch, properties.getSandbox(), metrics, supervisor));
-            launch.process = process;
-            launch.launched.complete(process);
-            PluginOutputPump.start(id, instance.logs(), process.stdout(), "stdout", Level.INFO);
-            PluginOutputPump.start(id, instance.logs(), process.stderr(), "stderr", Level.WARN);
-            launch.pid = process.pid(); // waits for the launcher's "started", which follows every layer report
-            instance.layers(process.layers());
+            if (standby == null) {
+                open(instance, launch, launcher, grants);
+            }
+            instance.layers(launch.process.layers());
             metrics.isolation(instance);
-            isolation.report(id, process.layers());
+            isolation.report(id, launch.process.layers());
             // Still in the boot phase: no plugin code has run. No retry can add a layer the machine lacks.
-            Optional<String> refused = isolation.refusal(process.layers());
+            Optional<String> refused = isolation.refusal(launch.process.layers());
             if (refused.isPresent()) {
                 throw new PermanentLaunchException(refused.get());
             }
+            launch.started.complete(null); // a standby's runtime gets its handshake's answer and loads the plugin
             List<String> operations = launch.ready.get(properties.getStartTimeout().toMillis(),
                     TimeUnit.MILLISECONDS);
             Launch previous = instance.promote(launch, operations);
             instance.regrant(descriptor, grants);
-            log.info("plugin {} {} running, pid {}, operations {}, granted {}", id, descriptor.version(), launch.pid,
-                    operations, grants.names());
+            log.info("plugin {} {} running, pid {}, operations {}, granted {}{}", id, descriptor.version(), launch.pid,
+                    operations, grants.names(), standby != null ? " (from its standby)" : "");
             if (previous != null) {
                 log.info("plugin {}: version {} took over; retiring the previous launch", id, descriptor.version());
                 runtime.starts().execute(() -> retire(previous));
             }
+            prepareStandby(instance, descriptor, grants);
         } catch (Exception e) {
             failed(instance, launch, replacement, e);
         }
+    }
+
+    /**
+     * Opens one run of a plugin: its launch folder with a checked copy of the jar, its socket and channel, and its
+     * sandboxed JVM with the output pumped into the plugin's log; returns once the launcher reported its pid.
+     */
+    private void open(PluginInstance instance, Launch launch, SandboxLauncher launcher, PluginGrants grants)
+            throws IOException {
+        PluginDescriptor descriptor = launch.descriptor;
+        String id = instance.id();
+        PluginFiles files = PluginFiles.prepare(properties.getDataDir(), runtime.runDir(), descriptor,
+                launcher.childUid(), launcher.childGid());
+        launch.files = files;
+        checkCopy(descriptor, files.jar());
+        PluginConnection connection = new PluginConnection(descriptor, grants, metrics, instance.logs(),
+                new ChannelEvents(launch));
+        launch.connection = connection;
+        launch.server = PluginServer.start(connection, files.socket(), services, runtime.boss(),
+                runtime.workers(), runtime.calls());
+        files.handOver(files.socket());
+        LaunchSpec spec = PluginJvm.spec(descriptor, properties, new PluginJvm.RuntimeFiles(runtime.runtimeJar(),
+                runtime.cdsArchive()), files, connection.launchSecret(), launch.standby);
+        SandboxedProcess process = launcher.launch(spec,
+                new ProcessEvents(instance, launch, properties.getSandbox(), metrics, supervisor));
+        launch.process = process;
+        launch.launched.complete(process);
+        PluginOutputPump.start(id, instance.logs(), process.stdout(), "stdout", Level.INFO);
+        PluginOutputPump.start(id, instance.logs(), process.stderr(), "stderr", Level.WARN);
+        launch.pid = process.pid(); // waits for the launcher's "started", which follows every layer report
+    }
+
+    /**
+     * Boots the plugin's standby for its next start (plugins.standby.enabled), on the start threads and in the boot
+     * turns, after the running launch: development plugins (a folder of classes, maybe a debugger) get none.
+     */
+    private void prepareStandby(PluginInstance instance, PluginDescriptor descriptor, PluginGrants grants) {
+        if (!properties.getStandby().isEnabled() || descriptor.identity() == null || standbys.has(instance.id())) {
+            return;
+        }
+        runtime.starts().execute(() -> {
+            Launch standby = new Launch(descriptor);
+            standby.standby = true;
+            try (BootTurns.Turn turn = runtime.bootTurns().take();
+                 MDC.MDCCloseable ignored = MDC.putCloseable("plugin", instance.id())) {
+                SandboxLauncher launcher = runtime.launcher();
+                if (launcher == null || !descriptor.sameAs(instance.descriptor())) {
+                    return; // replaced meanwhile
+                }
+                open(instance, standby, launcher, grants);
+                standbys.put(instance.id(), standby);
+                log.info("plugin {} {}: standby booted, pid {}", instance.id(), descriptor.version(), standby.pid);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                standby.stopping = true;
+                standby.release();
+            } catch (Exception e) {
+                log.warn("plugin {}: no standby: {}", instance.id(), e.getMessage());
+                standby.stopping = true;
+                standby.release();
+            }
+        });
+    }
+
+    /** Ends the plugin's standby, if any: it is uninstalled, or the host stops. */
+    void discardStandby(String id) {
+        standbys.discard(id);
+    }
+
+    /** Ends every standby: the host stops. */
+    void closeStandbys() {
+        standbys.close();
     }
 
     /** A launch that did not become ready: a failed replacement leaves the old version serving. */
@@ -259,6 +318,11 @@ final class Launches {
         @Override
         public void authenticated() throws Exception {
             launch.launched.get(10, TimeUnit.SECONDS).endBootPhase();
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<Void> answerWhen() {
+            return launch.started;
         }
 
         @Override

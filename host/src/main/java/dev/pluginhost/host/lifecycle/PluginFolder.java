@@ -239,6 +239,7 @@ final class PluginFolder implements AutoCloseable {
         log.warn("plugin {}: {}; stopping and uninstalling it", instance.id(), why);
         plugins.remove(instance.id(), instance);
         metrics.unregisterPlugin(instance.id());
+        launches.discardStandby(instance.id());
         runtime.starts().execute(() -> launches.stop(instance));
     }
 }

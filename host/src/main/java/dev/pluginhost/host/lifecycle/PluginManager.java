@@ -145,6 +145,7 @@ public final class PluginManager implements AutoCloseable {
     public synchronized void close() {
         runtime.closing();
         folder.close();
+        launches.closeStandbys();
         List<CompletableFuture<Void>> stops = plugins.values().stream().map(instance -> {
             instance.cancelRestart();
             Launch active = instance.active();

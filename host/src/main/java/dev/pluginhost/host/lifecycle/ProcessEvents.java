@@ -134,7 +134,9 @@ final class ProcessEvents implements SandboxListener {
         String reason = (exit.signalled() ? "plugin JVM was killed by signal " + exit.signal()
                 : "plugin JVM exited with status " + exit.exitCode()) + Launches.lastOutput(instance);
         launch.ready.completeExceptionally(new IllegalStateException(reason));
-        if (!launch.stopping) {
+        if (launch.standby) {
+            log.info("plugin {}: standby ended: {}", instance.id(), reason);
+        } else if (!launch.stopping) {
             supervisor.crashed(instance, launch, reason);
         }
     }

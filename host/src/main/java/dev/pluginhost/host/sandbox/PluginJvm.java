@@ -61,6 +61,16 @@ public final class PluginJvm {
      */
     public static LaunchSpec spec(PluginDescriptor plugin, PluginHostProperties properties, RuntimeFiles runtime,
                                   PluginFiles files, String secret) {
+        return spec(plugin, properties, runtime, files, secret, false);
+    }
+
+    /**
+     * @param standby a standby launch (plugins.standby): the same spec, and the runtime told to wait for its
+     *     handshake's answer, which comes when the host starts the plugin
+     * @see #spec(PluginDescriptor, PluginHostProperties, RuntimeFiles, PluginFiles, String)
+     */
+    public static LaunchSpec spec(PluginDescriptor plugin, PluginHostProperties properties, RuntimeFiles runtime,
+                                  PluginFiles files, String secret, boolean standby) {
         Path runtimeJar = runtime.jar();
         Path cdsArchive = runtime.cdsArchive();
         Path pluginJar = files.jar();
@@ -99,6 +109,9 @@ public final class PluginJvm {
         env.put(RuntimeEnvironment.CLASS, plugin.pluginClass());
         env.put(RuntimeEnvironment.JAR, pluginJar.toString());
         env.put(RuntimeEnvironment.DATA_DIR, dataDir.toString());
+        if (standby) {
+            env.put(RuntimeEnvironment.STANDBY, "1");
+        }
 
         LaunchSpec.Builder spec = PluginIsolation.builder(List.of(dataDir, tmpDir),
                         properties.getSandbox().getMemory().toBytes(), properties.getSandbox().getPids())

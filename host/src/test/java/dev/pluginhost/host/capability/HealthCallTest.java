@@ -67,9 +67,10 @@ class HealthCallTest {
     private PluginConnection connected(int runtimeMax) {
         PluginConnection connection = TestConnections.of("p", new PluginGrants(Set.of()));
         try {
-            assertThat(connection.handshake(HandshakeRequest.newBuilder().setPluginId("p")
+            int version = connection.admit(HandshakeRequest.newBuilder().setPluginId("p")
                     .setLaunchSecret(connection.launchSecret()).setMinContractVersion(1)
-                    .setMaxContractVersion(runtimeMax).build()).getContractVersion()).isEqualTo(runtimeMax);
+                    .setMaxContractVersion(runtimeMax).build()).toCompletableFuture().join();
+            assertThat(connection.answer(version).getContractVersion()).isEqualTo(runtimeMax);
             session = connection.openSession(new StreamObserver<>() {
                 @Override
                 public void onNext(HostMessage message) {

@@ -48,6 +48,16 @@ final class HostConnection implements AutoCloseable {
      * @throws StatusRuntimeException when the host refuses (its message says why)
      */
     static HostConnection open(RuntimeEnvironment env) {
+        return open(env, false);
+    }
+
+    /**
+     * Connects and shakes hands.
+     *
+     * @param standby a standby launch: the host answers when it starts the plugin, so no deadline
+     * @throws StatusRuntimeException when the host refuses (its message says why)
+     */
+    static HostConnection open(RuntimeEnvironment env, boolean standby) {
         // One event loop thread is plenty for one connection; daemon so it never keeps the JVM alive.
         EpollEventLoopGroup loop = new EpollEventLoopGroup(1, new DefaultThreadFactory("host-channel", true));
         NettyChannelBuilder builder = env.hostFd() >= 0
@@ -64,7 +74,7 @@ final class HostConnection implements AutoCloseable {
                 .directExecutor()
                 .build();
         try {
-            return handshake(channel, env, () -> loop.shutdownGracefully(0, 1, TimeUnit.SECONDS));
+            return handshake(channel, env, standby, () -> loop.shutdownGracefully(0, 1, TimeUnit.SECONDS));
         } catch (RuntimeException e) {
             loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw e;
@@ -78,9 +88,14 @@ final class HostConnection implements AutoCloseable {
      * @throws StatusRuntimeException when the host refuses (its message says why); the channel is shut down then
      */
     static HostConnection handshake(ManagedChannel channel, RuntimeEnvironment env, Runnable afterClose) {
+        return handshake(channel, env, false, afterClose);
+    }
+
+    private static HostConnection handshake(ManagedChannel channel, RuntimeEnvironment env, boolean standby,
+                                            Runnable afterClose) {
         try {
-            HandshakeResponse response = PluginChannelGrpc.newBlockingStub(channel)
-                    .withDeadlineAfter(15, TimeUnit.SECONDS)
+            PluginChannelGrpc.PluginChannelBlockingStub stub = PluginChannelGrpc.newBlockingStub(channel);
+            HandshakeResponse response = (standby ? stub : stub.withDeadlineAfter(15, TimeUnit.SECONDS))
                     .handshake(HandshakeRequest.newBuilder()
                             .setPluginId(env.pluginId())
                             .setLaunchSecret(env.launchSecret())

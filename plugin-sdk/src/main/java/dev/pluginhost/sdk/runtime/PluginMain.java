@@ -36,10 +36,16 @@ public final class PluginMain {
      * @param args ignored
      */
     public static void main(String[] args) {
-        System.exit(run(RuntimeEnvironment.from(System.getenv())));
+        System.exit(run(RuntimeEnvironment.from(System.getenv()),
+                "1".equals(System.getenv(RuntimeEnvironment.STANDBY))));
     }
 
     static int run(RuntimeEnvironment env) {
+        return run(env, false);
+    }
+
+    /** @param standby a standby launch: the handshake is answered when the host starts the plugin */
+    static int run(RuntimeEnvironment env, boolean standby) {
         // Netty prefers SLF4J when it is on the class path, and the runtime's SLF4J provider sends records over the
         // very connection Netty logs about (its DEBUG frame logger would feed itself). Keep the transport on
         // java.util.logging, as gRPC itself is.
@@ -50,7 +56,7 @@ public final class PluginMain {
         warmUpProbes();
         PluginRuntime runtime;
         try {
-            runtime = PluginRuntime.connect(env);
+            runtime = PluginRuntime.connect(env, standby);
         } catch (RuntimeException e) {
             System.err.println("plugin " + env.pluginId() + ": handshake with the host failed: " + e.getMessage());
             return 3;

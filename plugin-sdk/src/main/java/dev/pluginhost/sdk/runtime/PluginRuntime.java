@@ -46,7 +46,15 @@ public final class PluginRuntime implements AutoCloseable {
      * @throws StatusRuntimeException when the host refuses or cannot be reached (the message says why)
      */
     static PluginRuntime connect(RuntimeEnvironment env) {
-        return new PluginRuntime(env, HostConnection.open(env));
+        return connect(env, false);
+    }
+
+    /**
+     * @param standby a standby launch ({@link RuntimeEnvironment#STANDBY}): waits for the handshake's answer, which
+     *     the host gives when it starts the plugin, without a deadline
+     */
+    static PluginRuntime connect(RuntimeEnvironment env, boolean standby) {
+        return new PluginRuntime(env, HostConnection.open(env, standby));
     }
 
     /**

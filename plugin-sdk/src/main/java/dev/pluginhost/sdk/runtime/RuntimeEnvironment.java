@@ -47,6 +47,11 @@ public record RuntimeEnvironment(String pluginId, String pluginVersion, String p
     public static final String DATA_DIR = "PLUGIN_DATA_DIR";
     /** See {@link #hostFd()}. */
     public static final String HOST_FD = "PLUGIN_HOST_FD";
+    /**
+     * Set (to {@code 1}) for a standby launch: the JVM boots and shakes hands, and the host answers the handshake only
+     * when it starts the plugin, so the runtime waits for that answer without a deadline.
+     */
+    public static final String STANDBY = "PLUGIN_STANDBY";
 
     /** Without an inherited host connection: the runtime connects to {@code socket} itself. */
     public RuntimeEnvironment(String pluginId, String pluginVersion, String pluginClass, Path pluginJar, Path socket,

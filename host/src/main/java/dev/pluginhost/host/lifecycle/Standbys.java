@@ -1,0 +1,66 @@
+package dev.pluginhost.host.lifecycle;
+
+import dev.pluginhost.host.discovery.PluginDescriptor;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Standby launches ({@code plugins.standby.enabled}): once a plugin runs, the host boots one more sandboxed JVM for it
+ * exactly as a cold start would (the plugin's own launch spec: its paths, grants, policy and limits) and holds it in
+ * its handshake. There it waits in the boot phase, before any plugin code: the runtime has not loaded the plugin. The
+ * plugin's next start (an operator's, or a restart after a crash) answers that handshake instead of booting a JVM.
+ * A standby serves one start of the version it was made for, and no other plugin: it is that plugin's launch.
+ */
+final class Standbys {
+
+    private final Map<String, Launch> waiting = new ConcurrentHashMap<>();
+
+    /**
+     * @return the plugin's standby, alive and made from this very jar (same digest), now no longer a standby; else
+     *     null, and a standby of another version is ended
+     */
+    Launch take(String id, PluginDescriptor descriptor) {
+        Launch launch = waiting.remove(id);
+        if (launch == null) {
+            return null;
+        }
+        if (!launch.descriptor.sameAs(descriptor) || launch.exited.isDone() || launch.process == null || !launch.process.isAlive()) {
+            end(launch);
+            return null;
+        }
+        launch.standby = false;
+        return launch;
+    }
+
+    /** @return whether the plugin has a standby waiting */
+    boolean has(String id) {
+        return waiting.containsKey(id);
+    }
+
+    /** Keeps a booted standby; one per plugin, a previous one is ended. */
+    void put(String id, Launch launch) {
+        Launch previous = waiting.put(id, launch);
+        if (previous != null && previous != launch) {
+            end(previous);
+        }
+    }
+
+    /** Ends the plugin's standby, if it has one (the plugin is uninstalled or replaced). */
+    void discard(String id) {
+        Launch launch = waiting.remove(id);
+        if (launch != null) {
+            end(launch);
+        }
+    }
+
+    /** Ends every standby: the host stops. */
+    void close() {
+        waiting.keySet().forEach(this::discard);
+    }
+
+    private static void end(Launch launch) {
+        launch.stopping = true;
+        launch.started.completeExceptionally(new IllegalStateException("standby ended"));
+        launch.release();
+    }
+}
