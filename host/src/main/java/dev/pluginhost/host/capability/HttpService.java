@@ -153,10 +153,12 @@ final class HttpService extends HttpGrpc.HttpImplBase {
             response.onError((outbound.isCancelled() ? Status.DEADLINE_EXCEEDED.withDescription(method + " "
                     + target + " took longer than " + timeout) : Status.UNAVAILABLE.withDescription(method + " "
                     + target + " failed: " + e)).asException());
-        } catch (IllegalStateException e) {
-            // The deadline's cancel can land while the client sets up the connection, which then fails on the
-            // endpoint the cancel released (found by HttpRequestFuzzTest: "Endpoint not acquired / already
-            // released" under a 32 ms deadline). Only that is a deadline; anything else is a bug and propagates.
+        } catch (RuntimeException e) {
+            // The deadline's cancel can land while the client sets up the connection, which then fails inside the
+            // client on the endpoint the cancel released (found by HttpRequestFuzzTest under a 32 ms deadline:
+            // IllegalStateException "Endpoint not acquired / already released", then NullPointerException
+            // "Connection" in DefaultHttpClientConnectionOperator.connect). A cancelled request is a deadline
+            // whatever the client threw; an exception without the cancel is a bug and propagates.
             if (!outbound.isCancelled()) {
                 throw e;
             }
