@@ -15,7 +15,7 @@ import java.util.Set;
 /**
  * Runs every benchmark and (re)writes docs/benchmarks.md. Arguments (the pom passes the paths):
  * {@code --files DIR --classes DIR --plugin-jar JAR --docker-profile JSON --repo DIR --out FILE [--reps N]
- * [--only a,b] [--quick [true|false]]} with sections start, filter, calls, hosts, fleet. {@code --quick}: a developer's check
+ * [--only a,b] [--quick [true|false]]} with sections start, standby, filter, calls, hosts, fleet. {@code --quick}: a developer's check
  * in under two minutes (2 repetitions, short call figures, no fleet section), written to
  * benchmarks/target/benchmarks-quick.md, never over docs/benchmarks.md.
  */
@@ -32,7 +32,7 @@ public final class BenchMain {
         }
         boolean quick = Boolean.parseBoolean(a.getOrDefault("quick", "false"));
         int reps = Integer.parseInt(a.getOrDefault("reps", quick ? "2" : "7"));
-        Set<String> only = Set.of(a.getOrDefault("only", quick ? "start,filter,calls" : "start,filter,calls,hosts,fleet")
+        Set<String> only = Set.of(a.getOrDefault("only", quick ? "start,filter,calls" : "start,standby,filter,calls,hosts,fleet")
                 .split(","));
         Ctx ctx = new Ctx(Path.of(a.get("files")), Path.of(a.get("classes")), Path.of(a.get("plugin-jar")),
                 a.containsKey("docker-profile") ? Path.of(a.get("docker-profile")) : null, reps);
@@ -55,6 +55,7 @@ public final class BenchMain {
         List<String> failures = new ArrayList<>();
         try {
             section(only, "start", failures, () -> new StartBench(ctx).run());
+            section(only, "standby", failures, () -> new StandbyBench(ctx).run());
             section(only, "filter", failures, () -> {
                 new SyscallBench(ctx, FilterBench.docker(ctx), shown(ctx.dockerProfile.toString(), repo, ctx),
                         reps, quick ? 10 : 20, 20_000).run();
@@ -168,7 +169,7 @@ public final class BenchMain {
                 .append("runs the benchmarks alone. The `bench` profile is the only place the `benchmarks` module is ")
                 .append("listed, so `mvn verify` never runs it. Nothing else may run on the machine meanwhile: every ")
                 .append("figure is CPU-bound on 2 cores.) ")
-                .append("Options: `-Dbench.args=\"--reps 7 --only start,filter,calls,hosts,fleet --probes 50 ")
+                .append("Options: `-Dbench.args=\"--reps 7 --only start,standby,filter,calls,hosts,fleet --probes 50 ")
                 .append("--filter-rounds 5 --scale-reps 2\"` (defaults shown). `-Dbench.quick=true` is a developer's ")
                 .append("check in under two minutes (fewer repetitions, short call figures, no fleet section), written to ")
                 .append("`benchmarks/target/benchmarks-quick.md`. Must ")

@@ -116,7 +116,7 @@ public class PluginHostProperties implements Validator {
     /** Replicas sharing one PostgreSQL ({@code spring.datasource.*}): events and plugin set (docs/fleet.md). */
     private Fleet fleet = new Fleet();
 
-    /** A booted JVM held ready for each plugin's next start (docs/performance.md, "Standby launches"). */
+    /** A booted JVM held ready for each plugin's next start (docs/threat-model.md, "Standby launches"). */
     private Standby standby = new Standby();
 
     public Path getDir() {
