@@ -74,8 +74,9 @@ final class Method {
               the sandbox is not the cause (the sandboxed/unsandboxed ratio is the sandbox's share). AppCDS is the
               lever that works on JDK 17 (see the +AppCDS rows); closing the rest needs a lighter runtime (a
               hand-written HTTP/2-free protocol on the socket instead of grpc-netty), JDK 24+'s AOT cache with
-              linked classes (JEP 483/514, JDK 25 is on this machine), or keeping a pre-started plugin JVM warm
-              (a zygote), none of which is a flag.
+              linked classes (JEP 483/514, JDK 25 is on this machine), or not booting at start at all: a standby
+              launch (`plugins.standby.enabled`, the "from the plugin's standby" row) is the plugin's next JVM,
+              booted ahead from its own launch spec and held before any plugin code.
             - **Sandboxed vs unsandboxed start**: the sandbox's share is the launcher (fork, namespaces, Landlock,
               cgroup setup, filter compilation in the host through libseccomp) plus the boot-phase notifications of the
               JDK's start-up probes, each a round trip to the supervisor. With AppCDS the JVM part shrinks while this
@@ -84,9 +85,9 @@ final class Method {
               kernel's constant-action cache (5.11+) answers the hot, argument-free allowed calls without running the
               filter. Where a run shows the default policy above 1.03×, compare the min–max ranges before reading it
               as a regression.
-            - **kv get** is dominated by the host's H2 store: `JdbcDataSource` is not pooled, so every call opens
-              (and, as the last connection closes, closes) the database file. That is the host's, not the sandbox's;
-              a pool or `;DB_CLOSE_DELAY=-1` on the URL would close it.
+            - **kv get** is the capability path plus the host's store: a pooled H2 connection (`JdbcConnectionPool`,
+              or the application's pooled `DataSource`) and one indexed read; its excess over config get is the
+              store's, not the sandbox's.
             - **Idle RSS, unsandboxed above sandboxed**: not the sandbox's doing. Without `-Xms` the JVM sizes its
               initial heap from the memory it sees: the whole machine outside the sandbox, the 512 MiB cgroup limit
               inside it, so the unsandboxed plugin JVM starts with a larger young generation and touches more of it
