@@ -3,10 +3,13 @@ package dev.pluginhost.host;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.pluginhost.host.fixtures.TestPluginJar;
+import dev.pluginhost.host.fixtures.VersionedPlugin;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -125,6 +128,21 @@ class StandbyIT {
 
     @Test
     @Order(5)
+    void aNewVersionEndsTheOldVersionsStandbyAndGetsItsOwn() throws Exception {
+        long old = awaitStandby("hello");
+        TestPluginJar.write(work.resolve("plugins"), "hello.jar.tmp", "hello", "2", VersionedPlugin.class, "log");
+        Files.move(work.resolve("plugins/hello.jar.tmp"), work.resolve("plugins/hello.jar"),
+                StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                .until(() -> host.running("hello") && host.plugin("hello").get("version").asString().equals("2"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> ProcessHandle.of(old).isEmpty());
+        long next = awaitStandby("hello");
+        assertThat(next).isNotEqualTo(old);
+        assertThat(environ(next)).contains("\0PLUGIN_VERSION=2\0");
+    }
+
+    @Test
+    @Order(6)
     void uninstallingAndStoppingTheHostEndTheStandbys() throws Exception {
         long hello = awaitStandby("hello");
         long hostile = awaitStandby("hostile");

@@ -164,7 +164,8 @@ final class Launches {
      * turns, after the running launch: development plugins (a folder of classes, maybe a debugger) get none.
      */
     private void prepareStandby(PluginInstance instance, PluginDescriptor descriptor, PluginGrants grants) {
-        if (!properties.getStandby().isEnabled() || descriptor.identity() == null || standbys.has(instance.id())) {
+        if (!properties.getStandby().isEnabled() || descriptor.identity() == null
+                || standbys.has(instance.id(), descriptor)) {
             return;
         }
         runtime.starts().execute(() -> {

@@ -32,9 +32,14 @@ final class Standbys {
         return launch;
     }
 
-    /** @return whether the plugin has a standby waiting */
-    boolean has(String id) {
-        return waiting.containsKey(id);
+    /** @return whether the plugin has a standby of this version waiting; one of another version is ended */
+    boolean has(String id, PluginDescriptor descriptor) {
+        Launch launch = waiting.get(id);
+        if (launch != null && !launch.descriptor.sameAs(descriptor) && waiting.remove(id, launch)) {
+            end(launch); // a new version took over: its standby comes next
+            return false;
+        }
+        return launch != null;
     }
 
     /** Keeps a booted standby; one per plugin, a previous one is ended. */
