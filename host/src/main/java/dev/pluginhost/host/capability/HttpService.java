@@ -102,6 +102,11 @@ final class HttpService extends HttpGrpc.HttpImplBase {
                     + METHODS).asException());
             return;
         }
+        String badHeader = badHeader(request.getHeadersMap());
+        if (badHeader != null) {
+            response.onError(Status.INVALID_ARGUMENT.withDescription(badHeader).asException());
+            return;
+        }
         int port = uri.getPort() >= 0 ? uri.getPort() : scheme.equals("https") ? 443 : 80;
         String target = scheme + "://" + named + ":" + port;
         HttpAllowlist.Refusal refusal = allowlist.checkPort(host, port);
@@ -167,6 +172,36 @@ final class HttpService extends HttpGrpc.HttpImplBase {
         } finally {
             deadline.cancel(false);
         }
+    }
+
+    /**
+     * A header's name must be a token and its value free of control characters but tab (RFC 9110, 5.1 and 5.5).
+     * Otherwise the line written differs from the header checked: the name {@code Host:evil} reached the server as a
+     * Host header past {@link #RESTRICTED} (found by HttpRequestFuzzTest with the name {@code .examp:e.}).
+     *
+     * @return why the headers are refused, or null
+     */
+    static String badHeader(Map<String, String> headers) {
+        for (Map.Entry<String, String> header : headers.entrySet()) {
+            String name = header.getKey();
+            if (name.isEmpty() || !name.chars().allMatch(HttpService::tokenChar)) {
+                return "header name '" + shown(name) + "' is not a token (letters, digits and !#$%&'*+-.^_`|~)";
+            }
+            if (header.getValue().chars().anyMatch(c -> c < 0x20 && c != '\t' || c == 0x7f)) {
+                return "the value of header " + name + " holds a control character";
+            }
+        }
+        return null;
+    }
+
+    private static boolean tokenChar(int c) {
+        return c < 0x80 && (Character.isLetterOrDigit(c) || "!#$%&'*+-.^_`|~".indexOf(c) >= 0);
+    }
+
+    /** A plugin's text in a message: control characters as '?', at most 64 characters. */
+    private static String shown(String text) {
+        String cut = text.length() > 64 ? text.substring(0, 64) + "..." : text;
+        return cut.replaceAll("\\p{Cntrl}", "?");
     }
 
     /** Cancels requests whose deadline passed; one daemon thread for every plugin's requests. */

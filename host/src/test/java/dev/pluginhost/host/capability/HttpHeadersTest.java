@@ -1,0 +1,102 @@
+package dev.pluginhost.host.capability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.pluginhost.contract.v1.HttpRequest;
+import dev.pluginhost.contract.v1.HttpResponse;
+import io.grpc.Status;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.HttpHost;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A plugin's header names and values reach the server as the headers the host checked, with a real local server:
+ * a name holding ':' would be written as another header (found by HttpRequestFuzzTest), so it is refused.
+ */
+class HttpHeadersTest {
+
+    private HttpServer server;
+    private CloseableHttpClient client;
+    private final List<Map<String, List<String>>> received = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void start() throws Exception {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", exchange -> {
+            received.add(Map.copyOf(exchange.getRequestHeaders()));
+            byte[] body = "ok".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        client = CapabilityServices.httpClient();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        client.close();
+        server.stop(0);
+    }
+
+    @Test
+    void withoutTheCheckANameWithAColonForgesTheHostHeader() throws Exception {
+        int port = server.getAddress().getPort();
+        HttpGet get = new HttpGet("http://127.0.0.1:" + port + "/");
+        get.addHeader("Host:evil.example", "");
+        try (ClassicHttpResponse response = client.executeOpen(new HttpHost("http", InetAddress.getByName(
+                "127.0.0.1"), "127.0.0.1", port), get, null)) {
+            assertThat(response.getCode()).isEqualTo(200);
+        }
+        assertThat(received.get(0).get("Host")).as("the server saw a second Host header").hasSize(2)
+                .anyMatch(h -> h.startsWith("evil.example"));
+    }
+
+    @Test
+    void theCapabilityRefusesSuchANameAndSendsNothing() {
+        KvRequestFuzzTest.Answer<HttpResponse> answer = fetch("Host:evil.example", "");
+        assertThat(Status.fromThrowable(answer.error).getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(answer.error.getMessage()).contains("header name 'Host:evil.example' is not a token");
+        assertThat(received).isEmpty();
+    }
+
+    @Test
+    void aValueWithALineBreakOrAnEmptyNameIsRefused() {
+        assertThat(fetch("X-A", "v\r\nHost: evil.example").error.getMessage())
+                .contains("the value of header X-A holds a control character");
+        assertThat(fetch("", "v").error.getMessage()).contains("header name '' is not a token");
+        assertThat(received).isEmpty();
+    }
+
+    @Test
+    void ordinaryHeadersPass() {
+        KvRequestFuzzTest.Answer<HttpResponse> answer = fetch("X-Trace_id.1", "a b;c=1");
+        assertThat(answer.error).isNull();
+        assertThat(answer.values).singleElement().extracting(HttpResponse::getStatus).isEqualTo(200);
+        assertThat(received.get(0)).hasEntrySatisfying("X-trace_id.1", v -> assertThat(v).containsExactly("a b;c=1"));
+    }
+
+    private KvRequestFuzzTest.Answer<HttpResponse> fetch(String name, String value) {
+        int port = server.getAddress().getPort();
+        Grant grant = new CapabilityCatalog(Map.of()).validate("http:127.0.0.1:" + port);
+        HttpService service = new HttpService(TestConnections.of("p", new PluginGrants(Set.of(grant))), client,
+                new HttpService.HttpLimits(Duration.ofSeconds(5), Duration.ofSeconds(5), 1024));
+        KvRequestFuzzTest.Answer<HttpResponse> answer = new KvRequestFuzzTest.Answer<>();
+        service.fetch(HttpRequest.newBuilder().setUrl("http://127.0.0.1:" + port + "/").putHeaders(name, value)
+                .build(), answer);
+        return answer;
+    }
+}
