@@ -68,6 +68,12 @@ public final class ClassDataSharing {
 
     private static final Set<PosixFilePermission> READ_ONLY = PosixFilePermissions.fromString("r--r--r--");
 
+    /**
+     * Free space the data folder's disk must have for the host to write a kept archive (about 55 MiB with its jar):
+     * the plugins' own data comes first. With less, the archive is made in the run folder for one start, as before.
+     */
+    static final long ROOM = 256L << 20;
+
     private ClassDataSharing() {
     }
 
@@ -101,27 +107,42 @@ public final class ClassDataSharing {
         Path jar = folder.resolve("plugin-runtime.jar");
         Path archive = folder.resolve(aot ? "plugin-runtime.aot" : "plugin-runtime.jsa");
         Path digest = folder.resolve(archive.getFileName() + ".sha256");
-        if (!jarIntact(jar, jarSha)) {
+        boolean jarIntact = jarIntact(jar, jarSha);
+        String problem = jarIntact ? problem(archive, digest, java, options, jar, aot) : null;
+        if (jarIntact && problem == null) {
+            log.info("class-data sharing on: {} (kept from an earlier start, made {})", archive,
+                    Files.getLastModifiedTime(archive, LinkOption.NOFOLLOW_LINKS));
+            return new PluginJvm.RuntimeFiles(jar, archive);
+        }
+        long free = Files.getFileStore(folder).getUsableSpace();
+        if (free < ROOM) {
+            log.info("class-data sharing: the runtime's archive is made in the run folder, for this start only: the"
+                    + " data folder's disk has {} MiB free, less than the {} MiB a kept archive leaves to plugins",
+                    free >> 20, ROOM >> 20);
+            return perStart(java, options, aot, runDir);
+        }
+        if (!jarIntact) {
             if (Files.exists(jar, LinkOption.NOFOLLOW_LINKS)) {
                 log.warn("class-data sharing: the kept runtime jar {} is not the host's unchanged copy: writing it"
                         + " and training its archive again", jar);
             }
             Files.deleteIfExists(archive); // made from another jar file, if any
             write(jar, RuntimeJar::copyTo);
-        } else {
-            String problem = problem(archive, digest, java, options, jar, aot);
-            if (problem == null) {
-                log.info("class-data sharing on: {} (kept from an earlier start, made {})", archive,
-                        Files.getLastModifiedTime(archive, LinkOption.NOFOLLOW_LINKS));
-                return new PluginJvm.RuntimeFiles(jar, archive);
-            }
-            if (Files.exists(archive, LinkOption.NOFOLLOW_LINKS)) {
-                log.warn("class-data sharing: the kept archive {} cannot be used ({}): training it again", archive,
-                        problem);
-            }
+        } else if (Files.exists(archive, LinkOption.NOFOLLOW_LINKS)) {
+            log.warn("class-data sharing: the kept archive {} cannot be used ({}): training it again", archive, problem);
         }
         Path made = train(java, options, aot, jar, archive, digest, runDir.resolve("cds-training")).orElse(null);
         return new PluginJvm.RuntimeFiles(jar, made);
+    }
+
+    /** As before archives were kept: the jar and an archive in the run folder, made for this host start. */
+    private static PluginJvm.RuntimeFiles perStart(Path java, List<String> options, boolean aot, Path runDir)
+            throws IOException {
+        Path jar = RuntimeJar.extract(runDir);
+        Files.setPosixFilePermissions(jar, PosixFilePermissions.fromString("rw-r--r--"));
+        Path archive = runDir.resolve(aot ? "plugin-runtime.aot" : "plugin-runtime.jsa");
+        return new PluginJvm.RuntimeFiles(jar, train(java, options, aot, jar, archive,
+                runDir.resolve(archive.getFileName() + ".sha256"), runDir.resolve("cds-training")).orElse(null));
     }
 
     /** The training run's and every plugin JVM's options that the archive depends on. */

@@ -105,6 +105,31 @@ class ClassDataSharingTest {
         assertThat(maps(fourth)).isZero();
     }
 
+    /** A data folder on a small disk (a 48 MiB tmpfs, FaultsIT's size) keeps its room for plugins. */
+    @Test
+    void onADataDiskShortOfRoomTheArchiveIsMadeInTheRunFolderForOneStart() throws Exception {
+        assertThat(JDK17).as("not available here: no JDK 17 at " + JDK17).isExecutable();
+        Path disk = Files.createDirectory(work.resolve("disk"));
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=48m,mode=0755", "tmpfs",
+                disk.toString()).redirectErrorStream(true).start();
+        String out = new String(mount.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(mount.waitFor()).as("not available here: a small tmpfs (mount as root): " + out).isZero();
+        try {
+            Path runDir = Files.createDirectory(work.resolve("run"));
+            PluginJvm.RuntimeFiles files = ClassDataSharing.prepare(properties(disk.resolve("data")), runDir);
+            assertThat(messages()).anyMatch(m -> m.contains("made in the run folder, for this start only: the data"
+                    + " folder's disk has "));
+            assertThat(files.jar()).hasParent(runDir);
+            assertThat(files.cdsArchive()).as("made: %s", messages()).isNotNull().hasParent(runDir);
+            assertThat(maps(files)).isZero();
+            try (var kept = Files.walk(disk)) {
+                assertThat(kept.filter(Files::isRegularFile).toList()).isEmpty();
+            }
+        } finally {
+            new ProcessBuilder("umount", "-l", disk.toString()).inheritIO().start().waitFor();
+        }
+    }
+
     @Test
     void aChangedRuntimeJdkOrOptionGetsAnArchiveOfItsOwn() throws Exception {
         List<String> options = List.of("-Xmx128m", "-XX:+UseSerialGC");
