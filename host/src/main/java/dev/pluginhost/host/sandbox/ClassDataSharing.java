@@ -99,6 +99,7 @@ public final class ClassDataSharing {
     }
 
     private static PluginJvm.RuntimeFiles kept(PluginHostProperties properties, Path runDir) throws IOException {
+        long start = System.nanoTime();
         Path java = PluginJvm.java(properties);
         boolean aot = PluginJvm.aheadOfTimeCache(java);
         List<String> options = options(properties, java, aot);
@@ -110,8 +111,9 @@ public final class ClassDataSharing {
         boolean jarIntact = jarIntact(jar, jarSha);
         String problem = jarIntact ? problem(archive, digest, java, options, jar, aot) : null;
         if (jarIntact && problem == null) {
-            log.info("class-data sharing on: {} (kept from an earlier start, made {})", archive,
-                    Files.getLastModifiedTime(archive, LinkOption.NOFOLLOW_LINKS));
+            log.info("class-data sharing on: {} (kept from an earlier start, made {}, checked in {} ms)", archive,
+                    Files.getLastModifiedTime(archive, LinkOption.NOFOLLOW_LINKS),
+                    (System.nanoTime() - start) / 1_000_000);
             return new PluginJvm.RuntimeFiles(jar, archive);
         }
         long free = Files.getFileStore(folder).getUsableSpace();
@@ -129,7 +131,8 @@ public final class ClassDataSharing {
             Files.deleteIfExists(archive); // made from another jar file, if any
             write(jar, RuntimeJar::copyTo);
         } else if (Files.exists(archive, LinkOption.NOFOLLOW_LINKS)) {
-            log.warn("class-data sharing: the kept archive {} cannot be used ({}): training it again", archive, problem);
+            log.warn("class-data sharing: the kept archive {} cannot be used ({}): training it again", archive,
+                    problem);
         }
         Path made = train(java, options, aot, jar, archive, digest, runDir.resolve("cds-training")).orElse(null);
         return new PluginJvm.RuntimeFiles(jar, made);
