@@ -163,7 +163,7 @@ final class HostBench {
     }
 
     /** Stops {@code ids}, then starts them all at once; ms from the first POST to the last one's running stamp. */
-    private double startAndWait(HostProc host, List<String> ids, Stats latency) throws Exception {
+    static double startAndWait(HostProc host, List<String> ids, Stats latency) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(8, ids.size()));
         try {
             for (Future<?> f : ids.stream().map(id -> pool.submit(() -> host.post("/api/plugins/" + id + "/stop",

@@ -58,11 +58,16 @@ final class StartBench {
     }
 
     Result sandboxed(List<String> jvmOptions, List<Path> extraReadOnly, long rssAfterMs) throws Exception {
+        return sandboxed(ctx.java, jvmOptions, extraReadOnly, rssAfterMs);
+    }
+
+    Result sandboxed(Path java, List<String> jvmOptions, List<Path> extraReadOnly, long rssAfterMs)
+            throws Exception {
         Path dir = launchDir();
         Path socket = dir.resolve("host.sock");
         try (FakeHost host = new FakeHost(socket, ctx.boss, ctx.workers, true)) {
             Procs.chown(socket, ctx.childUid);
-            List<String> command = PluginLaunch.command(ctx.java, jvmOptions, runtimeJar, dir.resolve("tmp"));
+            List<String> command = PluginLaunch.command(java, jvmOptions, runtimeJar, dir.resolve("tmp"));
             var spec = PluginLaunch.spec(command, PluginLaunch.env("hello", ctx.helloClass, pluginJar, socket,
                     dataDir), runtimeJar, pluginJar, dataDir, dir.resolve("tmp"), extraReadOnly);
             long t0 = System.nanoTime();
@@ -132,8 +137,12 @@ final class StartBench {
 
     /** {@code java <options> Hello}: start → its one line read. */
     Result bare(List<String> jvmOptions, long rssAfterMs) throws Exception {
+        return bare(ctx.java, jvmOptions, rssAfterMs);
+    }
+
+    Result bare(Path java, List<String> jvmOptions, long rssAfterMs) throws Exception {
         List<String> command = new ArrayList<>();
-        command.add(ctx.java.toString());
+        command.add(java.toString());
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", ctx.classes.toString(), "dev.pluginhost.bench.work.Hello"));
         if (rssAfterMs > 0) {
@@ -254,5 +263,91 @@ final class StartBench {
                 ratioC.ratio() + " vs bare", "≤ 2.0× bare", Report.verdict(ratioC.median() <= 2.0));
         report.note(m, "RSS breakdown of the last idle sample of each: " + breakdowns);
         report.row(m, "bare JVM RSS (`java Hello`, sleeping, same options)", rssB.show("MiB", 1), "×1.00", "—", "—");
+
+        jdk25();
+    }
+
+    /** JDK 25's ahead-of-time cache of the plugin runtime: plugins.java set to it. */
+    static final Path JDK25 = Path.of("/usr/lib/jvm/temurin-25-jdk-amd64/bin/java");
+
+    /**
+     * Figure 1 on JDK 25: a sandboxed start mapping the runtime's AOT cache (trained as the host trains it) and a
+     * start through a real host with {@code plugins.java} on JDK 25 (POST start → running), each against a bare
+     * {@code java Hello} on JDK 25; issue 14's bound without a warm pool is 3×.
+     */
+    void jdk25() throws Exception {
+        String f = "1 start";
+        if (!Files.isExecutable(JDK25)) {
+            ctx.report.note(f, "JDK 25 rows not measured: not available here: no JDK 25 at " + JDK25);
+            return;
+        }
+        // As the host runs JDK 25 plugin JVMs: without -Xshare (refused beside -XX:AOTCache), native access on.
+        List<String> opts = new ArrayList<>(PluginLaunch.HOST_JVM_OPTIONS.stream()
+                .filter(o -> !o.startsWith("-Xshare:")).toList());
+        opts.add("--enable-native-access=ALL-UNNAMED");
+        Path cache = trainAotCache(opts);
+        List<String> aotOpts = new ArrayList<>(opts);
+        aotOpts.add("-XX:AOTCache=" + cache);
+        Map<String, Stats> t = new LinkedHashMap<>();
+        for (String k : List.of("sandboxed+aot", "sandboxed", "bare")) {
+            t.put(k, new Stats());
+        }
+        sandboxed(JDK25, aotOpts, List.of(cache), 0); // untimed: page cache
+        bare(JDK25, opts, 0);
+        for (int i = 0; i < ctx.reps; i++) {
+            t.get("sandboxed+aot").add(sandboxed(JDK25, aotOpts, List.of(cache), 0).millis());
+            t.get("sandboxed").add(sandboxed(JDK25, opts, List.of(), 0).millis());
+            t.get("bare").add(bare(JDK25, opts, 0).millis());
+        }
+        Stats aotOverBare = Stats.paired(t.get("sandboxed+aot"), t.get("bare"));
+        ctx.report.row(f, "JDK 25: sandboxed + AOT cache of the plugin runtime (-XX:AOTCache, "
+                        + Files.size(cache) / 1024 + " KiB) → READY", t.get("sandboxed+aot").show("ms", 0),
+                aotOverBare.ratio() + " vs bare java Hello on JDK 25; "
+                        + Stats.paired(t.get("sandboxed+aot"), t.get("sandboxed")).ratio() + " vs sandboxed without",
+                "≤ 3.0× bare", Report.verdict(aotOverBare.median() <= 3.0));
+        ctx.report.row(f, "JDK 25: sandboxed, no archive → READY", t.get("sandboxed").show("ms", 0),
+                Stats.paired(t.get("sandboxed"), t.get("bare")).ratio() + " vs bare", "—", "—");
+        ctx.report.row(f, "JDK 25: bare `java Hello` → first line (same JVM options)", t.get("bare").show("ms", 0),
+                "×1.00 (floor)", "—", "—");
+
+        // Through a real host: plugins.java on JDK 25, the host's own AOT cache; stop, then POST start → running.
+        Path work = ctx.dir("start/host25");
+        Path plugins = ctx.dir("start/host25/plugins");
+        Files.copy(ctx.helloJar(), plugins.resolve("hello.jar"), StandardCopyOption.REPLACE_EXISTING);
+        Stats host = new Stats();
+        try (HostProc proc = HostProc.start(ctx, work, plugins, "--plugins.java=" + JDK25)) {
+            proc.awaitRunning(1, java.time.Duration.ofSeconds(300));
+            for (int i = 0; i < ctx.reps; i++) {
+                host.add(HostBench.startAndWait(proc, List.of("hello"), new Stats()));
+            }
+            String archive = Files.readAllLines(work.resolve("host.log")).stream()
+                    .filter(l -> l.contains("class-data sharing")).findFirst().orElse("no class-data sharing line");
+            ctx.report.note(f, "JDK 25 host row: " + archive.substring(Math.max(0, archive.indexOf("class-data")))
+                    .replace(ctx.base.toString(), "<tmp>"));
+        }
+        double ratio = host.median() / t.get("bare").median();
+        ctx.report.row(f, "JDK 25: start through the host (POST /api/plugins/hello/start → running, host's timestamp,"
+                        + " plugins.java on JDK 25, its AOT cache)", host.show("ms", 0),
+                "×" + Stats.fmt(ratio, 2) + " vs bare java Hello on JDK 25 (medians)", "≤ 3.0× bare",
+                Report.verdict(ratio <= 3.0));
+    }
+
+    /** The runtime's AOT cache, made as the host makes it: CdsTraining, unsandboxed, trusted, no plugin code. */
+    private Path trainAotCache(List<String> opts) throws Exception {
+        Path dir = ctx.dir("aot");
+        Path cache = dir.resolve("plugin-runtime.aot");
+        Files.deleteIfExists(cache);
+        List<String> command = new ArrayList<>(List.of(JDK25.toString()));
+        command.addAll(opts);
+        command.addAll(List.of("-XX:AOTCacheOutput=" + cache, "-Xlog:cds=off", "-cp", runtimeJar.toString(),
+                "dev.pluginhost.sdk.runtime.CdsTraining", runtimeJar.toString(), dir.resolve("scratch").toString()));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0 || !Files.isRegularFile(cache)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("no AOT cache written at " + cache);
+        }
+        Files.setPosixFilePermissions(cache, PosixFilePermissions.fromString("r--r--r--"));
+        return cache;
     }
 }

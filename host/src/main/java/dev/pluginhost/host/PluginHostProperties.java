@@ -96,8 +96,9 @@ public class PluginHostProperties implements Validator {
     private Logs logs = new Logs();
 
     /**
-     * Map the plugin runtime's classes from a class-data-sharing archive made at host start by a trusted training run
-     * (plugin start ×0.6); off: every plugin JVM loads them itself.
+     * Map the plugin runtime's classes from a class-data-sharing archive made by a trusted training run (plugin start
+     * ×0.6; an ahead-of-time cache on a JDK 25 or later {@code java}), kept under {@code data-dir} in
+     * {@code .runtime-archives} across host starts and checked at each; off: every plugin JVM loads them itself.
      */
     private boolean classDataSharing = true;
 

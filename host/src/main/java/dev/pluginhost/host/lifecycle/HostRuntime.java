@@ -2,7 +2,7 @@ package dev.pluginhost.host.lifecycle;
 
 import dev.pluginhost.host.PluginHostProperties;
 import dev.pluginhost.host.sandbox.ClassDataSharing;
-import dev.pluginhost.host.sandbox.RuntimeJar;
+import dev.pluginhost.host.sandbox.PluginJvm;
 import dev.pluginhost.sandbox.SafeFiles;
 import dev.pluginhost.sandbox.SandboxLauncher;
 import dev.pluginhost.sandbox.SandboxUnavailableException;
@@ -26,8 +26,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What every plugin launch shares, made once per host: the run folder, the runtime jar extracted into it, its
- * class-data sharing archive, the launcher, the gRPC event loops and the thread pools.
+ * What every plugin launch shares, made once per host: the run folder, the runtime jar and its class-data sharing
+ * archive (kept under the data folder across starts), the launcher, the gRPC event loops and the thread pools.
  */
 final class HostRuntime implements AutoCloseable {
 
@@ -57,7 +57,7 @@ final class HostRuntime implements AutoCloseable {
         this.bootTurns = new BootTurns(properties.effectiveStartConcurrency(), Duration.ofSeconds(3), timers);
     }
 
-    /** Makes the run folder, extracts the runtime jar, trains its class-data archive and starts the launcher. */
+    /** Makes the run folder, finds or makes the runtime jar and its class-data archive and starts the launcher. */
     void start() throws IOException {
         if (properties.getRunDir() != null) {
             Path configured = properties.getRunDir().toAbsolutePath();
@@ -75,9 +75,10 @@ final class HostRuntime implements AutoCloseable {
         }
         // Traversable, not listable: a plugin JVM (another uid) reaches the runtime jar and its own launch folder.
         Files.setPosixFilePermissions(runDir, RUN_DIR_MODE);
-        runtimeJar = RuntimeJar.extract(runDir);
-        Files.setPosixFilePermissions(runtimeJar, PosixFilePermissions.fromString("rw-r--r--"));
-        cdsArchive = ClassDataSharing.train(properties, runtimeJar, runDir).orElse(null);
+        // The runtime jar and its class-data archive, kept under plugins.data-dir across host starts.
+        PluginJvm.RuntimeFiles runtime = ClassDataSharing.prepare(properties, runDir);
+        runtimeJar = runtime.jar();
+        cdsArchive = runtime.cdsArchive();
         try {
             launcher = new SandboxLauncher(runDir);
             if (!launcher.staleCgroupsRemoved().isEmpty()) { // the constructor swept them
