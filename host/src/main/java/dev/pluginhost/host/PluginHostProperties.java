@@ -102,6 +102,13 @@ public class PluginHostProperties implements Validator {
      */
     private boolean classDataSharing = true;
 
+    /**
+     * Where the kept runtime archives live, instead of {@code .runtime-archives} under {@code data-dir}: hosts of one
+     * machine may share it (each archive is keyed by everything it depends on). Its parents must be traversable by
+     * the plugin uid, and the folder the host's own.
+     */
+    private Path runtimeArchiveDir;
+
     /** Watch {@code plugins.dir} and add, replace and remove plugins as jars come and go. */
     private boolean watch = true;
 
@@ -315,6 +322,14 @@ public class PluginHostProperties implements Validator {
 
     public void setFleet(Fleet fleet) {
         this.fleet = fleet;
+    }
+
+    public Path getRuntimeArchiveDir() {
+        return runtimeArchiveDir;
+    }
+
+    public void setRuntimeArchiveDir(Path runtimeArchiveDir) {
+        this.runtimeArchiveDir = runtimeArchiveDir;
     }
 
     public Standby getStandby() {

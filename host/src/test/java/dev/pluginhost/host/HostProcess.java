@@ -148,6 +148,12 @@ final class HostProcess implements AutoCloseable {
         // A test may choose the data folder itself (Spring joins a repeated option's values, so only one is given).
         if (extraArgs.stream().noneMatch(a -> a.startsWith("--plugins.data-dir="))) {
             command.add("--plugins.data-dir=" + data);
+            if (!deployment.unprivileged && extraArgs.stream()
+                    .noneMatch(a -> a.startsWith("--plugins.runtime-archive-dir="))) {
+                // One runtime archive for the whole test run, trained by the first host (a JVM run each otherwise).
+                command.add("--plugins.runtime-archive-dir=" + Path.of(System.getProperty("runtime.archives",
+                        "target/it-runtime-archives")).toAbsolutePath());
+            }
         }
         if (credentials) {
             // The password goes in the environment, as the README tells operators (a command line is public in ps).

@@ -100,7 +100,7 @@ public final class ClassDataSharing {
         boolean aot = PluginJvm.aheadOfTimeCache(java);
         List<String> options = options(properties, java, aot);
         String jarSha = RuntimeJar.sha256();
-        Path folder = folder(properties.getDataDir(), key(jarSha, java, aot, options));
+        Path folder = folder(properties, key(jarSha, java, aot, options));
         Path jar = folder.resolve("plugin-runtime.jar");
         Path archive = folder.resolve(aot ? "plugin-runtime.aot" : "plugin-runtime.jsa");
         Path digest = folder.resolve(archive.getFileName() + ".sha256");
@@ -179,14 +179,18 @@ public final class ClassDataSharing {
         return real + " " + version + " modules " + library;
     }
 
-    /** {@code <dataDir>/.runtime-archives/<key>}, made or accepted as the host's own real folders. */
-    private static Path folder(Path dataDir, String key) throws IOException {
-        Path root = dataDir.toAbsolutePath();
+    /**
+     * {@code <plugins.runtime-archive-dir>/<key>}, by default {@code <plugins.data-dir>/.runtime-archives/<key>},
+     * made or accepted as the host's own real folders.
+     */
+    private static Path folder(PluginHostProperties properties, String key) throws IOException {
+        Path chosen = properties.getRuntimeArchiveDir();
+        Path root = (chosen != null ? chosen : properties.getDataDir()).toAbsolutePath();
         if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
             Files.createDirectories(root.getParent());
         }
         SafeFiles.directory(root, TRAVERSABLE); // as PluginFiles makes it
-        Path archives = SafeFiles.directory(root.resolve(FOLDER), TRAVERSABLE);
+        Path archives = chosen != null ? root : SafeFiles.directory(root.resolve(FOLDER), TRAVERSABLE);
         return SafeFiles.directory(archives.resolve(key), TRAVERSABLE);
     }
 

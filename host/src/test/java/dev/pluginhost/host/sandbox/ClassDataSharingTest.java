@@ -48,6 +48,24 @@ class ClassDataSharingTest {
     }
 
     @Test
+    void hostsWithOtherDataFoldersShareAChosenArchiveFolder() throws Exception {
+        assertThat(JDK17).as("not available here: no JDK 17 at " + JDK17).isExecutable();
+        Path shared = work.resolve("archives");
+        PluginHostProperties one = properties(work.resolve("data1"));
+        one.setRuntimeArchiveDir(shared);
+        PluginHostProperties two = properties(work.resolve("data2"));
+        two.setRuntimeArchiveDir(shared);
+        Path archive = ClassDataSharing.prepare(one, Files.createDirectory(work.resolve("r1"))).cdsArchive();
+        assertThat(archive).as("made: %s", messages()).isNotNull();
+        assertThat(archive.getParent().getParent()).isEqualTo(shared);
+        assertThat(work.resolve("data1/.runtime-archives")).doesNotExist();
+        logged.list.clear();
+        assertThat(ClassDataSharing.prepare(two, Files.createDirectory(work.resolve("r2"))).cdsArchive())
+                .isEqualTo(archive);
+        assertThat(messages()).anyMatch(m -> m.contains("kept from an earlier start"));
+    }
+
+    @Test
     void theArchiveIsKeptAcrossStartsAndReplacedWhenTruncatedOrRefused() throws Exception {
         assertThat(JDK17).as("not available here: no JDK 17 at " + JDK17).isExecutable();
         PluginHostProperties properties = properties(work.resolve("data"));
