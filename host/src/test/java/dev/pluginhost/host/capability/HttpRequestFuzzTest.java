@@ -23,7 +23,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,8 +47,11 @@ class HttpRequestFuzzTest {
 
     private static HttpServer server;
     private static int port;
-    private static final AtomicInteger REQUESTS = new AtomicInteger();
-    private static final List<Map<String, List<String>>> RECEIVED = new CopyOnWriteArrayList<>();
+    /** Numbers each input's request ({@link #SEQUENCE} header), so a late request of an earlier one is not its. */
+    private static final AtomicLong INPUTS = new AtomicLong();
+    private static final String SEQUENCE = "X-Fuzz-Input";
+    /** The headers of each request the server received, by input number. */
+    private static final Map<String, List<Map<String, List<String>>>> RECEIVED = new ConcurrentHashMap<>();
     private static CloseableHttpClient client;
     private static final CapabilityCatalog CATALOG = new CapabilityCatalog(Map.of());
 
@@ -60,10 +63,10 @@ class HttpRequestFuzzTest {
                 .as("-Djdk.net.hosts.file=src/test/resources/fuzz-hosts is in effect").isTrue();
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
         server.createContext("/", exchange -> {
-            REQUESTS.incrementAndGet();
             Map<String, List<String>> headers = new ConcurrentHashMap<>();
             exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), List.copyOf(v)));
-            RECEIVED.add(headers);
+            String input = exchange.getRequestHeaders().getFirst(SEQUENCE);
+            RECEIVED.computeIfAbsent(input == null ? "" : input, k -> new CopyOnWriteArrayList<>()).add(headers);
             exchange.getRequestBody().readAllBytes();
             byte[] body = "ok".getBytes();
             exchange.sendResponseHeaders(200, body.length);
@@ -111,15 +114,19 @@ class HttpRequestFuzzTest {
             request.putHeaders(data.consumeBoolean() ? data.pickValue(List.of("X-A", "Host", "content-length",
                     "Transfer-Encoding", "X-B\r\nX-Injected", "")) : data.consumeString(30), data.consumeString(60));
         }
+        // A request ends at its deadline on the host's side, but may still reach the server after the next input
+        // began: each input's request carries its number (found when a late request was taken for the next one's).
+        String number = Long.toString(INPUTS.incrementAndGet());
+        request.putHeaders(SEQUENCE, number);
         request.setBody(ByteString.copyFrom(data.consumeRemainingAsBytes()));
         HttpRequest sent = request.build();
-        int before = REQUESTS.get();
         RECEIVED.clear();
         KvRequestFuzzTest.Answer<HttpResponse> answer = new KvRequestFuzzTest.Answer<>();
         String input = granted + " " + sent;
         FuzzBounds.run(input, NoRefusal.class, Duration.ofSeconds(5), FuzzBounds.BYTES,
                 () -> service.fetch(sent, answer));
-        boolean reached = REQUESTS.get() > before;
+        List<Map<String, List<String>>> received = RECEIVED.getOrDefault(number, List.of());
+        boolean reached = !received.isEmpty();
         if (answer.error != null) {
             Status status = Status.fromThrowable(answer.error);
             assertThat(status.getCode()).as("%s on %s", status, FuzzBounds.shorten(input)).isIn(DOCUMENTED);
@@ -132,7 +139,7 @@ class HttpRequestFuzzTest {
                     FuzzBounds.shorten(input)).containsAnyOf("127.0.0.1:" + port, "127.0.0.0/8:" + port);
             Set<String> ours = new HashSet<>(CLIENT_HEADERS);
             sent.getHeadersMap().keySet().forEach(k -> ours.add(k.toLowerCase(Locale.ROOT)));
-            for (Map<String, List<String>> headers : RECEIVED) {
+            for (Map<String, List<String>> headers : received) {
                 assertThat(ours).as("headers received for %s: %s", FuzzBounds.shorten(input), headers)
                         .containsAll(headers.keySet());
             }
