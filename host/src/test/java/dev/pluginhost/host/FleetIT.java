@@ -38,7 +38,7 @@ class FleetIT {
             "--plugins.supervision.max-backoff=2s",
             "--plugins.supervision.quarantine-after=3",
             "--plugins.supervision.crash-window=1m",
-            "--plugins.stop-grace=3s"), Duration.ofSeconds(60));
+            "--plugins.stop-grace=3s"), Duration.ofSeconds(180));
 
     /** @return the host's watched plugins folder */
     static Path plugins() {

@@ -16,7 +16,6 @@ import dev.pluginhost.contract.v1.PutRequest;
 import dev.pluginhost.fuzz.FuzzBounds;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.h2.jdbcx.JdbcDataSource;
@@ -104,26 +103,8 @@ class KvRequestFuzzTest {
         }
     }
 
-    /** What a service answered. */
-    static final class Answer<T> implements StreamObserver<T> {
-        final List<T> values = new ArrayList<>();
-        Throwable error;
-        boolean completed;
-
-        @Override
-        public void onNext(T value) {
-            values.add(value);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            error = t;
-        }
-
-        @Override
-        public void onCompleted() {
-            completed = true;
-        }
+    /** {@link dev.pluginhost.host.capability.Answer} under the name HttpRequestFuzzTest still uses. */
+    static final class Answer<T> extends dev.pluginhost.host.capability.Answer<T> {
     }
 
     @SuppressWarnings("unchecked")
