@@ -27,7 +27,7 @@ class HealthCheckIT {
             "--plugins.supervision.health-interval=200ms",
             "--plugins.supervision.health-timeout=500ms",
             "--plugins.supervision.health-failures=2",
-            "--plugins.supervision.initial-backoff=100ms"), Duration.ofSeconds(60), "alpha");
+            "--plugins.supervision.initial-backoff=100ms"), Duration.ofSeconds(180), "alpha");
 
     @Test
     @Order(1)
