@@ -82,7 +82,7 @@ final class FleetDelivery {
         };
     }
 
-    /** One look at every (plugin, topic) this replica may deliver; {@code news} are looked at now, the rest when due. */
+    /** One look at every (plugin, topic) this replica may deliver: {@code news} now, the others when due. */
     void pass(Set<String> topics, Set<String> news) throws SQLException {
         for (String plugin : cursors.keySet()) {
             if (!consumers.containsKey(plugin)) {
@@ -144,11 +144,8 @@ final class FleetDelivery {
                 HandOver handed = handOver(c, topic, consumer, cursor);
                 if (acknowledged > committed) {
                     try (PreparedStatement s = prepare(c, "UPDATE plugin_event_cursor SET delivered = ? "
-                            + "WHERE plugin = ? AND topic = ? AND owner = ?")) {
-                        s.setLong(1, acknowledged);
-                        s.setString(2, plugin);
-                        s.setString(3, topic);
-                        s.setString(4, replica);
+                            + "WHERE plugin = ? AND topic = ? AND owner = ?", acknowledged, plugin, topic,
+                            replica)) {
                         s.executeUpdate();
                     }
                     cursor.committed = acknowledged;
@@ -175,21 +172,13 @@ final class FleetDelivery {
         try (PreparedStatement s = prepare(c, "INSERT INTO plugin_event_cursor (plugin, topic, delivered) "
                 + "SELECT ?, ?, COALESCE((SELECT max(e.seq) FROM plugin_event e WHERE e.topic = ? AND e.created < "
                 + "(SELECT min(g.since) FROM plugin_event_group g WHERE g.plugin = ?)), 0) "
-                + "ON CONFLICT DO NOTHING")) {
-            s.setString(1, plugin);
-            s.setString(2, topic);
-            s.setString(3, topic);
-            s.setString(4, plugin);
+                + "ON CONFLICT DO NOTHING", plugin, topic, topic, plugin)) {
             s.executeUpdate();
         }
         try (PreparedStatement s = prepare(c, "UPDATE plugin_event_cursor SET owner = ?, "
                 + "lease_until = now() + ? * interval '1 millisecond' WHERE plugin = ? AND topic = ? "
-                + "AND (owner = ? OR owner IS NULL OR lease_until < now()) RETURNING delivered")) {
-            s.setString(1, replica);
-            s.setLong(2, leaseMillis);
-            s.setString(3, plugin);
-            s.setString(4, topic);
-            s.setString(5, replica);
+                + "AND (owner = ? OR owner IS NULL OR lease_until < now()) RETURNING delivered",
+                        replica, leaseMillis, plugin, topic, replica)) {
             try (ResultSet r = s.executeQuery()) {
                 return r.next() ? r.getLong(1) : null;
             }
@@ -199,9 +188,7 @@ final class FleetDelivery {
     /** @return FULL when a full batch went out, BLOCKED when the plugin took no more, else DONE */
     private HandOver handOver(Connection c, String topic, Consumer consumer, Cursor cursor) throws SQLException {
         try (PreparedStatement s = prepare(c, "SELECT seq, id, source, content_type, payload, time_ms FROM plugin_event "
-                + "WHERE topic = ? AND seq > ? ORDER BY seq LIMIT " + BATCH)) {
-            s.setString(1, topic);
-            s.setLong(2, cursor.position);
+                + "WHERE topic = ? AND seq > ? ORDER BY seq LIMIT " + BATCH, topic, cursor.position)) {
             int n = 0;
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
@@ -227,11 +214,8 @@ final class FleetDelivery {
         }
         try (Connection c = dataSource.getConnection();
              PreparedStatement s = prepare(c, "UPDATE plugin_event_cursor SET owner = NULL, lease_until = NULL "
-                     + "WHERE plugin = ? AND topic = ? AND owner = ?")) {
+                     + "WHERE plugin = ? AND topic = ? AND owner = ?", plugin, topic, replica)) {
             c.setAutoCommit(true);
-            s.setString(1, plugin);
-            s.setString(2, topic);
-            s.setString(3, replica);
             s.executeUpdate();
         }
     }

@@ -35,27 +35,20 @@ final class FleetOutbox {
                 long seq;
                 try (PreparedStatement s = prepare(c, "INSERT INTO plugin_event_topic (topic, last_seq) VALUES (?, 1) "
                         + "ON CONFLICT (topic) DO UPDATE SET last_seq = plugin_event_topic.last_seq + 1 "
-                        + "RETURNING last_seq")) {
-                    s.setString(1, event.getTopic());
+                        + "RETURNING last_seq", event.getTopic())) {
                     try (ResultSet r = s.executeQuery()) {
                         r.next();
                         seq = r.getLong(1);
                     }
                 }
                 try (PreparedStatement s = prepare(c, "INSERT INTO plugin_event (topic, seq, id, source, "
-                        + "content_type, payload, time_ms) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-                    s.setString(1, event.getTopic());
-                    s.setLong(2, seq);
-                    s.setString(3, event.getId());
-                    s.setString(4, event.getSource());
-                    s.setString(5, event.getContentType());
-                    s.setBytes(6, event.getPayload().toByteArray());
-                    s.setLong(7, event.getTimeMs());
+                        + "content_type, payload, time_ms) VALUES (?, ?, ?, ?, ?, ?, ?)", event.getTopic(), seq,
+                        event.getId(), event.getSource(), event.getContentType(), event.getPayload().toByteArray(),
+                        event.getTimeMs())) {
                     s.executeUpdate();
                 }
-                try (PreparedStatement s = prepare(c, "SELECT pg_notify(?, ?)")) {
-                    s.setString(1, FleetWakeUp.CHANNEL);
-                    s.setString(2, event.getTopic());
+                try (PreparedStatement s = prepare(c, "SELECT pg_notify(?, ?)",
+                        FleetWakeUp.CHANNEL, event.getTopic())) {
                     s.execute();
                 }
                 c.commit();
@@ -75,9 +68,7 @@ final class FleetOutbox {
             c.setAutoCommit(true);
             for (String pattern : patterns) {
                 try (PreparedStatement s = prepare(c, "INSERT INTO plugin_event_group (plugin, pattern) VALUES (?, ?) "
-                        + "ON CONFLICT DO NOTHING")) {
-                    s.setString(1, plugin);
-                    s.setString(2, pattern);
+                        + "ON CONFLICT DO NOTHING", plugin, pattern)) {
                     s.executeUpdate();
                 }
             }
@@ -90,14 +81,24 @@ final class FleetOutbox {
     /** Drops the events older than the retention. */
     void cleanup() throws SQLException {
         try (Connection c = dataSource.getConnection();
-             PreparedStatement s = prepare(c, "DELETE FROM plugin_event WHERE created < now() - ? * interval '1 second'")) {
+             PreparedStatement s = prepare(c, "DELETE FROM plugin_event WHERE created < now() - ? * interval "
+                     + "'1 second'", retentionSeconds)) {
             c.setAutoCommit(true);
-            s.setLong(1, retentionSeconds);
             s.executeUpdate();
         }
     }
 
-    static PreparedStatement prepare(Connection c, String sql) throws SQLException {
-        return Statements.prepare(c, sql, QUERY_TIMEOUT_SECONDS);
+    /** @return the statement with these parameters bound, in order */
+    static PreparedStatement prepare(Connection c, String sql, Object... parameters) throws SQLException {
+        PreparedStatement s = Statements.prepare(c, sql, QUERY_TIMEOUT_SECONDS);
+        try {
+            for (int i = 0; i < parameters.length; i++) {
+                s.setObject(i + 1, parameters[i]);
+            }
+        } catch (SQLException e) {
+            s.close();
+            throw e;
+        }
+        return s;
     }
 }
