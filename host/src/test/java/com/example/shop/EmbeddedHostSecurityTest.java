@@ -48,20 +48,24 @@ class EmbeddedHostSecurityTest {
                 .build(), HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
-    @Nested
-    @SpringBootTest(classes = ShopApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-    class WithItsOwnChain {
-
-        @DynamicPropertySource
-        static void plugins(DynamicPropertyRegistry registry) {
-            EmbeddedHostSecurityTest.plugins(registry, "own");
-        }
+    /** The shop application with the host embedded, on its port. */
+    abstract class Embedded {
 
         @LocalServerPort
         int port;
 
         @Autowired
         ApplicationContext context;
+    }
+
+    @Nested
+    @SpringBootTest(classes = ShopApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+    class WithItsOwnChain extends Embedded {
+
+        @DynamicPropertySource
+        static void plugins(DynamicPropertyRegistry registry) {
+            EmbeddedHostSecurityTest.plugins(registry, "own");
+        }
 
         @Test
         void whatTheApplicationClosedStaysClosed() throws Exception {
@@ -75,18 +79,12 @@ class EmbeddedHostSecurityTest {
     @Nested
     @SpringBootTest(classes = ShopApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
             properties = "shop.own-security=false")
-    class WithoutAChainOfItsOwn {
+    class WithoutAChainOfItsOwn extends Embedded {
 
         @DynamicPropertySource
         static void plugins(DynamicPropertyRegistry registry) {
             EmbeddedHostSecurityTest.plugins(registry, "default");
         }
-
-        @LocalServerPort
-        int port;
-
-        @Autowired
-        ApplicationContext context;
 
         @Test
         void theHostsDefaultApplies() throws Exception {

@@ -7,13 +7,11 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.assertj.core.api.SoftAssertions;
-import org.junit.jupiter.api.AutoClose;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -28,26 +26,18 @@ class EventLimitsIT {
     static final int MAX_STREAMS = 16;
     static final int MAX_PATTERNS = 64;
 
-    @TempDir
-    static Path work;
-
-    @AutoClose
-    static HostProcess host;
-
-    @BeforeAll
-    static void start() throws Exception {
-        Path plugins = PluginsFolder.in(work).write("greedy", EventFloodPlugin.class, "events.subscribe:*")
-                .write("publisher", EventFloodPlugin.class, "events.publish:orders.*").path();
-        host = HostProcess.start(work, plugins, "--plugins.run-dir=" + work.resolve("run"),
-                "--plugins.grants.greedy=events.subscribe:*",
-                "--plugins.grants.publisher=events.publish:orders.*",
-                "--plugins.events.max-subscriptions=" + MAX_STREAMS,
-                "--plugins.events.max-patterns=" + MAX_PATTERNS,
-                "--plugins.events.publish-rate=20",
-                "--plugins.events.publish-burst=60",
-                "--plugins.events.max-payload-bytes=65536");
-        host.awaitRunning(Duration.ofSeconds(180), "greedy", "publisher");
-    }
+    @RegisterExtension
+    static final HostProcess host = HostProcess.forClass(work -> HostProcess.start(work,
+            PluginsFolder.in(work).write("greedy", EventFloodPlugin.class, "events.subscribe:*")
+                    .write("publisher", EventFloodPlugin.class, "events.publish:orders.*").path(),
+            "--plugins.run-dir=" + work.resolve("run"),
+            "--plugins.grants.greedy=events.subscribe:*",
+            "--plugins.grants.publisher=events.publish:orders.*",
+            "--plugins.events.max-subscriptions=" + MAX_STREAMS,
+            "--plugins.events.max-patterns=" + MAX_PATTERNS,
+            "--plugins.events.publish-rate=20",
+            "--plugins.events.publish-burst=60",
+            "--plugins.events.max-payload-bytes=65536"), Duration.ofSeconds(180), "greedy", "publisher");
 
     @Test
     @Order(1)

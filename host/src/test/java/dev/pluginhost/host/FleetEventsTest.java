@@ -3,8 +3,6 @@ package dev.pluginhost.host;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import dev.pluginhost.contract.v1.Event;
 import dev.pluginhost.host.capability.EventBus;
 import dev.pluginhost.host.capability.FleetEvents;
@@ -14,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -24,45 +22,26 @@ import org.junit.jupiter.api.Test;
  */
 class FleetEventsTest {
 
+    @AutoClose
     static Postgres postgres;
-    static HikariDataSource poolA;
-    static HikariDataSource poolB;
 
     @BeforeAll
     static void start() throws Exception {
         postgres = Postgres.start();
-        poolA = pool();
-        poolB = pool();
-        new JdbcKvStore(poolA); // the schema
+        new JdbcKvStore(postgres.pool(4, true)); // the schema
     }
 
-    @AfterAll
-    static void stop() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[] {poolA, poolB, postgres}) {
-            if (c != null) {
-                c.close();
-            }
-        }
+    /** @return a replica's transport, on its own pool */
+    private static FleetEvents replica() {
+        return replica(Duration.ofSeconds(1));
     }
 
-    private static HikariDataSource pool() {
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(postgres.url());
-        config.setUsername("postgres");
-        config.setMaximumPoolSize(4);
-        return new HikariDataSource(config);
-    }
-
-    private static FleetEvents replica(HikariDataSource pool) {
-        return replica(pool, Duration.ofSeconds(1));
-    }
-
-    private static FleetEvents replica(HikariDataSource pool, Duration ackAfter) {
+    private static FleetEvents replica(Duration ackAfter) {
         PluginHostProperties.Fleet fleet = new PluginHostProperties.Fleet();
         fleet.setEventAckAfter(ackAfter);
         fleet.setEventLease(Duration.ofSeconds(2));
         fleet.setEventPoll(Duration.ofMillis(100));
-        return new FleetEvents(pool, fleet);
+        return new FleetEvents(postgres.pool(4, true), fleet);
     }
 
     private static Event event(String topic, int n) {
@@ -76,7 +55,7 @@ class FleetEventsTest {
     void eachPluginIdGetsEveryEventOnceAcrossTheReplicasInOrder() throws Exception {
         List<String> p1 = new CopyOnWriteArrayList<>();
         List<String> p2 = new CopyOnWriteArrayList<>();
-        try (FleetEvents a = replica(poolA); FleetEvents b = replica(poolB)) {
+        try (FleetEvents a = replica(); FleetEvents b = replica()) {
             List<EventBus.Subscription> subs = List.of(
                     a.consume("p1", List.of("orders.*"), e -> p1.add(e.getId())),
                     b.consume("p1", List.of("orders.*"), e -> p1.add(e.getId())),
@@ -121,7 +100,7 @@ class FleetEventsTest {
         List<String> handedOnA = new CopyOnWriteArrayList<>();
         List<String> onB = new CopyOnWriteArrayList<>();
         String topic = "audit." + plugin;
-        FleetEvents a = replica(poolA, ackAfter);
+        FleetEvents a = replica(ackAfter);
         a.consume(plugin, List.of("audit.*"), e -> handedOnA.add(e.getId())); // its plugin dies with them
         Thread.sleep(500); // A takes the lease first
         List<String> published = new ArrayList<>();
@@ -135,7 +114,7 @@ class FleetEventsTest {
             Thread.sleep(1000); // a few passes: the cursor moves past what was handed over
         }
         a.close(); // stops its thread, releases nothing: as SIGKILL leaves it
-        try (FleetEvents b = replica(poolB, ackAfter)) {
+        try (FleetEvents b = replica(ackAfter)) {
             b.consume(plugin, List.of("audit.*"), e -> onB.add(e.getId()));
             for (int i = 10; i < 20; i++) {
                 Event e = event(topic, i);

@@ -16,13 +16,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AutoClose;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -32,31 +30,26 @@ import tools.jackson.databind.JsonNode;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FleetIT {
 
-    @TempDir
-    static Path work;
+    @RegisterExtension
+    static final HostProcess host = HostProcess.forClass(work -> HostProcess.start(work,
+            Files.createDirectories(work.resolve("plugins")),
+            "--plugins.watch-settle=300ms",
+            "--plugins.supervision.initial-backoff=200ms",
+            "--plugins.supervision.max-backoff=2s",
+            "--plugins.supervision.quarantine-after=3",
+            "--plugins.supervision.crash-window=1m",
+            "--plugins.stop-grace=3s"), Duration.ofSeconds(180));
 
-    static Path plugins;
-    @AutoClose
-    static HostProcess host;
-
-    @BeforeAll
-    static void startHost() throws Exception {
-        plugins = Files.createDirectories(work.resolve("plugins"));
-        host = HostProcess.start(work, plugins,
-                "--plugins.watch-settle=300ms",
-                "--plugins.supervision.initial-backoff=200ms",
-                "--plugins.supervision.max-backoff=2s",
-                "--plugins.supervision.quarantine-after=3",
-                "--plugins.supervision.crash-window=1m",
-                "--plugins.stop-grace=3s");
-        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> host.get("/api/plugins").statusCode() == 200);
+    /** @return the host's watched plugins folder */
+    static Path plugins() {
+        return host.work().resolve("plugins");
     }
 
     @Test
     @Order(1)
     void aJarDroppedIntoTheFolderStartsWithoutARestart() throws Exception {
-        TestPluginJar.write(plugins, "alpha.jar", "alpha", "1", VersionedPlugin.class, "log");
-        TestPluginJar.write(plugins, "beta.jar", "beta", "1", VersionedPlugin.class, "log");
+        TestPluginJar.write(plugins(), "alpha.jar", "alpha", "1", VersionedPlugin.class, "log");
+        TestPluginJar.write(plugins(), "beta.jar", "beta", "1", VersionedPlugin.class, "log");
         awaitState("alpha", "running");
         awaitState("beta", "running");
         assertThat(version("alpha")).isEqualTo("1");
@@ -74,7 +67,7 @@ class FleetIT {
                 caller(running, failures, versions, calls), caller(running, failures, versions, calls));
         callers.forEach(Thread::start);
         Thread.sleep(500);
-        TestPluginJar.write(plugins, "alpha.jar", "alpha", "2", VersionedPlugin.class, "log");
+        TestPluginJar.write(plugins(), "alpha.jar", "alpha", "2", VersionedPlugin.class, "log");
         await().atMost(Duration.ofSeconds(60)).until(() -> versions.contains("2"));
         Thread.sleep(1000); // keep calling while the old version retires
         running.set(false);
@@ -107,7 +100,7 @@ class FleetIT {
     @Test
     @Order(4)
     void aCrashLoopingPluginIsQuarantined() throws Exception {
-        TestPluginJar.write(plugins, "gamma.jar", "gamma", "1", FailingPlugin.class, "log");
+        TestPluginJar.write(plugins(), "gamma.jar", "gamma", "1", FailingPlugin.class, "log");
         awaitState("gamma", "quarantined");
         JsonNode gamma = host.plugin("gamma");
         assertThat(gamma.get("lastError").asString()).contains("quarantined after 3 crashes")
@@ -121,7 +114,7 @@ class FleetIT {
     @Test
     @Order(5)
     void aBrokenNewVersionLeavesTheOldOneServing() throws Exception {
-        TestPluginJar.write(plugins, "alpha.jar", "alpha", "3", FailingPlugin.class, "log");
+        TestPluginJar.write(plugins(), "alpha.jar", "alpha", "3", FailingPlugin.class, "log");
         await().atMost(Duration.ofSeconds(60)).until(() ->
                 host.json("/api/rejections").toString().contains("new version 3"));
         assertThat(host.json("/api/rejections").toString()).contains("alpha.jar").contains("always fails to start");
@@ -132,7 +125,7 @@ class FleetIT {
     @Test
     @Order(6)
     void aCorruptJarDroppedLaterIsRejectedByNameAndNothingElseStops() throws Exception {
-        Files.write(plugins.resolve("garbage.jar"), new byte[] {'P', 'K', 1, 2, 3});
+        Files.write(plugins().resolve("garbage.jar"), new byte[] {'P', 'K', 1, 2, 3});
         await().atMost(Duration.ofSeconds(30)).until(() ->
                 host.json("/api/rejections").toString().contains("garbage.jar: not a readable jar"));
         assertThat(version("alpha")).isEqualTo("2");
@@ -143,7 +136,7 @@ class FleetIT {
     @Order(7)
     void aRemovedJarStopsItsPlugin() throws Exception {
         long pid = host.plugin("beta").get("pid").asLong();
-        Files.delete(plugins.resolve("beta.jar"));
+        Files.delete(plugins().resolve("beta.jar"));
         await().atMost(Duration.ofSeconds(30)).until(() -> host.plugin("beta") == null);
         await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(pid).isEmpty());
         assertThat(host.get("/api/plugins/beta").statusCode()).isEqualTo(404);

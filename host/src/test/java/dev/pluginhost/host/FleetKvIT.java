@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -36,6 +37,8 @@ class FleetKvIT {
     @TempDir
     static Path work;
 
+    /** Stopped after the hosts: {@code @AutoClose} runs after every {@code @AfterAll}. */
+    @AutoClose
     static Postgres postgres;
     static Path samples;
     static HostProcess hostA;
@@ -62,10 +65,10 @@ class FleetKvIT {
     }
 
     @AfterAll
-    static void stop() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[] {hostA, hostB, postgres}) {
-            if (c != null) {
-                c.close();
+    static void stopHosts() throws Exception {
+        for (HostProcess host : new HostProcess[] {hostA, hostB}) {
+            if (host != null) {
+                host.close();
             }
         }
     }

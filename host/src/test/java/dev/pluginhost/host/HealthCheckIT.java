@@ -6,13 +6,11 @@ import static org.awaitility.Awaitility.await;
 import dev.pluginhost.host.fixtures.VersionedPlugin;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AutoClose;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -23,21 +21,13 @@ import tools.jackson.databind.JsonNode;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class HealthCheckIT {
 
-    @TempDir
-    static Path work;
-
-    @AutoClose
-    static HostProcess host;
-
-    @BeforeAll
-    static void startHost() throws Exception {
-        host = HostProcess.start(work, PluginsFolder.in(work).write("alpha", VersionedPlugin.class, "log").path(),
-                "--plugins.supervision.health-interval=200ms",
-                "--plugins.supervision.health-timeout=500ms",
-                "--plugins.supervision.health-failures=2",
-                "--plugins.supervision.initial-backoff=100ms");
-        host.awaitRunning(Duration.ofSeconds(60), "alpha");
-    }
+    @RegisterExtension
+    static final HostProcess host = HostProcess.forClass(work -> HostProcess.start(work,
+            PluginsFolder.in(work).write("alpha", VersionedPlugin.class, "log").path(),
+            "--plugins.supervision.health-interval=200ms",
+            "--plugins.supervision.health-timeout=500ms",
+            "--plugins.supervision.health-failures=2",
+            "--plugins.supervision.initial-backoff=100ms"), Duration.ofSeconds(180), "alpha");
 
     @Test
     @Order(1)

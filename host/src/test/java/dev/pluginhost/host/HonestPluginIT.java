@@ -6,10 +6,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AutoClose;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -21,18 +19,10 @@ import tools.jackson.databind.JsonNode;
  */
 class HonestPluginIT {
 
-    @TempDir
-    static Path work;
-
-    @AutoClose
-    static HostProcess host;
-
-    @BeforeAll
-    static void start() throws Exception {
-        host = HostProcess.start(work, PluginsFolder.in(work).fixture("honest").path(),
-                "--plugins.sandbox.allow.honest=mlock, munlock");
-        host.awaitRunning(Duration.ofSeconds(300), "honest");
-    }
+    @RegisterExtension
+    static final HostProcess host = HostProcess.forClass(work -> HostProcess.start(work,
+            PluginsFolder.in(work).fixture("honest").path(), "--plugins.sandbox.allow.honest=mlock, munlock"),
+            Duration.ofSeconds(300), "honest");
 
     @Test
     void bundledJdbcDriversAreFoundThroughDriverManager() throws Exception {

@@ -14,7 +14,11 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -27,30 +31,81 @@ import tools.jackson.databind.json.JsonMapper;
  * the operator's token, {@link #as} with other credentials or none. The token, not the password: Spring Security
  * checks a password with BCrypt on every request, and the tests' polling made that a good part of their CPU time.
  * {@link #startWithoutCredentials} configures none, as an operator who set nothing would.
+ *
+ * <p>A test class that needs one host for all its tests declares it once, {@link #forClass}: the harness makes its
+ * work folder, starts it, waits for its plugins and stops it.
  */
-final class HostProcess implements AutoCloseable {
+final class HostProcess implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
 
     static final JsonMapper JSON = JsonMapper.builder().build();
 
-    private final Process process;
-    private final int port;
-    private final Path log;
+    /** The started process, its port, its log file and the test user's credentials (null without credentials). */
+    private record Started(Process process, int port, Path log, String password, String viewerToken,
+                           String operatorToken) {
+    }
+
+    /** Set at start; a host declared with {@link #forClass} takes it over from the host its plan starts. */
+    private Started started;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private final String password;
-    private final String viewerToken;
-    private final String operatorToken;
+
+    /** How a test class starts its host in the work folder the harness made for it. */
+    @FunctionalInterface
+    interface Plan {
+        HostProcess start(Path work) throws Exception;
+    }
+
+    private Plan plan;
+    private Duration timeout;
+    private String[] running;
+    private Path work;
 
     /** The test user's name, the runnable host's default. */
     static final String OPERATOR = "operator";
 
-    private HostProcess(Process process, int port, Path log, String password, String viewerToken,
-                        String operatorToken) {
-        this.process = process;
-        this.port = port;
-        this.log = log;
-        this.password = password;
-        this.viewerToken = viewerToken;
-        this.operatorToken = operatorToken;
+    private HostProcess(Started started) {
+        this.started = started;
+    }
+
+    private HostProcess(Plan plan, Duration timeout, String[] running) {
+        this.plan = plan;
+        this.timeout = timeout;
+        this.running = running;
+    }
+
+    /**
+     * One host for a test class, as a JUnit extension ({@code @RegisterExtension static final HostProcess host}):
+     * before all its tests the plan starts it in a new work folder ({@link #work}) and the plugins named are waited
+     * for (with none named, the API); after them it is stopped and the folder deleted.
+     */
+    static HostProcess forClass(Plan plan, Duration timeout, String... running) {
+        return new HostProcess(plan, timeout, running);
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        work = Files.createTempDirectory("pluginhost-it");
+        started = plan.start(work).started;
+        awaitRunning(timeout, running);
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+        try {
+            if (started != null) {
+                close();
+            }
+        } finally {
+            try (var all = Files.walk(work)) {
+                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    /** @return the work folder of a host declared with {@link #forClass} */
+    Path work() {
+        return work;
     }
 
     /** Starts the host with the test user and the viewer token; {@code extraArgs} come last and may override. */
@@ -175,7 +230,7 @@ final class HostProcess implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
-        return new HostProcess(process, port, log, password, viewerToken, operatorToken);
+        return new HostProcess(new Started(process, port, log, password, viewerToken, operatorToken));
     }
 
     private static int freePort() throws IOException {
@@ -185,11 +240,11 @@ final class HostProcess implements AutoCloseable {
     }
 
     int port() {
-        return port;
+        return started.port();
     }
 
     long pid() {
-        return process.pid();
+        return started.process().pid();
     }
 
     /**
@@ -199,7 +254,8 @@ final class HostProcess implements AutoCloseable {
     void awaitRunning(Duration timeout, String... ids) {
         try {
             org.awaitility.Awaitility.await().atMost(timeout).ignoreExceptions().failFast("the host died", () ->
-                    !isAlive()).until(() -> java.util.Arrays.stream(ids).allMatch(this::running));
+                    !isAlive()).until(() -> ids.length == 0 ? json("/api/plugins") != null
+                            : java.util.Arrays.stream(ids).allMatch(this::running));
         } catch (org.awaitility.core.ConditionTimeoutException | org.awaitility.core.TerminalFailureException e) {
             String log;
             try {
@@ -223,61 +279,61 @@ final class HostProcess implements AutoCloseable {
 
     /** @return the host's JVM: the process itself, or its descendant when a deployment's wrapper forks first */
     long javaPid() {
-        if (process.info().command().orElse("").endsWith("/java")) {
-            return process.pid();
+        if (started.process().info().command().orElse("").endsWith("/java")) {
+            return started.process().pid();
         }
-        return process.descendants().filter(p -> p.info().command().orElse("").endsWith("/java"))
+        return started.process().descendants().filter(p -> p.info().command().orElse("").endsWith("/java"))
                 .filter(p -> p.info().arguments().map(a -> List.of(a).contains("-jar")).orElse(false))
-                .mapToLong(ProcessHandle::pid).findFirst().orElse(process.pid());
+                .mapToLong(ProcessHandle::pid).findFirst().orElse(started.process().pid());
     }
 
     boolean isAlive() {
-        return process.isAlive();
+        return started.process().isAlive();
     }
 
     /** SIGKILL: the host gets no chance to clean up. */
     void kill() throws InterruptedException {
-        process.destroyForcibly();
-        process.waitFor();
+        started.process().destroyForcibly();
+        started.process().waitFor();
     }
 
     /** @return the host's exit code, or null if it still runs after {@code timeout} */
     Integer awaitExit(Duration timeout) throws InterruptedException {
-        return process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
-                ? process.exitValue() : null;
+        return started.process().waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                ? started.process().exitValue() : null;
     }
 
     String log() throws IOException {
-        return Files.readString(log);
+        return Files.readString(started.log());
     }
 
     /** @return the test operator's password (null when started without credentials) */
     String password() {
-        return password;
+        return started.password();
     }
 
     /** @return the value of an Authorization header for the test operator (its API token) */
     String operatorAuthorization() {
-        return "Bearer " + operatorToken;
+        return "Bearer " + started.operatorToken();
     }
 
     /** @return the value of an Authorization header for the test user's password (HTTP Basic) */
     String passwordAuthorization() {
-        return "Basic " + java.util.Base64.getEncoder().encodeToString((OPERATOR + ":" + password)
+        return "Basic " + java.util.Base64.getEncoder().encodeToString((OPERATOR + ":" + started.password())
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     /** @return the value of an Authorization header for the test viewer (its API token) */
     String viewerAuthorization() {
-        return "Bearer " + viewerToken;
+        return "Bearer " + started.viewerToken();
     }
 
     HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return as(password == null ? null : operatorAuthorization()).get(path);
+        return as(started.password() == null ? null : operatorAuthorization()).get(path);
     }
 
     HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
-        return as(password == null ? null : operatorAuthorization()).post(path, body);
+        return as(started.password() == null ? null : operatorAuthorization()).post(path, body);
     }
 
     /** @param authorization an Authorization header value, or null to call anonymously */
@@ -343,15 +399,15 @@ final class HostProcess implements AutoCloseable {
     }
 
     private URI uri(String path) {
-        return URI.create("http://localhost:" + port + path);
+        return URI.create("http://localhost:" + started.port() + path);
     }
 
     @Override
     public void close() throws InterruptedException {
         // A deployment's wrapper may fork before it execs the host (no-userns.py waits for its child): stop the host
         // JVM itself, not only the process this harness started, or it outlives the test.
-        List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
-        tree.add(process.toHandle());
+        List<ProcessHandle> tree = new ArrayList<>(started.process().descendants().toList());
+        tree.add(started.process().toHandle());
         for (ProcessHandle p : tree) {
             p.destroy();
         }
@@ -364,7 +420,7 @@ final class HostProcess implements AutoCloseable {
                 p.destroyForcibly();
             }
         }
-        process.waitFor();
+        started.process().waitFor();
     }
 
     /** POSTs bytes of a type, as the test operator (the fleet's jar upload). */
@@ -372,7 +428,7 @@ final class HostProcess implements AutoCloseable {
             throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofByteArray(body));
-        if (password != null) {
+        if (started.password() != null) {
             request.header("Authorization", operatorAuthorization());
         }
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
@@ -381,7 +437,7 @@ final class HostProcess implements AutoCloseable {
     /** DELETE, as the test operator. */
     HttpResponse<String> delete(String path) throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30)).DELETE();
-        if (password != null) {
+        if (started.password() != null) {
             request.header("Authorization", operatorAuthorization());
         }
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());

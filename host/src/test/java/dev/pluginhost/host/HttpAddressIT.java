@@ -11,13 +11,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AutoClose;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The {@code http} capability against a plugin author who controls the DNS of a granted name (issue 10 #2): the
@@ -30,29 +28,26 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class HttpAddressIT {
 
-    @TempDir
-    static Path work;
-
-    static Path plugins;
-    @AutoClose
-    static HostProcess host;
-
-    @BeforeAll
-    static void start() throws Exception {
+    @RegisterExtension
+    static final HostProcess host = HostProcess.forClass(work -> {
         Path hostsFile = Files.writeString(work.resolve("hosts"), String.join("\n",
                 "127.0.0.1 localhost",
                 "127.0.0.1 " + InetAddress.getLocalHost().getHostName(),
                 "127.0.0.1 api.vendor.example",
                 "169.254.169.254 metadata.vendor.example", ""));
-        plugins = PluginsFolder.in(work).write("victim", CapabilityPlugin.class, "kv")
+        Path plugins = PluginsFolder.in(work).write("victim", CapabilityPlugin.class, "kv")
                 .write("attacker", CapabilityPlugin.class, "http:api.vendor.example, http:metadata.vendor.example")
                 .path();
-        host = HostProcess.start(work, plugins, List.of("-Djdk.net.hosts.file=" + hostsFile),
+        return HostProcess.start(work, plugins, List.of("-Djdk.net.hosts.file=" + hostsFile),
                 "--plugins.run-dir=" + work.resolve("run"),
                 "--plugins.grants.attacker=http:api.vendor.example,http:metadata.vendor.example",
                 // porter requests the management API's port explicitly (its jar is written once the port is known)
                 "--plugins.grants.porter=http:*");
-        host.awaitRunning(Duration.ofSeconds(180), "victim", "attacker");
+    }, Duration.ofSeconds(180), "victim", "attacker");
+
+    /** @return the host's watched plugins folder */
+    static Path plugins() {
+        return host.work().resolve("plugins");
     }
 
     @Test
@@ -82,7 +77,7 @@ class HttpAddressIT {
     @Test
     @Order(3)
     void evenWithTheManagementPortGrantedByNameTheLoopbackAddressIsRefused() throws Exception {
-        TestPluginJar.write(plugins, "porter.jar", "porter", "1", CapabilityPlugin.class,
+        TestPluginJar.write(plugins(), "porter.jar", "porter", "1", CapabilityPlugin.class,
                 "http:api.vendor.example:" + host.port());
         await().atMost(Duration.ofSeconds(120)).ignoreExceptions().untilAsserted(() ->
                 assertThat(host.plugin("porter").get("state").asString()).isEqualTo("running"));

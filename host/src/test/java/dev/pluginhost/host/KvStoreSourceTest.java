@@ -28,14 +28,18 @@ class KvStoreSourceTest {
     @TempDir
     Path app;
 
+    /** @return the kv store the auto-configuration makes when the application has this DataSource */
+    private KvStore storeWith(DataSource application) throws Exception {
+        StaticListableBeanFactory beans = new StaticListableBeanFactory();
+        beans.addBean("dataSource", application);
+        return new PluginHostAutoConfiguration().pluginKvStore(properties(), beans.getBeanProvider(DataSource.class));
+    }
+
     @Test
     void theApplicationsDataSourceServesWhenThereIsOne() throws Exception {
         JdbcConnectionPool application = JdbcConnectionPool.create("jdbc:h2:file:" + app.resolve("app"), "sa", "");
         try {
-            StaticListableBeanFactory beans = new StaticListableBeanFactory();
-            beans.addBean("dataSource", application);
-            KvStore kv = new PluginHostAutoConfiguration().pluginKvStore(properties(),
-                    beans.getBeanProvider(DataSource.class));
+            KvStore kv = storeWith(application);
             kv.put("p", "k", "v".getBytes(StandardCharsets.UTF_8));
             try (Connection c = application.getConnection(); Statement s = c.createStatement();
                  ResultSet r = s.executeQuery("SELECT v FROM plugin_kv WHERE plugin = 'p' AND k = 'k'")) {
@@ -53,10 +57,7 @@ class KvStoreSourceTest {
         JdbcConnectionPool madeUp = JdbcConnectionPool.create("jdbc:h2:mem:" + java.util.UUID.randomUUID()
                 + ";DB_CLOSE_DELAY=-1", "sa", "");
         try {
-            StaticListableBeanFactory beans = new StaticListableBeanFactory();
-            beans.addBean("dataSource", madeUp);
-            KvStore kv = new PluginHostAutoConfiguration().pluginKvStore(properties(),
-                    beans.getBeanProvider(DataSource.class));
+            KvStore kv = storeWith(madeUp);
             kv.put("p", "k", "v".getBytes(StandardCharsets.UTF_8));
             try (Connection c = madeUp.getConnection(); Statement s = c.createStatement();
                  ResultSet r = s.executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES "

@@ -12,10 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AutoClose;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -25,18 +23,10 @@ import tools.jackson.databind.JsonNode;
  */
 class ManagementApiIT {
 
-    @TempDir
-    static Path work;
-
-    @AutoClose
-    static HostProcess host;
-
-    @BeforeAll
-    static void startHost() throws Exception {
-        Path plugins = PluginsFolder.in(work).sample("hello").write("html", HtmlReplyPlugin.class, "log").path();
-        host = HostProcess.start(work, plugins);
-        host.awaitRunning(Duration.ofSeconds(180), "hello", "html");
-    }
+    @RegisterExtension
+    static final HostProcess host = HostProcess.forClass(work -> HostProcess.start(work,
+            PluginsFolder.in(work).sample("hello").write("html", HtmlReplyPlugin.class, "log").path()),
+            Duration.ofSeconds(180), "hello", "html");
 
     @Test
     void stoppingAPluginNeedsAnOperator() throws Exception {
@@ -135,7 +125,7 @@ class ManagementApiIT {
     /** Nothing configured: a generated password, logged; nothing anonymous, and with the property no probes either. */
     @Test
     void withNoCredentialsTheHostGeneratesAPasswordAndStaysClosed() throws Exception {
-        Path other = Files.createDirectories(work.resolve("bare"));
+        Path other = Files.createDirectories(host.work().resolve("bare"));
         try (HostProcess bare = HostProcess.startWithoutCredentials(other,
                 Files.createDirectories(other.resolve("plugins")), "--plugins.api.anonymous-probes=false")) {
             await().atMost(Duration.ofSeconds(180)).ignoreExceptions().until(() -> {

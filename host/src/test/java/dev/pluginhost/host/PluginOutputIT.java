@@ -11,13 +11,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AutoClose;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -30,19 +28,11 @@ class PluginOutputIT {
 
     private static final long MIB = 1024 * 1024;
 
-    @TempDir
-    static Path work;
-
-    @AutoClose
-    static HostProcess host;
-
-    @BeforeAll
-    static void start() throws Exception {
-        Path plugins = PluginsFolder.in(work).write("noisy", OutputFloodPlugin.class, "log")
-                .write("calm", OutputFloodPlugin.class, "log").path();
-        host = HostProcess.start(work, plugins, "--plugins.run-dir=" + work.resolve("run"));
-        host.awaitRunning(Duration.ofSeconds(180), "noisy", "calm");
-    }
+    @RegisterExtension
+    static final HostProcess host = HostProcess.forClass(work -> HostProcess.start(work,
+            PluginsFolder.in(work).write("noisy", OutputFloodPlugin.class, "log")
+                    .write("calm", OutputFloodPlugin.class, "log").path(),
+            "--plugins.run-dir=" + work.resolve("run")), Duration.ofSeconds(180), "noisy", "calm");
 
     @Test
     @Order(1)

@@ -1,5 +1,7 @@
 package dev.pluginhost.host;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -18,7 +20,7 @@ import java.util.stream.Stream;
 /**
  * A private PostgreSQL cluster for the tests, from Debian's {@code postgresql} package: made by {@code initdb} in a
  * temporary folder, listening on a free loopback port (and a socket in that folder, not the system's), stopped and
- * deleted by {@link #close}. {@code initdb} refuses root, so as root the cluster runs as the {@code postgres} user.
+ * deleted by {@link #close}, with the pools it handed out ({@link #pool}). {@code initdb} refuses root, so as root the cluster runs as the {@code postgres} user.
  * Trust authentication: only this machine's loopback reaches it, for as long as the test runs.
  *
  * <p>Without PostgreSQL the test fails with "not available here: ..." ({@code .ci/run} installs it).
@@ -31,6 +33,7 @@ final class Postgres implements AutoCloseable {
     private final Path dir;
     private final int port;
     private final List<String> asOwner;
+    private final List<HikariDataSource> pools = new ArrayList<>();
 
     private Postgres(Path dir, int port, List<String> asOwner) {
         this.dir = dir;
@@ -92,6 +95,18 @@ final class Postgres implements AutoCloseable {
                 "--spring.datasource.password=");
     }
 
+    /** @return a HikariCP pool on the database, as a host replica has one; closed by {@link #close} */
+    HikariDataSource pool(int size, boolean autoCommit) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(url());
+        config.setUsername("postgres");
+        config.setAutoCommit(autoCommit);
+        config.setMaximumPoolSize(size);
+        HikariDataSource pool = new HikariDataSource(config);
+        pools.add(pool);
+        return pool;
+    }
+
     Connection connect() throws SQLException {
         return DriverManager.getConnection(url(), "postgres", "");
     }
@@ -118,6 +133,7 @@ final class Postgres implements AutoCloseable {
 
     @Override
     public void close() throws IOException, InterruptedException {
+        pools.forEach(HikariDataSource::close);
         try {
             if (Files.exists(dir.resolve("data/postmaster.pid"))) {
                 run(BIN.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-w", "-m", "fast",

@@ -2,8 +2,6 @@ package dev.pluginhost.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import dev.pluginhost.host.capability.JdbcKvStore;
 import dev.pluginhost.host.capability.KvStore;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -27,39 +25,18 @@ import org.junit.jupiter.api.Test;
  */
 class PostgresKvStoreTest {
 
+    @AutoClose
     static Postgres postgres;
-    static HikariDataSource poolA;
-    static HikariDataSource poolB;
     static KvStore hostA;
     static KvStore hostB;
 
     @BeforeAll
     static void start() throws Exception {
         postgres = Postgres.start();
-        poolA = pool(true);
+        hostA = new JdbcKvStore(postgres.pool(8, true));
         // The second pool hands out connections with auto-commit off: a write must still be committed when put
         // returns, not when someone commits that connection later.
-        poolB = pool(false);
-        hostA = new JdbcKvStore(poolA);
-        hostB = new JdbcKvStore(poolB);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[] {poolA, poolB, postgres}) {
-            if (c != null) {
-                c.close();
-            }
-        }
-    }
-
-    private static HikariDataSource pool(boolean autoCommit) {
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(postgres.url());
-        config.setUsername("postgres");
-        config.setAutoCommit(autoCommit);
-        config.setMaximumPoolSize(8);
-        return new HikariDataSource(config);
+        hostB = new JdbcKvStore(postgres.pool(8, false));
     }
 
     @Test

@@ -7,10 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AutoClose;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -22,20 +20,13 @@ class SamplesIT {
 
     static final List<String> HONEST = List.of("hello", "markdown", "listener", "weather");
 
-    @TempDir
-    static Path work;
-
-    @AutoClose
-    static HostProcess host;
-
-    @BeforeAll
-    static void start() throws Exception {
-        Path plugins = PluginsFolder.in(work).allSamples().path();
+    @RegisterExtension
+    static final HostProcess host = HostProcess.forClass(work -> {
         Path settings = Path.of(System.getProperty("repo.dir", "..")).resolve("sample-plugins/samples.properties")
                 .toAbsolutePath().normalize();
-        host = HostProcess.start(work, plugins, "--spring.config.additional-location=file:" + settings);
-        host.awaitRunning(Duration.ofSeconds(120), HONEST.toArray(String[]::new));
-    }
+        return HostProcess.start(work, PluginsFolder.in(work).allSamples().path(),
+                "--spring.config.additional-location=file:" + settings);
+    }, Duration.ofSeconds(120), HONEST.toArray(String[]::new));
 
     @Test
     void everySampleWorksUnderTheSandboxWithoutAViolation() throws Exception {
@@ -51,7 +42,7 @@ class SamplesIT {
         // The hostile sample, under the real sandbox: a world-readable host file does not exist in its root, and its
         // environment holds nothing of the host's (PATH, HOME, ...), only what the host gave it. Neither attempt is
         // a system call the filter refuses: the file-system layers and the launcher stop them first.
-        Path secret = Files.writeString(work.resolve("host-secret.txt"), "the host's secret");
+        Path secret = Files.writeString(host.work().resolve("host-secret.txt"), "the host's secret");
         assertThat(secret.toFile().setReadable(true, false)).isTrue();
         HttpResponse<String> read = post("hostile", "read-file", secret.toString());
         assertThat(read.body()).contains("denied").doesNotContain("the host's secret");

@@ -3,12 +3,9 @@ package dev.pluginhost.bench.plugin;
 import dev.pluginhost.sdk.Plugin;
 import dev.pluginhost.sdk.PluginContext;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The benchmark plugin: {@code bench} loops capability calls from inside the sandboxed plugin JVM and returns what
@@ -65,65 +62,17 @@ public final class BenchPlugin implements Plugin {
     private final List<Long> latencies = new ArrayList<>();
 
     private Map<String, Object> run(String cap, int threads, long millis) throws Exception {
-        long[][] samples = new long[threads][];
-        int[] counts = new int[threads];
-        AtomicLong failures = new AtomicLong();
-        CountDownLatch go = new CountDownLatch(1);
-        List<Thread> workers = new ArrayList<>();
-        long[] window = new long[2];
-        for (int t = 0; t < threads; t++) {
-            int index = t;
-            Thread worker = new Thread(() -> {
-                long[] mine = new long[1 << 16];
-                int n = 0;
-                try {
-                    go.await();
-                    long end = window[0] + millis * 1_000_000L;
-                    while (true) {
-                        long start = System.nanoTime();
-                        if (start >= end) {
-                            break;
-                        }
-                        call(cap);
-                        long took = System.nanoTime() - start;
-                        if (n == mine.length) {
-                            mine = Arrays.copyOf(mine, n * 2);
-                        }
-                        mine[n++] = took;
-                    }
-                } catch (Exception e) {
-                    failures.incrementAndGet();
-                }
-                samples[index] = mine;
-                counts[index] = n;
-            }, "bench-" + t);
-            workers.add(worker);
-            worker.start();
-        }
-        window[0] = System.nanoTime();
-        go.countDown();
-        for (Thread worker : workers) {
-            worker.join();
-        }
-        long elapsed = System.nanoTime() - window[0];
-        int total = Arrays.stream(counts).sum();
-        long[] all = new long[total];
-        int at = 0;
-        for (int t = 0; t < threads; t++) {
-            System.arraycopy(samples[t], 0, all, at, counts[t]);
-            at += counts[t];
-        }
-        Arrays.sort(all);
+        TimedLoop.Result r = TimedLoop.run(() -> call(cap), threads, millis);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("cap", cap);
         out.put("threads", threads);
-        out.put("calls", total);
-        out.put("failures", failures.get());
-        out.put("seconds", elapsed / 1e9);
-        out.put("callsPerSec", total / (elapsed / 1e9));
-        out.put("p50us", total == 0 ? 0 : all[total / 2] / 1e3);
-        out.put("p99us", total == 0 ? 0 : all[(int) Math.min(total - 1, (long) (total * 0.99))] / 1e3);
-        out.put("meanus", total == 0 ? 0 : Arrays.stream(all).average().orElse(0) / 1e3);
+        out.put("calls", r.calls());
+        out.put("failures", r.failures());
+        out.put("seconds", r.seconds());
+        out.put("callsPerSec", r.callsPerSec());
+        out.put("p50us", r.p50us());
+        out.put("p99us", r.p99us());
+        out.put("meanus", r.meanus());
         return out;
     }
 

@@ -303,9 +303,7 @@ public final class JdbcKvStore implements KvStore {
     }
 
     private static PreparedStatement prepare(Connection c, String sql) throws SQLException {
-        PreparedStatement s = c.prepareStatement(sql);
-        s.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
-        return s;
+        return Statements.prepare(c, sql, QUERY_TIMEOUT_SECONDS);
     }
 
     private static IllegalStateException failure(String operation, SQLException e) {

@@ -59,17 +59,10 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
 
     @Override
     public void put(PutRequest request, StreamObserver<PutResponse> response) {
-        answer(response, () -> {
-            String key = key(request.getKey());
-            byte[] value = request.getValue().toByteArray();
-            checkValueSize(value);
-            try {
-                store.put(plugin, key, value, quota.maxTotalBytes());
-            } catch (KvStore.QuotaExceededException e) {
-                throw overQuota(e);
-            }
+        answer(response, () -> write(request.getKey(), request.getValue(), (key, value) -> {
+            store.put(plugin, key, value, quota.maxTotalBytes());
             return PutResponse.getDefaultInstance();
-        });
+        }));
     }
 
     @Override
@@ -89,18 +82,28 @@ final class KeyValueService extends KeyValueGrpc.KeyValueImplBase {
 
     @Override
     public void compareAndSet(CompareAndSetRequest request, StreamObserver<CompareAndSetResponse> response) {
-        answer(response, () -> {
-            String key = key(request.getKey());
-            byte[] value = request.getValue().toByteArray();
-            checkValueSize(value);
-            try {
-                return CompareAndSetResponse.newBuilder().setSwapped(store.compareAndSet(plugin, key,
+        answer(response, () -> write(request.getKey(), request.getValue(), (key, value) ->
+                CompareAndSetResponse.newBuilder().setSwapped(store.compareAndSet(plugin, key,
                         request.getExpectAbsent() ? null : request.getExpected().toByteArray(), value,
-                        quota.maxTotalBytes())).build();
-            } catch (KvStore.QuotaExceededException e) {
-                throw overQuota(e);
-            }
-        });
+                        quota.maxTotalBytes())).build()));
+    }
+
+    /** A write to the store, given a checked key and value. */
+    @FunctionalInterface
+    private interface Write<T> {
+        T to(String key, byte[] value);
+    }
+
+    /** Checks the key and the value's size, writes, and words the store's quota refusal for the plugin. */
+    private <T> T write(String key, ByteString value, Write<T> write) {
+        String checkedKey = key(key);
+        byte[] bytes = value.toByteArray();
+        checkValueSize(bytes);
+        try {
+            return write.to(checkedKey, bytes);
+        } catch (KvStore.QuotaExceededException e) {
+            throw overQuota(e);
+        }
     }
 
     /**

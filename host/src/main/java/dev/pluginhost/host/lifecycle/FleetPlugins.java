@@ -1,6 +1,7 @@
 package dev.pluginhost.host.lifecycle;
 
 import dev.pluginhost.host.PluginHostProperties;
+import dev.pluginhost.host.capability.Statements;
 import dev.pluginhost.host.discovery.InvalidPluginException;
 import dev.pluginhost.host.discovery.ManifestReader;
 import dev.pluginhost.host.discovery.PluginDescriptor;
@@ -272,8 +273,6 @@ public final class FleetPlugins implements AutoCloseable {
     }
 
     private static PreparedStatement prepare(Connection c, String sql) throws SQLException {
-        PreparedStatement s = c.prepareStatement(sql);
-        s.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
-        return s;
+        return Statements.prepare(c, sql, QUERY_TIMEOUT_SECONDS);
     }
 }

@@ -12,7 +12,6 @@ import dev.pluginhost.contract.v1.SubscribeRequest;
 import dev.pluginhost.fuzz.FuzzBounds;
 import dev.pluginhost.host.PluginHostProperties;
 import io.grpc.Status;
-import io.grpc.stub.ServerCallStreamObserver;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -77,12 +76,12 @@ class EventsFuzzTest {
 
     private static void publish(EventsService service, PluginGrants grants, List<Stream> streams,
                                 PublishRequest request) {
-        streams.forEach(s -> s.received.clear());
-        KvRequestFuzzTest.Answer<PublishResponse> answer = new KvRequestFuzzTest.Answer<>();
+        streams.forEach(s -> s.values.clear());
+        Answer<PublishResponse> answer = new Answer<>();
         FuzzBounds.run(request.toString(), NoRefusal.class, () -> service.publish(request, answer));
         if (answer.error != null) {
             documented(answer.error, request.toString());
-            streams.forEach(s -> assertThat(s.received).isEmpty());
+            streams.forEach(s -> assertThat(s.values).isEmpty());
             return;
         }
         String topic = request.getTopic();
@@ -90,9 +89,9 @@ class EventsFuzzTest {
                 .as("published to %s without a grant admitting it", topic).isTrue();
         for (Stream stream : streams) {
             boolean admitted = stream.patterns.stream().anyMatch(p -> admits(p, topic));
-            assertThat(stream.received).as("%s delivered to %s", topic, stream.patterns)
+            assertThat(stream.values).as("%s delivered to %s", topic, stream.patterns)
                     .hasSize(admitted ? (int) stream.patterns.stream().filter(p -> admits(p, topic)).count() : 0);
-            stream.received.forEach(e -> {
+            stream.values.forEach(e -> {
                 assertThat(e.getPayload()).isEqualTo(request.getPayload());
                 assertThat(e.getTopic()).isEqualTo(topic);
                 assertThat(e.getSource()).isEqualTo("fuzzed");
@@ -114,62 +113,12 @@ class EventsFuzzTest {
         assertThat(status.getDescription()).isNotBlank();
     }
 
-    /** A subscription's stream, always ready: what the plugin would receive. */
-    static final class Stream extends ServerCallStreamObserver<Event> {
+    /** A subscription's stream: what the plugin would receive. */
+    static final class Stream extends Answer<Event> {
         final List<String> patterns;
-        final List<Event> received = new ArrayList<>();
-        Throwable error;
 
         Stream(List<String> patterns) {
             this.patterns = patterns;
-        }
-
-        @Override
-        public boolean isCancelled() {
-            return false;
-        }
-
-        @Override
-        public void setOnCancelHandler(Runnable onCancelHandler) {
-        }
-
-        @Override
-        public void setCompression(String compression) {
-        }
-
-        @Override
-        public boolean isReady() {
-            return true;
-        }
-
-        @Override
-        public void setOnReadyHandler(Runnable onReadyHandler) {
-        }
-
-        @Override
-        public void request(int count) {
-        }
-
-        @Override
-        public void setMessageCompression(boolean enable) {
-        }
-
-        @Override
-        public void disableAutoInboundFlowControl() {
-        }
-
-        @Override
-        public void onNext(Event value) {
-            received.add(value);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            error = t;
-        }
-
-        @Override
-        public void onCompleted() {
         }
     }
 

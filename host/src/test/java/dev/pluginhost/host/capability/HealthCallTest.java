@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +23,8 @@ import org.junit.jupiter.api.Test;
  */
 class HealthCallTest {
 
-    private final List<HostMessage> sent = new CopyOnWriteArrayList<>();
+    private final Answer<HostMessage> toPlugin = new Answer<>();
+    private final List<HostMessage> sent = toPlugin.values;
 
     @Test
     void aVersion2RuntimeGetsTheHealthCall() throws Exception {
@@ -71,20 +71,7 @@ class HealthCallTest {
                     .setLaunchSecret(connection.launchSecret()).setMinContractVersion(1)
                     .setMaxContractVersion(runtimeMax).build()).toCompletableFuture().join();
             assertThat(connection.answer(version).getContractVersion()).isEqualTo(runtimeMax);
-            session = connection.openSession(new StreamObserver<>() {
-                @Override
-                public void onNext(HostMessage message) {
-                    sent.add(message);
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                }
-
-                @Override
-                public void onCompleted() {
-                }
-            });
+            session = connection.openSession(toPlugin);
         } catch (Exception e) {
             throw new AssertionError(e);
         }

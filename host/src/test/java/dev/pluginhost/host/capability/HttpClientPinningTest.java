@@ -50,13 +50,18 @@ class HttpClientPinningTest {
         server.stop(0);
     }
 
+    /** GET {@code path} from 127.0.0.1, the address handed over as checked, with {@code name} in the request. */
+    private ClassicHttpResponse pinnedGet(String name, String path) throws Exception {
+        int port = server.getAddress().getPort();
+        HttpHost pinned = new HttpHost("http", InetAddress.getByName("127.0.0.1"), name, port);
+        return client.executeOpen(pinned, new HttpGet("http://" + name + ":" + port + path), null);
+    }
+
     @Test
     void connectsToTheCheckedAddressAndSendsTheName() throws Exception {
         int port = server.getAddress().getPort();
         // The name resolves nowhere: the request can only have reached the server through the address handed over.
-        HttpHost pinned = new HttpHost("http", InetAddress.getByName("127.0.0.1"), "rebound.vendor.invalid", port);
-        try (ClassicHttpResponse response = client.executeOpen(pinned,
-                new HttpGet("http://rebound.vendor.invalid:" + port + "/"), null)) {
+        try (ClassicHttpResponse response = pinnedGet("rebound.vendor.invalid", "/")) {
             assertThat(response.getCode()).isEqualTo(200);
             assertThat(EntityUtils.toString(response.getEntity())).isEqualTo("host=rebound.vendor.invalid:" + port);
         }
@@ -73,10 +78,7 @@ class HttpClientPinningTest {
 
     @Test
     void returnsRedirectsInsteadOfFollowingThem() throws Exception {
-        int port = server.getAddress().getPort();
-        HttpHost pinned = new HttpHost("http", InetAddress.getByName("127.0.0.1"), "127.0.0.1", port);
-        try (ClassicHttpResponse response = client.executeOpen(pinned,
-                new HttpGet("http://127.0.0.1:" + port + "/moved"), null)) {
+        try (ClassicHttpResponse response = pinnedGet("127.0.0.1", "/moved")) {
             assertThat(response.getCode()).isEqualTo(302);
             assertThat(response.getFirstHeader("Location").getValue()).contains("169.254.169.254");
         }

@@ -67,7 +67,7 @@ class HttpHeadersTest {
 
     @Test
     void theCapabilityRefusesSuchANameAndSendsNothing() {
-        KvRequestFuzzTest.Answer<HttpResponse> answer = fetch("Host:evil.example", "");
+        Answer<HttpResponse> answer = fetch("Host:evil.example", "");
         assertThat(Status.fromThrowable(answer.error).getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
         assertThat(answer.error.getMessage()).contains("header name 'Host:evil.example' is not a token");
         assertThat(received).isEmpty();
@@ -83,18 +83,18 @@ class HttpHeadersTest {
 
     @Test
     void ordinaryHeadersPass() {
-        KvRequestFuzzTest.Answer<HttpResponse> answer = fetch("X-Trace_id.1", "a b;c=1");
+        Answer<HttpResponse> answer = fetch("X-Trace_id.1", "a b;c=1");
         assertThat(answer.error).isNull();
         assertThat(answer.values).singleElement().extracting(HttpResponse::getStatus).isEqualTo(200);
         assertThat(received.get(0)).hasEntrySatisfying("X-trace_id.1", v -> assertThat(v).containsExactly("a b;c=1"));
     }
 
-    private KvRequestFuzzTest.Answer<HttpResponse> fetch(String name, String value) {
+    private Answer<HttpResponse> fetch(String name, String value) {
         int port = server.getAddress().getPort();
         Grant grant = new CapabilityCatalog(Map.of()).validate("http:127.0.0.1:" + port);
         HttpService service = new HttpService(TestConnections.of("p", new PluginGrants(Set.of(grant))), client,
                 new HttpService.HttpLimits(Duration.ofSeconds(5), Duration.ofSeconds(5), 1024));
-        KvRequestFuzzTest.Answer<HttpResponse> answer = new KvRequestFuzzTest.Answer<>();
+        Answer<HttpResponse> answer = new Answer<>();
         service.fetch(HttpRequest.newBuilder().setUrl("http://127.0.0.1:" + port + "/").putHeaders(name, value)
                 .build(), answer);
         return answer;

@@ -121,7 +121,7 @@ class HttpRequestFuzzTest {
         request.setBody(ByteString.copyFrom(data.consumeRemainingAsBytes()));
         HttpRequest sent = request.build();
         RECEIVED.clear();
-        KvRequestFuzzTest.Answer<HttpResponse> answer = new KvRequestFuzzTest.Answer<>();
+        Answer<HttpResponse> answer = new Answer<>();
         String input = granted + " " + sent;
         FuzzBounds.run(input, NoRefusal.class, Duration.ofSeconds(5), FuzzBounds.BYTES,
                 () -> service.fetch(sent, answer));

@@ -16,7 +16,6 @@ import dev.pluginhost.contract.v1.PutRequest;
 import dev.pluginhost.fuzz.FuzzBounds;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.h2.jdbcx.JdbcDataSource;
@@ -101,28 +100,6 @@ class KvRequestFuzzTest {
         assertThat(((ListResponse) listed.values.get(0)).getKeysList()).containsExactly("mine");
         if (request instanceof ListRequest) {
             assertThat(((ListResponse) answer.values.get(0)).getKeysList()).doesNotContain("mine");
-        }
-    }
-
-    /** What a service answered. */
-    static final class Answer<T> implements StreamObserver<T> {
-        final List<T> values = new ArrayList<>();
-        Throwable error;
-        boolean completed;
-
-        @Override
-        public void onNext(T value) {
-            values.add(value);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            error = t;
-        }
-
-        @Override
-        public void onCompleted() {
-            completed = true;
         }
     }
 

@@ -347,14 +347,9 @@ final class InMemoryHost {
         @Override
         public void publish(PublishRequest request, StreamObserver<PublishResponse> response) {
             String topic = request.getTopic();
-            if (!TopicPatterns.isTopic(topic)) {
-                response.onError(Status.INVALID_ARGUMENT.withDescription("invalid topic '" + topic + "'")
-                        .asRuntimeException());
-                return;
-            }
-            if (!TopicPatterns.covered(grants, "events.publish:", topic)) {
-                response.onError(deny("events.publish:" + topic, EventsGrpc.SERVICE_NAME, "Publish")
-                        .asRuntimeException());
+            Status refused = refusal(TopicPatterns.isTopic(topic), "topic", "events.publish:", topic, "Publish");
+            if (refused != null) {
+                response.onError(refused.asRuntimeException());
                 return;
             }
             Event event = event(topic, request.getPayload().toByteArray(), request.getContentType(), pluginId);
@@ -364,17 +359,24 @@ final class InMemoryHost {
             response.onCompleted();
         }
 
+        /** @return why a publish or subscription is refused (an invalid name, then a missing grant), or null */
+        private Status refusal(boolean valid, String kind, String scope, String name, String method) {
+            if (!valid) {
+                return Status.INVALID_ARGUMENT.withDescription("invalid " + kind + " '" + name + "'");
+            }
+            if (!TopicPatterns.covered(grants, scope, name)) {
+                return deny(scope + name, EventsGrpc.SERVICE_NAME, method);
+            }
+            return null;
+        }
+
         @Override
         public void subscribe(SubscribeRequest request, StreamObserver<Event> response) {
             for (String pattern : request.getPatternsList()) {
-                if (!TopicPatterns.isPattern(pattern)) {
-                    response.onError(Status.INVALID_ARGUMENT.withDescription("invalid topic pattern '" + pattern + "'")
-                            .asRuntimeException());
-                    return;
-                }
-                if (!TopicPatterns.covered(grants, "events.subscribe:", pattern)) {
-                    response.onError(deny("events.subscribe:" + pattern, EventsGrpc.SERVICE_NAME, "Subscribe")
-                            .asRuntimeException());
+                Status refused = refusal(TopicPatterns.isPattern(pattern), "topic pattern", "events.subscribe:",
+                        pattern, "Subscribe");
+                if (refused != null) {
+                    response.onError(refused.asRuntimeException());
                     return;
                 }
             }
