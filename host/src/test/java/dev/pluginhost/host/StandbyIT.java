@@ -15,13 +15,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -37,23 +36,18 @@ class StandbyIT {
     private static final List<String> ATTACKS = List.of("sockets", "kernel-surface", "exec", "namespaces",
             "tiocsti", "write-outside");
 
-    @TempDir
-    static Path work;
-
-    @AutoClose
-    static HostProcess host;
+    @RegisterExtension
+    static final HostProcess host = HostProcess.forClass(work -> HostProcess.start(work,
+            PluginsFolder.in(work).sample("hostile").sample("hello").path(), "--plugins.standby.enabled=true",
+            "--plugins.supervision.initial-backoff=50ms"), Duration.ofSeconds(90), "hostile", "hello");
 
     private static Path secret;
     private static Map<String, JsonNode> coldAnswers;
     private static JsonNode coldGrants;
 
     @BeforeAll
-    static void startHost() throws Exception {
-        Path plugins = PluginsFolder.in(work).sample("hostile").sample("hello").path();
-        host = HostProcess.start(work, plugins, "--plugins.standby.enabled=true",
-                "--plugins.supervision.initial-backoff=50ms");
-        host.awaitRunning(Duration.ofSeconds(90), "hostile", "hello");
-        secret = Files.writeString(work.resolve("host-secret.txt"), "the host's secret");
+    static void writeASecret() throws Exception {
+        secret = Files.writeString(host.work().resolve("host-secret.txt"), "the host's secret");
         assertThat(secret.toFile().setReadable(true, false)).isTrue();
     }
 
@@ -130,8 +124,9 @@ class StandbyIT {
     @Order(5)
     void aNewVersionEndsTheOldVersionsStandbyAndGetsItsOwn() throws Exception {
         long old = awaitStandby("hello");
-        TestPluginJar.write(work.resolve("plugins"), "hello.jar.tmp", "hello", "2", VersionedPlugin.class, "log");
-        Files.move(work.resolve("plugins/hello.jar.tmp"), work.resolve("plugins/hello.jar"),
+        Path plugins = host.work().resolve("plugins");
+        TestPluginJar.write(plugins, "hello.jar.tmp", "hello", "2", VersionedPlugin.class, "log");
+        Files.move(plugins.resolve("hello.jar.tmp"), plugins.resolve("hello.jar"),
                 StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
                 .until(() -> host.running("hello") && host.plugin("hello").get("version").asString().equals("2"));
@@ -146,7 +141,7 @@ class StandbyIT {
     void uninstallingAndStoppingTheHostEndTheStandbys() throws Exception {
         long hello = awaitStandby("hello");
         long hostile = awaitStandby("hostile");
-        Files.delete(work.resolve("plugins/hello.jar"));
+        Files.delete(host.work().resolve("plugins/hello.jar"));
         await().atMost(Duration.ofSeconds(30)).until(() -> ProcessHandle.of(hello).isEmpty());
         host.close();
         await().atMost(Duration.ofSeconds(30)).until(() -> ProcessHandle.of(hostile).isEmpty());

@@ -24,7 +24,8 @@ final class Standbys {
         if (launch == null) {
             return null;
         }
-        if (!launch.descriptor.sameAs(descriptor) || launch.exited.isDone() || launch.process == null || !launch.process.isAlive()) {
+        boolean alive = !launch.exited.isDone() && launch.process != null && launch.process.isAlive();
+        if (!alive || !launch.descriptor.sameAs(descriptor)) {
             end(launch);
             return null;
         }
