@@ -68,30 +68,34 @@ final class Launches {
     }
 
     /**
-     * Launches one run of a plugin and waits until it is ready. A replacement runs beside the current launch and
-     * takes over only when ready; if it fails, the current one keeps serving.
+     * Launches one run of a plugin and waits until it is ready. A new version of a serving plugin runs beside the
+     * current launch and takes over only when ready; if it fails, the current one keeps serving.
+     *
+     * @param newVersion a new jar's version; otherwise a first start, a restart or an operator's start, which give way
+     *     to a launch that is serving by the time their turn comes ({@link PluginInstance#starting})
      */
-    void launch(PluginInstance instance, PluginDescriptor descriptor, boolean replacement) {
+    void launch(PluginInstance instance, PluginDescriptor descriptor, boolean newVersion) {
         // Boots take turns (BootTurns); the start timeout counts from the turn.
         try (BootTurns.Turn turn = runtime.bootTurns().take()) {
-            launchNow(instance, descriptor, replacement);
+            launchNow(instance, descriptor, newVersion);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // the host is stopping
         }
     }
 
-    private void launchNow(PluginInstance instance, PluginDescriptor descriptor, boolean replacement) {
+    private void launchNow(PluginInstance instance, PluginDescriptor descriptor, boolean newVersion) {
         String id = instance.id();
-        Launch standby = replacement ? null : standbys.take(id, descriptor);
+        Launch standby = newVersion ? null : standbys.take(id, descriptor);
         Launch launch = standby != null ? standby : new Launch(descriptor);
+        boolean replacement = false;
         try (MDC.MDCCloseable ignored = MDC.putCloseable("plugin", id)) {
             SandboxLauncher launcher = runtime.launcher();
             if (launcher == null) {
                 instance.transition(PluginState.FAILED, runtime.sandboxUnavailable());
                 return;
             }
-            if (replacement) {
-                instance.candidate(launch);
+            if (newVersion) {
+                replacement = instance.newVersion(launch);
             } else {
                 instance.starting(launch);
             }

@@ -230,7 +230,7 @@ final class PluginFolder implements AutoCloseable {
                 existing.cancelRestart();
                 existing.forgetCrashes();
             }
-            launches.launch(existing, winner, serving);
+            launches.launch(existing, winner, true); // beside the serving launch, or over one that is not
         });
     }
 

@@ -209,10 +209,39 @@ public final class PluginInstance {
         return previous;
     }
 
+    /**
+     * A launch begins over the plugin's current one, which is not serving: failed, stopped, or starting (that one
+     * then fails its take-over and is released). Refused while the plugin is serving: such a launch was decided on
+     * before a new version took over (a restart of the crashed launch it replaced), and beginning over the new
+     * version left its JVM running, unknown to the host (issue 16).
+     *
+     * @throws IllegalStateException when the plugin is running or the move is not allowed; nothing changes then
+     */
     synchronized void starting(Launch launch) {
+        if (state == PluginState.RUNNING) {
+            throw new IllegalStateException("plugin '" + id + "' is running version " + descriptor.version()
+                    + " by now: a launch of version " + launch.descriptor.version() + " does not begin over it");
+        }
         checkMove(PluginState.STARTING);
         active = launch;
         transition(PluginState.STARTING, null);
+    }
+
+    /**
+     * A new version's launch begins: beside the serving launch, taking over once ready, or over the current one when
+     * the plugin is not serving. Decided when the launch begins, under the lock, not when its jar was seen: a restart
+     * may have brought the plugin back to running in between.
+     *
+     * @return whether it runs beside the serving launch
+     * @throws IllegalStateException as {@link #starting} does; nothing changes then
+     */
+    synchronized boolean newVersion(Launch launch) {
+        if (state == PluginState.RUNNING) {
+            candidate = launch;
+            return true;
+        }
+        starting(launch);
+        return false;
     }
 
     synchronized void regrant(PluginDescriptor next, PluginGrants nextGrants) {

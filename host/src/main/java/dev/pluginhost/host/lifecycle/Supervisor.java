@@ -61,30 +61,36 @@ final class Supervisor {
 
     /** An unplanned end of the current launch: restart with backoff, or quarantine after too many. */
     void crashed(PluginInstance instance, Launch launch, String reason) {
-        if (runtime.closed() || instance.active() != launch || !launch.ended.compareAndSet(false, true)) {
-            return;
+        PluginHostProperties.Supervision supervision = properties.getSupervision();
+        int crashes;
+        String why;
+        // Checked and moved under the plugin's lock: a new version that took over (promote) between the check and the
+        // move was marked FAILED and restarted over, its JVM left running beside the restart's (issue 16).
+        synchronized (instance) {
+            if (runtime.closed() || instance.active() != launch || !launch.ended.compareAndSet(false, true)) {
+                return;
+            }
+            crashes = instance.crashed(supervision.getCrashWindow());
+            if (crashes >= supervision.getQuarantineAfter()) {
+                why = "quarantined after " + crashes + " crashes within " + supervision.getCrashWindow()
+                        + "; last: " + reason + " (start it again with POST /api/plugins/" + instance.id() + "/start)";
+                instance.transition(PluginState.QUARANTINED, why);
+            } else {
+                long base = supervision.getInitialBackoff().toMillis() << Math.min(crashes - 1, 20);
+                long delay = (long) (Math.min(base, supervision.getMaxBackoff().toMillis())
+                        * ThreadLocalRandom.current().nextDouble(0.5, 1.5));
+                why = reason + "; restart " + crashes + " in " + delay + " ms";
+                instance.transition(PluginState.FAILED, why);
+                instance.restarting(runtime.timers().schedule(() -> runtime.starts().execute(() -> {
+                    if (instance.state() == PluginState.FAILED && !runtime.closed()) {
+                        relaunch.accept(instance);
+                    }
+                }), delay, TimeUnit.MILLISECONDS));
+            }
         }
         launch.release();
-        PluginHostProperties.Supervision supervision = properties.getSupervision();
-        int crashes = instance.crashed(supervision.getCrashWindow());
-        if (crashes >= supervision.getQuarantineAfter()) {
-            String why = "quarantined after " + crashes + " crashes within " + supervision.getCrashWindow()
-                    + "; last: " + reason + " (start it again with POST /api/plugins/" + instance.id() + "/start)";
-            log.error("plugin {} {}", instance.id(), why);
-            instance.transition(PluginState.QUARANTINED, why);
-            return;
-        }
-        long base = supervision.getInitialBackoff().toMillis() << Math.min(crashes - 1, 20);
-        long delay = (long) (Math.min(base, supervision.getMaxBackoff().toMillis())
-                * ThreadLocalRandom.current().nextDouble(0.5, 1.5));
-        String why = reason + "; restart " + crashes + " in " + delay + " ms";
-        log.error("plugin {} failed: {}", instance.id(), why);
-        instance.transition(PluginState.FAILED, why);
-        instance.restarting(runtime.timers().schedule(() -> runtime.starts().execute(() -> {
-            if (instance.state() == PluginState.FAILED && !runtime.closed()) {
-                relaunch.accept(instance);
-            }
-        }), delay, TimeUnit.MILLISECONDS));
+        log.error(crashes >= supervision.getQuarantineAfter() ? "plugin {} {}" : "plugin {} failed: {}",
+                instance.id(), why);
     }
 
     /**
