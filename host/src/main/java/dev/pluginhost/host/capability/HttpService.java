@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.pluginhost.contract.v1.HttpGrpc;
 import dev.pluginhost.contract.v1.HttpRequest;
 import dev.pluginhost.contract.v1.HttpResponse;
+import dev.pluginhost.sandbox.Violation;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
@@ -198,10 +199,9 @@ final class HttpService extends HttpGrpc.HttpImplBase {
         return c < 0x80 && (Character.isLetterOrDigit(c) || "!#$%&'*+-.^_`|~".indexOf(c) >= 0);
     }
 
-    /** A plugin's text in a message: control characters as '?', at most 64 characters. */
+    /** A plugin's text in a message: at most 64 characters, control characters escaped as in a violation's. */
     private static String shown(String text) {
-        String cut = text.length() > 64 ? text.substring(0, 64) + "..." : text;
-        return cut.replaceAll("\\p{Cntrl}", "?");
+        return Violation.printable(text.length() > 64 ? text.substring(0, 64) + "..." : text);
     }
 
     /** Cancels requests whose deadline passed; one daemon thread for every plugin's requests. */

@@ -186,12 +186,10 @@ final class Launches {
                 log.info("plugin {} {}: standby booted, pid {}", instance.id(), descriptor.version(), standby.pid);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                standby.stopping = true;
-                standby.release();
+                Standbys.end(standby);
             } catch (Exception e) {
                 log.warn("plugin {}: no standby: {}", instance.id(), e.getMessage());
-                standby.stopping = true;
-                standby.release();
+                Standbys.end(standby);
             }
         });
     }

@@ -64,9 +64,9 @@ final class Standbys {
         waiting.keySet().forEach(this::discard);
     }
 
-    private static void end(Launch launch) {
+    /** Ends a standby that serves no start: its exit is no crash, and its handshake is never answered (release). */
+    static void end(Launch launch) {
         launch.stopping = true;
-        launch.started.completeExceptionally(new IllegalStateException("standby ended"));
         launch.release();
     }
 }
