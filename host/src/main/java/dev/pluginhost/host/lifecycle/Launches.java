@@ -182,8 +182,10 @@ final class Launches {
                     return; // replaced meanwhile
                 }
                 open(instance, standby, launcher, grants);
-                standbys.put(instance.id(), standby);
-                log.info("plugin {} {}: standby booted, pid {}", instance.id(), descriptor.version(), standby.pid);
+                if (standbys.put(instance.id(), standby)) {
+                    log.info("plugin {} {}: standby booted, pid {}", instance.id(), descriptor.version(),
+                            standby.pid);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 Standbys.end(standby);

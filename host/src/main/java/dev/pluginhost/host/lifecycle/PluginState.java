@@ -11,8 +11,9 @@ import java.util.Set;
  * <caption>Legal moves</caption>
  * <tr><th>from</th><th>to</th><th>when</th></tr>
  * <tr><td>INSTALLED</td><td>STARTING</td><td>its first launch begins</td></tr>
- * <tr><td>STARTING, RUNNING, STOPPED, FAILED, QUARANTINED</td><td>STARTING</td><td>a launch begins: a restart, an
- *     operator's start, or a new version of a plugin that is not serving (it starts over the current launch)</td></tr>
+ * <tr><td>STARTING, STOPPED, FAILED, QUARANTINED</td><td>STARTING</td><td>a launch begins: a restart, an
+ *     operator's start, or a new version of a plugin that is not serving (it starts over the current launch); never
+ *     over a serving launch (a new version runs beside it, see RUNNING → RUNNING)</td></tr>
  * <tr><td>STARTING</td><td>RUNNING</td><td>its launch is ready</td></tr>
  * <tr><td>RUNNING, FAILED, QUARANTINED</td><td>RUNNING</td><td>a new version started beside the current launch is
  *     ready and takes over (the current one may have crashed meanwhile)</td></tr>
@@ -50,7 +51,7 @@ public enum PluginState {
         return switch (from) {
             case INSTALLED -> EnumSet.of(STARTING, FAILED);
             case STARTING -> EnumSet.of(STARTING, RUNNING, FAILED, QUARANTINED);
-            case RUNNING -> EnumSet.of(STARTING, RUNNING, FAILED, QUARANTINED);
+            case RUNNING -> EnumSet.of(RUNNING, FAILED, QUARANTINED);
             case STOPPING -> EnumSet.of(STOPPED, FAILED, QUARANTINED);
             case STOPPED -> EnumSet.of(STARTING, FAILED);
             case FAILED, QUARANTINED -> EnumSet.of(STARTING, RUNNING, FAILED, STOPPED);

@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 final class Standbys {
 
     private final Map<String, Launch> waiting = new ConcurrentHashMap<>();
+    private volatile boolean closed;
 
     /**
      * @return the plugin's standby, alive and made from this very jar (same digest), now no longer a standby; else
@@ -43,12 +44,23 @@ final class Standbys {
         return launch != null;
     }
 
-    /** Keeps a booted standby; one per plugin, a previous one is ended. */
-    void put(String id, Launch launch) {
+    /**
+     * Keeps a booted standby; one per plugin, a previous one is ended. A standby that finished booting after the host
+     * began to stop is ended, not kept: nothing would end it later, and its JVM would outlive the host's launches.
+     *
+     * @return whether it is kept
+     */
+    boolean put(String id, Launch launch) {
         Launch previous = waiting.put(id, launch);
         if (previous != null && previous != launch) {
             end(previous);
         }
+        // After the put: a close that began before it either sees the entry or has set closed first.
+        if (closed && waiting.remove(id, launch)) {
+            end(launch);
+            return false;
+        }
+        return true;
     }
 
     /** Ends the plugin's standby, if it has one (the plugin is uninstalled or replaced). */
@@ -59,8 +71,9 @@ final class Standbys {
         }
     }
 
-    /** Ends every standby: the host stops. */
+    /** Ends every standby, and every one put later: the host stops. */
     void close() {
+        closed = true;
         waiting.keySet().forEach(this::discard);
     }
 

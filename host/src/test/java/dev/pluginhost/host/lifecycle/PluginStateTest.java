@@ -59,6 +59,7 @@ class PluginStateTest {
             "STOPPING, STARTING, false, started while being stopped",
             "FAILED, QUARANTINED, false, quarantined without a crash of a launch",
             "RUNNING, INSTALLED, false, installed again",
+            "RUNNING, STARTING, false, a launch begun over the serving one (issue 16's leaked JVM)",
             "STARTING, RUNNING, true, ready",
             "RUNNING, RUNNING, true, a new version takes over",
             "FAILED, RUNNING, true, a new version takes over a crashed launch",
