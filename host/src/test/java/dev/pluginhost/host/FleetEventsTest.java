@@ -37,10 +37,8 @@ class FleetEventsTest {
     }
 
     private static FleetEvents replica(Duration ackAfter) {
-        PluginHostProperties.Fleet fleet = new PluginHostProperties.Fleet();
-        fleet.setEventAckAfter(ackAfter);
-        fleet.setEventLease(Duration.ofSeconds(2));
-        fleet.setEventPoll(Duration.ofMillis(100));
+        PluginHostProperties.Fleet fleet = PluginHostProperties.group(PluginHostProperties.Fleet.class,
+                "event-ack-after=" + ackAfter, "event-lease=2s", "event-poll=100ms");
         return new FleetEvents(postgres.pool(4, true), fleet);
     }
 

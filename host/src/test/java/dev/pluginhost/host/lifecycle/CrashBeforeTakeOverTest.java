@@ -37,7 +37,8 @@ class CrashBeforeTakeOverTest {
 
     @Test
     void aLaunchThatDiedBeforeItsTakeOverNeverServesOverTheRestartItsCrashBegan() {
-        properties.getSupervision().setInitialBackoff(Duration.ofMillis(1));
+        properties.setSupervision(
+                PluginHostProperties.group(PluginHostProperties.Supervision.class, "initial-backoff=1ms"));
         PluginInstance instance = instance();
         Launch[] restart = new Launch[1];
         Supervisor supervisor = new Supervisor(properties, runtime, () -> List.of(instance), i -> {
@@ -59,7 +60,8 @@ class CrashBeforeTakeOverTest {
 
     @Test
     void aLaunchThatDiedBeforeItsTakeOverLeavesThePluginFailedWithItsRestartPending() {
-        properties.getSupervision().setInitialBackoff(Duration.ofMinutes(1));
+        properties.setSupervision(
+                PluginHostProperties.group(PluginHostProperties.Supervision.class, "initial-backoff=1m"));
         PluginInstance instance = instance();
         Supervisor supervisor = new Supervisor(properties, runtime, () -> List.of(instance), i -> { });
         Launch first = new Launch(instance.descriptor());
@@ -134,6 +136,6 @@ class CrashBeforeTakeOverTest {
         PluginDescriptor descriptor = new PluginDescriptor("p", "1", "P", new VersionRange(1, 1), Set.of(),
                 Path.of("p.jar"));
         return new PluginInstance(descriptor, new PluginGrants(Set.of()),
-                new PluginLogSink("p", new PluginHostProperties.Logs(), new SimpleMeterRegistry()));
+                new PluginLogSink("p", PluginHostProperties.group(PluginHostProperties.Logs.class), new SimpleMeterRegistry()));
     }
 }

@@ -51,7 +51,8 @@ class CrashDuringTakeOverTest {
 
     @Test
     void aNewVersionThatTakesOverWhileTheOldLaunchsCrashIsHandledKeepsServingAndIsNotRestartedOver() throws Exception {
-        properties.getSupervision().setInitialBackoff(Duration.ofMillis(1));
+        properties.setSupervision(
+                PluginHostProperties.group(PluginHostProperties.Supervision.class, "initial-backoff=1ms"));
         PluginInstance instance = instance();
         Restarts restarts = new Restarts();
         Supervisor supervisor = new Supervisor(properties, runtime, () -> List.of(instance), restarts::begin);
@@ -76,7 +77,8 @@ class CrashDuringTakeOverTest {
 
     @Test
     void aRestartDecidedBeforeANewVersionTookOverGivesWayToIt() {
-        properties.getSupervision().setInitialBackoff(Duration.ofMinutes(1)); // the restart is run by hand below
+        properties.setSupervision(
+                PluginHostProperties.group(PluginHostProperties.Supervision.class, "initial-backoff=1m")); // the restart: by hand, below
         PluginInstance instance = instance();
         Restarts restarts = new Restarts();
         Supervisor supervisor = new Supervisor(properties, runtime, () -> List.of(instance), restarts::begin);
@@ -100,7 +102,8 @@ class CrashDuringTakeOverTest {
 
     @Test
     void aRestartOfAPluginThatIsNotServingStillBegins() {
-        properties.getSupervision().setInitialBackoff(Duration.ofMillis(1));
+        properties.setSupervision(
+                PluginHostProperties.group(PluginHostProperties.Supervision.class, "initial-backoff=1ms"));
         PluginInstance instance = instance();
         Restarts restarts = new Restarts();
         Supervisor supervisor = new Supervisor(properties, runtime, () -> List.of(instance), restarts::begin);
@@ -180,6 +183,6 @@ class CrashDuringTakeOverTest {
         PluginDescriptor descriptor = new PluginDescriptor("p", "1", "P", new VersionRange(1, 1), Set.of(),
                 Path.of("p.jar"));
         return new PluginInstance(descriptor, new PluginGrants(Set.of()),
-                new PluginLogSink("p", new PluginHostProperties.Logs(), new SimpleMeterRegistry()));
+                new PluginLogSink("p", PluginHostProperties.group(PluginHostProperties.Logs.class), new SimpleMeterRegistry()));
     }
 }

@@ -94,7 +94,7 @@ class PluginStateTest {
         PluginDescriptor descriptor = new PluginDescriptor("p", "1", "P", new VersionRange(1, 1), Set.of(),
                 Path.of("p.jar"));
         PluginInstance instance = new PluginInstance(descriptor, new PluginGrants(Set.of()),
-                new PluginLogSink("p", new PluginHostProperties.Logs(), new SimpleMeterRegistry()));
+                new PluginLogSink("p", PluginHostProperties.group(PluginHostProperties.Logs.class), new SimpleMeterRegistry()));
         PATHS.get(state).forEach(s -> instance.transition(s, null));
         assertThat(instance.state()).isEqualTo(state);
         return instance;
