@@ -9,6 +9,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import org.springframework.util.unit.DataSize;
 import org.springframework.validation.Errors;
 import org.springframework.validation.Validator;
@@ -81,10 +84,10 @@ public class PluginHostProperties implements Validator {
     private Map<String, Map<String, String>> config = new LinkedHashMap<>();
 
     /** Limits on every plugin's capability calls. */
-    private Limits limits = new Limits();
+    private Limits limits = group(Limits.class);
 
     /** Restarts, quarantine and health checks. */
-    private Supervision supervision = new Supervision();
+    private Supervision supervision = group(Supervision.class);
 
     /**
      * Development mode, per plugin id: run a plugin from its build output and attach a debugger. Never in production:
@@ -93,7 +96,7 @@ public class PluginHostProperties implements Validator {
     private Map<String, Dev> dev = new LinkedHashMap<>();
 
     /** What the host keeps of and writes from each plugin's output. */
-    private Logs logs = new Logs();
+    private Logs logs = group(Logs.class);
 
     /**
      * Map the plugin runtime's classes from a class-data-sharing archive made by a trusted training run (plugin start
@@ -119,10 +122,10 @@ public class PluginHostProperties implements Validator {
     private Events events = new Events();
 
     /** Which jar may have which plugin id: pins, and the trust store for signer pins. */
-    private Identity identity = new Identity();
+    private Identity identity = group(Identity.class);
 
     /** Replicas sharing one PostgreSQL ({@code spring.datasource.*}): events and plugin set (docs/fleet.md). */
-    private Fleet fleet = new Fleet();
+    private Fleet fleet = group(Fleet.class);
 
     /** A booted JVM held ready for each plugin's next start (docs/threat-model.md, "Standby launches"). */
     private Standby standby = new Standby();
@@ -357,25 +360,25 @@ public class PluginHostProperties implements Validator {
         atLeast(errors, "start-concurrency", p.startConcurrency, 0);
         notNegative(errors, "stop-grace", p.stopGrace);
         bytes(errors, "max-jar-size", p.maxJarSize, Long.MAX_VALUE);
-        atLeast(errors, "limits.rate", p.limits.getRate(), 1);
-        atLeast(errors, "limits.burst", p.limits.getBurst(), 0);
-        atLeast(errors, "limits.concurrency", p.limits.getConcurrency(), 1);
-        positive(errors, "limits.default-deadline", p.limits.getDefaultDeadline());
-        positive(errors, "limits.max-deadline", p.limits.getMaxDeadline());
-        positive(errors, "limits.http-timeout", p.limits.getHttpTimeout());
-        bytes(errors, "limits.http-max-response-bytes", p.limits.getHttpMaxResponseBytes(), Integer.MAX_VALUE);
-        bytes(errors, "limits.kv-max-value-bytes", p.limits.getKvMaxValueBytes(), Integer.MAX_VALUE);
-        bytes(errors, "limits.kv-max-total-bytes", p.limits.getKvMaxTotalBytes(), Long.MAX_VALUE);
+        atLeast(errors, "limits.rate", p.limits.rate(), 1);
+        atLeast(errors, "limits.burst", p.limits.burst(), 0);
+        atLeast(errors, "limits.concurrency", p.limits.concurrency(), 1);
+        positive(errors, "limits.default-deadline", p.limits.defaultDeadline());
+        positive(errors, "limits.max-deadline", p.limits.maxDeadline());
+        positive(errors, "limits.http-timeout", p.limits.httpTimeout());
+        bytes(errors, "limits.http-max-response-bytes", p.limits.httpMaxResponseBytes(), Integer.MAX_VALUE);
+        bytes(errors, "limits.kv-max-value-bytes", p.limits.kvMaxValueBytes(), Integer.MAX_VALUE);
+        bytes(errors, "limits.kv-max-total-bytes", p.limits.kvMaxTotalBytes(), Long.MAX_VALUE);
         bytes(errors, "events.max-payload-bytes", p.events.getMaxPayloadBytes(), Integer.MAX_VALUE);
-        bytes(errors, "logs.kept-bytes", p.logs.getKeptBytes(), Integer.MAX_VALUE);
-        bytes(errors, "logs.max-line-bytes", p.logs.getMaxLineBytes(), Integer.MAX_VALUE);
-        bytes(errors, "logs.bytes-per-second", p.logs.getBytesPerSecond(), Integer.MAX_VALUE);
-        atLeast(errors, "supervision.quarantine-after", p.supervision.getQuarantineAfter(), 1);
-        atLeast(errors, "supervision.health-failures", p.supervision.getHealthFailures(), 1);
-        notNegative(errors, "supervision.health-interval", p.supervision.getHealthInterval());
-        positive(errors, "supervision.health-timeout", p.supervision.getHealthTimeout());
-        notNegative(errors, "supervision.initial-backoff", p.supervision.getInitialBackoff());
-        notNegative(errors, "supervision.max-backoff", p.supervision.getMaxBackoff());
+        bytes(errors, "logs.kept-bytes", p.logs.keptBytes(), Integer.MAX_VALUE);
+        bytes(errors, "logs.max-line-bytes", p.logs.maxLineBytes(), Integer.MAX_VALUE);
+        bytes(errors, "logs.bytes-per-second", p.logs.bytesPerSecond(), Integer.MAX_VALUE);
+        atLeast(errors, "supervision.quarantine-after", p.supervision.quarantineAfter(), 1);
+        atLeast(errors, "supervision.health-failures", p.supervision.healthFailures(), 1);
+        notNegative(errors, "supervision.health-interval", p.supervision.healthInterval());
+        positive(errors, "supervision.health-timeout", p.supervision.healthTimeout());
+        notNegative(errors, "supervision.initial-backoff", p.supervision.initialBackoff());
+        notNegative(errors, "supervision.max-backoff", p.supervision.maxBackoff());
         atLeast(errors, "sandbox.violation-limit", p.sandbox.getViolationLimit(), 1);
         positive(errors, "sandbox.violation-window", p.sandbox.getViolationWindow());
     }
@@ -417,6 +420,27 @@ public class PluginHostProperties implements Validator {
             }
         }
         return path.toString();
+    }
+
+    /**
+     * A group bound the way the host binds it: its {@code @DefaultValue}s, overridden by {@code name=value} pairs
+     * spelled as in application.properties (e.g. {@code "initial-backoff=1ms"}). The defaults live in one place, the
+     * annotations the metadata is written from; tests and embedders set a few values this way.
+     *
+     * @param type a record group of this class, e.g. {@link Supervision}
+     * @param values {@code name=value} pairs under the group
+     * @return the bound group; a value that does not bind fails with a {@code BindException} naming it
+     */
+    public static <T extends Record> T group(Class<T> type, String... values) {
+        Map<String, String> source = new LinkedHashMap<>();
+        for (String value : values) {
+            int eq = value.indexOf('=');
+            if (eq < 1) {
+                throw new IllegalArgumentException("not a name=value pair: '" + value + "'");
+            }
+            source.put("group." + value.substring(0, eq), value.substring(eq + 1));
+        }
+        return new Binder(new MapConfigurationPropertySource(source)).bindOrCreate("group", type);
     }
 
     /** Development mode for one plugin. */
@@ -481,258 +505,71 @@ public class PluginHostProperties implements Validator {
         }
     }
 
-    /** Restarts, quarantine and health checks. */
-    public static class Supervision {
-
-        /** Delay before the first restart of a crashed plugin; doubled each time, with jitter. */
-        private Duration initialBackoff = Duration.ofSeconds(1);
-
-        /** The longest delay between restarts. */
-        private Duration maxBackoff = Duration.ofMinutes(1);
-
-        /** Crashes within {@code crash-window} after which the plugin is quarantined. */
-        private int quarantineAfter = 5;
-
-        /** The window in which crashes count towards quarantine. */
-        private Duration crashWindow = Duration.ofMinutes(5);
-
-        /** How often the host checks each running plugin over its session; 0 turns checks off. */
-        private Duration healthInterval = Duration.ofSeconds(10);
-
-        /** How long a health check may take. */
-        private Duration healthTimeout = Duration.ofSeconds(5);
-
-        /** Failed health checks in a row after which the plugin is killed and restarted. */
-        private int healthFailures = 3;
-
-        public Duration getInitialBackoff() {
-            return initialBackoff;
-        }
-
-        public void setInitialBackoff(Duration initialBackoff) {
-            this.initialBackoff = initialBackoff;
-        }
-
-        public Duration getMaxBackoff() {
-            return maxBackoff;
-        }
-
-        public void setMaxBackoff(Duration maxBackoff) {
-            this.maxBackoff = maxBackoff;
-        }
-
-        public int getQuarantineAfter() {
-            return quarantineAfter;
-        }
-
-        public void setQuarantineAfter(int quarantineAfter) {
-            this.quarantineAfter = quarantineAfter;
-        }
-
-        public Duration getCrashWindow() {
-            return crashWindow;
-        }
-
-        public void setCrashWindow(Duration crashWindow) {
-            this.crashWindow = crashWindow;
-        }
-
-        public Duration getHealthInterval() {
-            return healthInterval;
-        }
-
-        public void setHealthInterval(Duration healthInterval) {
-            this.healthInterval = healthInterval;
-        }
-
-        public Duration getHealthTimeout() {
-            return healthTimeout;
-        }
-
-        public void setHealthTimeout(Duration healthTimeout) {
-            this.healthTimeout = healthTimeout;
-        }
-
-        public int getHealthFailures() {
-            return healthFailures;
-        }
-
-        public void setHealthFailures(int healthFailures) {
-            this.healthFailures = healthFailures;
-        }
+    /**
+     * Restarts, quarantine and health checks.
+     *
+     * @param initialBackoff Delay before the first restart of a crashed plugin; doubled each time, with jitter.
+     * @param maxBackoff The longest delay between restarts.
+     * @param quarantineAfter Crashes within {@code crash-window} after which the plugin is quarantined.
+     * @param crashWindow The window in which crashes count towards quarantine.
+     * @param healthInterval How often the host checks each running plugin over its session; 0 turns checks off.
+     * @param healthTimeout How long a health check may take.
+     * @param healthFailures Failed health checks in a row after which the plugin is killed and restarted.
+     */
+    public record Supervision(
+            @DefaultValue("1s") Duration initialBackoff,
+            @DefaultValue("1m") Duration maxBackoff,
+            @DefaultValue("5") int quarantineAfter,
+            @DefaultValue("5m") Duration crashWindow,
+            @DefaultValue("10s") Duration healthInterval,
+            @DefaultValue("5s") Duration healthTimeout,
+            @DefaultValue("3") int healthFailures) {
     }
 
-    /** What the host keeps of and writes from each plugin's output. */
-    public static class Logs {
-
-        /** Lines per second of one plugin written to the host's log; the rest are dropped and counted. */
-        private int rate = 200;
-
-        /** Lines above the rate written at once. */
-        private int burst = 1000;
-
-        /** Lines kept per plugin for GET /api/plugins/{id}/logs. */
-        private int kept = 500;
-
-        /** Bytes of text kept per plugin for GET /api/plugins/{id}/logs (oldest lines go first). */
-        private DataSize keptBytes = DataSize.ofKilobytes(256);
-
-        /** The longest line of a plugin's output or log record; the rest of it is discarded unread and marked. */
-        private DataSize maxLineBytes = DataSize.ofKilobytes(16);
-
-        /** Bytes per second one plugin may write (stdout, stderr and log records together); the rest is discarded. */
-        private DataSize bytesPerSecond = DataSize.ofKilobytes(256);
-
-        public int getRate() {
-            return rate;
-        }
-
-        public void setRate(int rate) {
-            this.rate = rate;
-        }
-
-        public int getBurst() {
-            return burst;
-        }
-
-        public void setBurst(int burst) {
-            this.burst = burst;
-        }
-
-        public int getKept() {
-            return kept;
-        }
-
-        public void setKept(int kept) {
-            this.kept = kept;
-        }
-
-        public DataSize getKeptBytes() {
-            return keptBytes;
-        }
-
-        public void setKeptBytes(DataSize keptBytes) {
-            this.keptBytes = keptBytes;
-        }
-
-        public DataSize getMaxLineBytes() {
-            return maxLineBytes;
-        }
-
-        public void setMaxLineBytes(DataSize maxLineBytes) {
-            this.maxLineBytes = maxLineBytes;
-        }
-
-        public DataSize getBytesPerSecond() {
-            return bytesPerSecond;
-        }
-
-        public void setBytesPerSecond(DataSize bytesPerSecond) {
-            this.bytesPerSecond = bytesPerSecond;
-        }
+    /**
+     * What the host keeps of and writes from each plugin's output.
+     *
+     * @param rate Lines per second of one plugin written to the host's log; the rest are dropped and counted.
+     * @param burst Lines above the rate written at once.
+     * @param kept Lines kept per plugin for GET /api/plugins/{id}/logs.
+     * @param keptBytes Bytes of text kept per plugin for GET /api/plugins/{id}/logs (oldest lines go first).
+     * @param maxLineBytes The longest line of a plugin's output or log record; the rest of it is discarded unread and
+     *        marked.
+     * @param bytesPerSecond Bytes per second one plugin may write (stdout, stderr and log records together); the rest
+     *        is discarded.
+     */
+    public record Logs(
+            @DefaultValue("200") int rate,
+            @DefaultValue("1000") int burst,
+            @DefaultValue("500") int kept,
+            @DefaultValue("256KB") DataSize keptBytes,
+            @DefaultValue("16KB") DataSize maxLineBytes,
+            @DefaultValue("256KB") DataSize bytesPerSecond) {
     }
 
-    /** Limits on every plugin's capability calls; a call over a limit gets RESOURCE_EXHAUSTED and is counted. */
-    public static class Limits {
-
-        /** Sustained capability calls per second, per plugin. */
-        private int rate = 500;
-
-        /** Calls above the rate a plugin may make at once. */
-        private int burst = 1000;
-
-        /** Capability calls a plugin may have in flight at once. */
-        private int concurrency = 32;
-
-        /** Deadline of a capability call that sets none. */
-        private Duration defaultDeadline = Duration.ofSeconds(10);
-
-        /** The longest deadline any capability call gets, whatever the plugin asks. */
-        private Duration maxDeadline = Duration.ofSeconds(30);
-
-        /** Default timeout of an outbound request made by the http capability. */
-        private Duration httpTimeout = Duration.ofSeconds(10);
-
-        /** Response bodies of the http capability are cut at this many bytes. */
-        private DataSize httpMaxResponseBytes = DataSize.ofMegabytes(1);
-
-        /** The largest value a plugin may store in kv. */
-        private DataSize kvMaxValueBytes = DataSize.ofMegabytes(1);
-
-        /** All of one plugin's kv keys and values together. */
-        private DataSize kvMaxTotalBytes = DataSize.ofMegabytes(64);
-
-        public int getRate() {
-            return rate;
-        }
-
-        public void setRate(int rate) {
-            this.rate = rate;
-        }
-
-        public int getBurst() {
-            return burst;
-        }
-
-        public void setBurst(int burst) {
-            this.burst = burst;
-        }
-
-        public int getConcurrency() {
-            return concurrency;
-        }
-
-        public void setConcurrency(int concurrency) {
-            this.concurrency = concurrency;
-        }
-
-        public Duration getDefaultDeadline() {
-            return defaultDeadline;
-        }
-
-        public void setDefaultDeadline(Duration defaultDeadline) {
-            this.defaultDeadline = defaultDeadline;
-        }
-
-        public Duration getMaxDeadline() {
-            return maxDeadline;
-        }
-
-        public void setMaxDeadline(Duration maxDeadline) {
-            this.maxDeadline = maxDeadline;
-        }
-
-        public Duration getHttpTimeout() {
-            return httpTimeout;
-        }
-
-        public void setHttpTimeout(Duration httpTimeout) {
-            this.httpTimeout = httpTimeout;
-        }
-
-        public DataSize getHttpMaxResponseBytes() {
-            return httpMaxResponseBytes;
-        }
-
-        public void setHttpMaxResponseBytes(DataSize httpMaxResponseBytes) {
-            this.httpMaxResponseBytes = httpMaxResponseBytes;
-        }
-
-        public DataSize getKvMaxValueBytes() {
-            return kvMaxValueBytes;
-        }
-
-        public void setKvMaxValueBytes(DataSize kvMaxValueBytes) {
-            this.kvMaxValueBytes = kvMaxValueBytes;
-        }
-
-        public DataSize getKvMaxTotalBytes() {
-            return kvMaxTotalBytes;
-        }
-
-        public void setKvMaxTotalBytes(DataSize kvMaxTotalBytes) {
-            this.kvMaxTotalBytes = kvMaxTotalBytes;
-        }
+    /**
+     * Limits on every plugin's capability calls; a call over a limit gets RESOURCE_EXHAUSTED and is counted.
+     *
+     * @param rate Sustained capability calls per second, per plugin.
+     * @param burst Calls above the rate a plugin may make at once.
+     * @param concurrency Capability calls a plugin may have in flight at once.
+     * @param defaultDeadline Deadline of a capability call that sets none.
+     * @param maxDeadline The longest deadline any capability call gets, whatever the plugin asks.
+     * @param httpTimeout Default timeout of an outbound request made by the http capability.
+     * @param httpMaxResponseBytes Response bodies of the http capability are cut at this many bytes.
+     * @param kvMaxValueBytes The largest value a plugin may store in kv.
+     * @param kvMaxTotalBytes All of one plugin's kv keys and values together.
+     */
+    public record Limits(
+            @DefaultValue("500") int rate,
+            @DefaultValue("1000") int burst,
+            @DefaultValue("32") int concurrency,
+            @DefaultValue("10s") Duration defaultDeadline,
+            @DefaultValue("30s") Duration maxDeadline,
+            @DefaultValue("10s") Duration httpTimeout,
+            @DefaultValue("1MB") DataSize httpMaxResponseBytes,
+            @DefaultValue("1MB") DataSize kvMaxValueBytes,
+            @DefaultValue("64MB") DataSize kvMaxTotalBytes) {
     }
 
     /** Sandbox settings. */
@@ -931,143 +768,50 @@ public class PluginHostProperties implements Validator {
     /**
      * Plugin identity. A jar's manifest only claims an id; with a pin, the id (and its grants, configuration and kv
      * data) goes only to a jar that matches it.
+     *
+     * @param pins Pins per plugin id, for example {@code plugins.identity.pins.weather=sha256:<64 hex digits>} (the
+     *        jar's digest, as {@code GET /api/plugins/{id}} shows it) or {@code signer:<alias>} (a jar signed with
+     *        {@code jarsigner} by the certificate under that alias in the trust store, or by one it issued). Several
+     *        pins (comma-separated): any one matches. A jar claiming a pinned id that matches none is rejected.
+     * @param trustStore The trust store holding the certificates that {@code signer:} pins name.
      */
-    public static class Identity {
-
-        /**
-         * Pins per plugin id, for example {@code plugins.identity.pins.weather=sha256:<64 hex digits>} (the jar's
-         * digest, as {@code GET /api/plugins/{id}} shows it) or {@code signer:<alias>} (a jar signed with
-         * {@code jarsigner} by the certificate under that alias in the trust store, or by one it issued). Several pins
-         * (comma-separated): any one matches. A jar claiming a pinned id that matches none is rejected.
-         */
-        private Map<String, List<String>> pins = new LinkedHashMap<>();
-
-        /** The trust store holding the certificates that {@code signer:} pins name. */
-        private TrustStore trustStore = new TrustStore();
-
-        public Map<String, List<String>> getPins() {
-            return pins;
-        }
-
-        public void setPins(Map<String, List<String>> pins) {
-            this.pins = pins;
-        }
-
-        public TrustStore getTrustStore() {
-            return trustStore;
-        }
-
-        public void setTrustStore(TrustStore trustStore) {
-            this.trustStore = trustStore;
-        }
+    public record Identity(
+            @DefaultValue Map<String, List<String>> pins,
+            @DefaultValue TrustStore trustStore) {
     }
 
-    /** A key store file of trusted certificates. */
-    public static class TrustStore {
-
-        /** The trust store file. */
-        private Path path;
-
-        /** Its type: {@code PKCS12} or {@code JKS}. */
-        private String type = "PKCS12";
-
-        /** Its password (PKCS12 trust stores made by keytool have one). */
-        private String password;
-
-        public Path getPath() {
-            return path;
-        }
-
-        public void setPath(Path path) {
-            this.path = path;
-        }
-
-        public String getType() {
-            return type;
-        }
-
-        public void setType(String type) {
-            this.type = type;
-        }
-
-        public String getPassword() {
-            return password;
-        }
-
-        public void setPassword(String password) {
-            this.password = password;
-        }
+    /**
+     * A key store file of trusted certificates.
+     *
+     * @param path The trust store file.
+     * @param type Its type: {@code PKCS12} or {@code JKS}.
+     * @param password Its password (PKCS12 trust stores made by keytool have one).
+     */
+    public record TrustStore(
+            Path path,
+            @DefaultValue("PKCS12") String type,
+            String password) {
     }
 
     /**
      * How replicas on one PostgreSQL share events and the plugin set; used only when the host has a PostgreSQL
      * {@code DataSource}. Without one, events stay in memory and the plugin set is the folder's.
+     *
+     * @param eventPoll Longest wait between two looks at the event table when no NOTIFY arrives; also how often
+     *        leases are renewed at most.
+     * @param eventLease How long a replica keeps a plugin's topic after its last renewal: a replica killed while
+     *        delivering is replaced by another after at most this long.
+     * @param eventAckAfter An event handed to a plugin counts as delivered (its cursor moves past it) once the
+     *        plugin's replica has run this long after: a replica killed sooner leaves it to be delivered again.
+     * @param eventRetention Events older than this are deleted from the event table, delivered or not.
+     * @param pluginPoll How often each replica compares its plugins folder with the fleet's plugin set.
      */
-    public static class Fleet {
-
-        /**
-         * Longest wait between two looks at the event table when no NOTIFY arrives; also how often leases are
-         * renewed at most.
-         */
-        private Duration eventPoll = Duration.ofMillis(500);
-
-        /**
-         * How long a replica keeps a plugin's topic after its last renewal: a replica killed while delivering is
-         * replaced by another after at most this long.
-         */
-        private Duration eventLease = Duration.ofSeconds(5);
-
-        /**
-         * An event handed to a plugin counts as delivered (its cursor moves past it) once the plugin's replica has
-         * run this long after: a replica killed sooner leaves it to be delivered again.
-         */
-        private Duration eventAckAfter = Duration.ofSeconds(1);
-
-        /** Events older than this are deleted from the event table, delivered or not. */
-        private Duration eventRetention = Duration.ofDays(1);
-
-        /** How often each replica compares its plugins folder with the fleet's plugin set. */
-        private Duration pluginPoll = Duration.ofSeconds(2);
-
-        public Duration getEventPoll() {
-            return eventPoll;
-        }
-
-        public void setEventPoll(Duration eventPoll) {
-            this.eventPoll = eventPoll;
-        }
-
-        public Duration getEventLease() {
-            return eventLease;
-        }
-
-        public void setEventLease(Duration eventLease) {
-            this.eventLease = eventLease;
-        }
-
-        public Duration getEventAckAfter() {
-            return eventAckAfter;
-        }
-
-        public void setEventAckAfter(Duration eventAckAfter) {
-            this.eventAckAfter = eventAckAfter;
-        }
-
-        public Duration getEventRetention() {
-            return eventRetention;
-        }
-
-        public void setEventRetention(Duration eventRetention) {
-            this.eventRetention = eventRetention;
-        }
-
-        public Duration getPluginPoll() {
-            return pluginPoll;
-        }
-
-        public void setPluginPoll(Duration pluginPoll) {
-            this.pluginPoll = pluginPoll;
-        }
+    public record Fleet(
+            @DefaultValue("500ms") Duration eventPoll,
+            @DefaultValue("5s") Duration eventLease,
+            @DefaultValue("1s") Duration eventAckAfter,
+            @DefaultValue("1d") Duration eventRetention,
+            @DefaultValue("2s") Duration pluginPoll) {
     }
 
     /** Standby launches: plugins start in a fraction of a JVM's boot, at the cost of one idle JVM each. */

@@ -2,6 +2,7 @@ package com.example.shop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,20 +30,6 @@ class EmbeddedHostSecurityTest {
     @TempDir
     static Path work;
 
-    /** Each application its own folders: two hosts must not share one kv store. */
-    static void plugins(DynamicPropertyRegistry registry, String app) {
-        registry.add("plugins.dir", () -> dir(app + "/plugins"));
-        registry.add("plugins.data-dir", () -> dir(app + "/data"));
-    }
-
-    private static String dir(String name) {
-        try {
-            return Files.createDirectories(work.resolve(name)).toString();
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     static int status(int port, String path) throws Exception {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .build(), HttpResponse.BodyHandlers.discarding()).statusCode();
@@ -50,6 +37,16 @@ class EmbeddedHostSecurityTest {
 
     /** The shop application with the host embedded, on its port. */
     abstract class Embedded {
+
+        /** Each application (each nested class's context) its own folders: two hosts must not share one kv store. */
+        @DynamicPropertySource
+        static void plugins(DynamicPropertyRegistry registry) throws IOException {
+            Path app = Files.createTempDirectory(work, "app");
+            String plugins = Files.createDirectory(app.resolve("plugins")).toString();
+            String data = Files.createDirectory(app.resolve("data")).toString();
+            registry.add("plugins.dir", () -> plugins);
+            registry.add("plugins.data-dir", () -> data);
+        }
 
         @LocalServerPort
         int port;
@@ -61,11 +58,6 @@ class EmbeddedHostSecurityTest {
     @Nested
     @SpringBootTest(classes = ShopApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
     class WithItsOwnChain extends Embedded {
-
-        @DynamicPropertySource
-        static void plugins(DynamicPropertyRegistry registry) {
-            EmbeddedHostSecurityTest.plugins(registry, "own");
-        }
 
         @Test
         void whatTheApplicationClosedStaysClosed() throws Exception {
@@ -80,11 +72,6 @@ class EmbeddedHostSecurityTest {
     @SpringBootTest(classes = ShopApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
             properties = "shop.own-security=false")
     class WithoutAChainOfItsOwn extends Embedded {
-
-        @DynamicPropertySource
-        static void plugins(DynamicPropertyRegistry registry) {
-            EmbeddedHostSecurityTest.plugins(registry, "default");
-        }
 
         @Test
         void theHostsDefaultApplies() throws Exception {

@@ -12,9 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The fleet's event transport on a real PostgreSQL ({@link Postgres}): two {@link FleetEvents}, each on its own
@@ -22,12 +22,11 @@ import org.junit.jupiter.api.Test;
  */
 class FleetEventsTest {
 
-    @AutoClose
-    static Postgres postgres;
+    @RegisterExtension
+    static final Postgres postgres = Postgres.forClass();
 
     @BeforeAll
-    static void start() throws Exception {
-        postgres = Postgres.start();
+    static void start() {
         new JdbcKvStore(postgres.pool(4, true)); // the schema
     }
 
@@ -37,10 +36,8 @@ class FleetEventsTest {
     }
 
     private static FleetEvents replica(Duration ackAfter) {
-        PluginHostProperties.Fleet fleet = new PluginHostProperties.Fleet();
-        fleet.setEventAckAfter(ackAfter);
-        fleet.setEventLease(Duration.ofSeconds(2));
-        fleet.setEventPoll(Duration.ofMillis(100));
+        PluginHostProperties.Fleet fleet = PluginHostProperties.group(PluginHostProperties.Fleet.class,
+                "event-ack-after=" + ackAfter, "event-lease=2s", "event-poll=100ms");
         return new FleetEvents(postgres.pool(4, true), fleet);
     }
 

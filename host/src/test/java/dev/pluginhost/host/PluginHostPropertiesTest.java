@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pluginhost.sandbox.ViolationMode;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.bind.BindException;
@@ -22,7 +24,7 @@ class PluginHostPropertiesTest {
         assertThat(errors(properties).getAllErrors()).isEmpty();
         assertThat(properties.getSandbox().getMode()).isEqualTo(ViolationMode.DENY);
         assertThat(properties.getMaxJarSize()).isEqualTo(DataSize.ofBytes(64L * 1024 * 1024));
-        assertThat(properties.getLimits().getKvMaxValueBytes()).isEqualTo(DataSize.ofBytes(1024 * 1024));
+        assertThat(properties.getLimits().kvMaxValueBytes()).isEqualTo(DataSize.ofBytes(1024 * 1024));
         assertThat(properties.getEvents().getMaxPayloadBytes()).isEqualTo(DataSize.ofBytes(256 * 1024));
     }
 
@@ -33,12 +35,32 @@ class PluginHostPropertiesTest {
                 "plugins.sandbox.modes.hello", "kill",
                 "plugins.limits.kv-max-total-bytes", "512",
                 "plugins.events.max-payload-bytes", "65536",
-                "plugins.max-jar-size", "10MB"));
+                "plugins.max-jar-size", "10MB",
+                "plugins.supervision.initial-backoff", "250ms",
+                "plugins.identity.trust-store.path", "/etc/trust.p12"));
         assertThat(properties.getSandbox().getMode()).isEqualTo(ViolationMode.AUDIT);
         assertThat(properties.getSandbox().getModes()).containsEntry("hello", ViolationMode.KILL);
-        assertThat(properties.getLimits().getKvMaxTotalBytes().toBytes()).isEqualTo(512);
+        assertThat(properties.getLimits().kvMaxTotalBytes().toBytes()).isEqualTo(512);
         assertThat(properties.getEvents().getMaxPayloadBytes().toBytes()).isEqualTo(65536);
         assertThat(properties.getMaxJarSize()).isEqualTo(DataSize.ofMegabytes(10));
+        assertThat(properties.getSupervision().initialBackoff()).isEqualTo(Duration.ofMillis(250));
+        assertThat(properties.getSupervision().maxBackoff()).as("the group's other defaults")
+                .isEqualTo(Duration.ofMinutes(1));
+        assertThat(properties.getIdentity().trustStore().path()).isEqualTo(Path.of("/etc/trust.p12"));
+        assertThat(properties.getIdentity().trustStore().type()).isEqualTo("PKCS12");
+    }
+
+    @Test
+    void aGroupIsMadeFromItsDefaultsAndTheValuesGiven() {
+        PluginHostProperties.Logs logs = PluginHostProperties.group(PluginHostProperties.Logs.class, "kept-bytes=1KB");
+        assertThat(logs.keptBytes()).isEqualTo(DataSize.ofKilobytes(1));
+        assertThat(logs).isEqualTo(PluginHostProperties.group(PluginHostProperties.Logs.class, "kept-bytes=1024"));
+        assertThat(new PluginHostProperties().getLogs()).isEqualTo(new PluginHostProperties.Logs(200, 1000, 500,
+                DataSize.ofKilobytes(256), DataSize.ofKilobytes(16), DataSize.ofKilobytes(256)));
+        assertThatThrownBy(() -> PluginHostProperties.group(PluginHostProperties.Logs.class, "rate=fast"))
+                .isInstanceOf(BindException.class).hasMessageContaining("rate");
+        assertThatThrownBy(() -> PluginHostProperties.group(PluginHostProperties.Logs.class, "rate"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'rate'");
     }
 
     @Test

@@ -16,6 +16,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A private PostgreSQL cluster for the tests, from Debian's {@code postgresql} package: made by {@code initdb} in a
@@ -25,30 +28,51 @@ import java.util.stream.Stream;
  *
  * <p>Without PostgreSQL the test fails with "not available here: ..." ({@code .ci/run} installs it).
  */
-final class Postgres implements AutoCloseable {
+final class Postgres implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
 
     static final Path BIN = Path.of("/usr/lib/postgresql/15/bin");
     static final String DATABASE = "pluginhost";
 
-    private final Path dir;
-    private final int port;
-    private final List<String> asOwner;
+    /** Set when the cluster is made ({@link #boot}). */
+    private Path dir;
+    private int port;
+    private final List<String> asOwner = new ArrayList<>();
     private final List<HikariDataSource> pools = new ArrayList<>();
 
-    private Postgres(Path dir, int port, List<String> asOwner) {
-        this.dir = dir;
-        this.port = port;
-        this.asOwner = asOwner;
+    private Postgres() {
     }
 
     /** Starts a cluster and creates the database {@value #DATABASE}. */
     static Postgres start() throws Exception {
+        Postgres postgres = new Postgres();
+        postgres.boot();
+        return postgres;
+    }
+
+    /**
+     * One cluster for a test class, as a JUnit extension ({@code @RegisterExtension static final Postgres postgres}):
+     * started before all its tests (and its {@code @BeforeAll} methods), stopped after them.
+     */
+    static Postgres forClass() {
+        return new Postgres();
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        boot();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+        close();
+    }
+
+    private void boot() throws Exception {
         if (!Files.isExecutable(BIN.resolve("initdb")) || !Files.isExecutable(BIN.resolve("pg_ctl"))) {
             throw new AssertionError("not available here: PostgreSQL 15 is not installed (" + BIN
                     + "/initdb missing; apt-get install postgresql, as .ci/run does)");
         }
-        Path dir = Files.createTempDirectory("pluginhost-postgres");
-        List<String> asOwner = new ArrayList<>();
+        dir = Files.createTempDirectory("pluginhost-postgres");
         if ("root".equals(System.getProperty("user.name"))) {
             UserPrincipalLookupService users = dir.getFileSystem().getUserPrincipalLookupService();
             try {
@@ -59,26 +83,23 @@ final class Postgres implements AutoCloseable {
             }
             asOwner.addAll(List.of("runuser", "-u", "postgres", "--"));
         }
-        int port;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
-        Postgres postgres = new Postgres(dir, port, asOwner);
         try {
-            postgres.run(BIN.resolve("initdb").toString(), "-D", dir.resolve("data").toString(), "-U", "postgres",
+            run(BIN.resolve("initdb").toString(), "-D", dir.resolve("data").toString(), "-U", "postgres",
                     "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync");
-            postgres.run(BIN.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-w", "-t", "60",
+            run(BIN.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-w", "-t", "60",
                     "-l", dir.resolve("server.log").toString(), "-o",
                     "-p " + port + " -c listen_addresses=127.0.0.1 -k " + dir, "start");
-            try (Connection c = DriverManager.getConnection(postgres.url("postgres"), "postgres", "");
+            try (Connection c = DriverManager.getConnection(url("postgres"), "postgres", "");
                  Statement s = c.createStatement()) {
                 s.execute("CREATE DATABASE " + DATABASE);
             }
         } catch (Exception | AssertionError e) {
-            postgres.close();
+            close();
             throw e;
         }
-        return postgres;
     }
 
     String url() {
@@ -134,6 +155,9 @@ final class Postgres implements AutoCloseable {
     @Override
     public void close() throws IOException, InterruptedException {
         pools.forEach(HikariDataSource::close);
+        if (dir == null) {
+            return; // never made
+        }
         try {
             if (Files.exists(dir.resolve("data/postmaster.pid"))) {
                 run(BIN.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-w", "-m", "fast",

@@ -15,9 +15,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The kv store on a real PostgreSQL (a private cluster, {@link Postgres}), as two host replicas share it: each
@@ -25,14 +25,13 @@ import org.junit.jupiter.api.Test;
  */
 class PostgresKvStoreTest {
 
-    @AutoClose
-    static Postgres postgres;
+    @RegisterExtension
+    static final Postgres postgres = Postgres.forClass();
     static KvStore hostA;
     static KvStore hostB;
 
     @BeforeAll
-    static void start() throws Exception {
-        postgres = Postgres.start();
+    static void start() {
         hostA = new JdbcKvStore(postgres.pool(8, true));
         // The second pool hands out connections with auto-commit off: a write must still be committed when put
         // returns, not when someone commits that connection later.

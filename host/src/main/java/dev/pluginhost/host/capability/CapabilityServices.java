@@ -59,12 +59,12 @@ public final class CapabilityServices implements AutoCloseable {
         }
         this.catalog = new CapabilityCatalog(services);
         // Each service takes its share of plugins.limits (checked at start by PluginHostProperties).
-        this.limits = new CallLimits.Limits(limits.getRate(), limits.getBurst(), limits.getConcurrency(),
-                limits.getDefaultDeadline(), limits.getMaxDeadline());
-        this.httpLimits = new HttpService.HttpLimits(limits.getHttpTimeout(), limits.getMaxDeadline(),
-                Math.toIntExact(limits.getHttpMaxResponseBytes().toBytes()));
-        this.kvQuota = new KeyValueService.Quota(Math.toIntExact(limits.getKvMaxValueBytes().toBytes()),
-                limits.getKvMaxTotalBytes().toBytes());
+        this.limits = new CallLimits.Limits(limits.rate(), limits.burst(), limits.concurrency(),
+                limits.defaultDeadline(), limits.maxDeadline());
+        this.httpLimits = new HttpService.HttpLimits(limits.httpTimeout(), limits.maxDeadline(),
+                Math.toIntExact(limits.httpMaxResponseBytes().toBytes()));
+        this.kvQuota = new KeyValueService.Quota(Math.toIntExact(limits.kvMaxValueBytes().toBytes()),
+                limits.kvMaxTotalBytes().toBytes());
     }
 
     /**

@@ -43,12 +43,12 @@ public final class FleetEvents implements AutoCloseable {
     private volatile boolean closed;
 
     public FleetEvents(DataSource dataSource, PluginHostProperties.Fleet fleet) {
-        this.pollMillis = Math.max(1, fleet.getEventPoll().toMillis());
+        this.pollMillis = Math.max(1, fleet.eventPoll().toMillis());
         this.replica = hostName() + "/" + UUID.randomUUID();
-        this.outbox = new FleetOutbox(dataSource, fleet.getEventRetention().toSeconds());
+        this.outbox = new FleetOutbox(dataSource, fleet.eventRetention().toSeconds());
         this.wakeUp = new FleetWakeUp(dataSource, pollMillis);
-        this.delivery = new FleetDelivery(dataSource, replica, fleet.getEventLease().toMillis(),
-                fleet.getEventAckAfter().toNanos(), wakeUp);
+        this.delivery = new FleetDelivery(dataSource, replica, fleet.eventLease().toMillis(),
+                fleet.eventAckAfter().toNanos(), wakeUp);
         this.thread = new Thread(this::run, "fleet-events");
         thread.setDaemon(true);
         thread.start();

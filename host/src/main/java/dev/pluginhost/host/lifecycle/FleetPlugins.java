@@ -91,14 +91,14 @@ public final class FleetPlugins implements AutoCloseable {
             throws IOException {
         this.dataSource = dataSource;
         this.reader = reader;
-        PluginHostProperties.TrustStore trustStore = properties.getIdentity().getTrustStore();
-        this.pins = new PluginPins(properties.getIdentity().getPins(), trustStore.getPath(), trustStore.getType(),
-                trustStore.getPassword());
+        PluginHostProperties.TrustStore trustStore = properties.getIdentity().trustStore();
+        this.pins = new PluginPins(properties.getIdentity().pins(), trustStore.path(), trustStore.type(),
+                trustStore.password());
         this.dir = Files.createDirectories(properties.getDir().toAbsolutePath());
         Path data = properties.getDataDir().toAbsolutePath();
         this.copied = Files.createDirectories(data.resolve(".fleet-plugins"));
         this.uploads = Files.createDirectories(data.resolve(".fleet-uploads"));
-        this.pollMillis = Math.max(100, properties.getFleet().getPluginPoll().toMillis());
+        this.pollMillis = Math.max(100, properties.getFleet().pluginPoll().toMillis());
         this.thread = new Thread(this::run, "fleet-plugins");
         thread.setDaemon(true);
         thread.start();

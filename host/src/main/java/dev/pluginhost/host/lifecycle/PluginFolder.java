@@ -50,9 +50,9 @@ final class PluginFolder implements AutoCloseable {
                  Launches launches, Map<String, PluginInstance> plugins) {
         this.properties = properties;
         this.reader = reader;
-        PluginHostProperties.TrustStore trustStore = properties.getIdentity().getTrustStore();
-        this.pins = new PluginPins(properties.getIdentity().getPins(), trustStore.getPath(), trustStore.getType(),
-                trustStore.getPassword());
+        PluginHostProperties.TrustStore trustStore = properties.getIdentity().trustStore();
+        this.pins = new PluginPins(properties.getIdentity().pins(), trustStore.path(), trustStore.type(),
+                trustStore.password());
         this.scanner = new PluginScanner(reader, pins);
         this.metrics = metrics;
         this.runtime = runtime;

@@ -42,7 +42,7 @@ final class Supervisor {
 
     /** Starts the periodic health checks (plugins.supervision.health-interval; zero: none). */
     void start() {
-        Duration interval = properties.getSupervision().getHealthInterval();
+        Duration interval = properties.getSupervision().healthInterval();
         if (!interval.isZero()) {
             runtime.timers().scheduleWithFixedDelay(this::checkHealth, interval.toMillis(), interval.toMillis(),
                     TimeUnit.MILLISECONDS);
@@ -70,14 +70,14 @@ final class Supervisor {
             if (runtime.closed() || instance.active() != launch || !launch.ended.compareAndSet(false, true)) {
                 return;
             }
-            crashes = instance.crashed(supervision.getCrashWindow());
-            if (crashes >= supervision.getQuarantineAfter()) {
-                why = "quarantined after " + crashes + " crashes within " + supervision.getCrashWindow()
+            crashes = instance.crashed(supervision.crashWindow());
+            if (crashes >= supervision.quarantineAfter()) {
+                why = "quarantined after " + crashes + " crashes within " + supervision.crashWindow()
                         + "; last: " + reason + " (start it again with POST /api/plugins/" + instance.id() + "/start)";
                 instance.transition(PluginState.QUARANTINED, why);
             } else {
-                long base = supervision.getInitialBackoff().toMillis() << Math.min(crashes - 1, 20);
-                long delay = (long) (Math.min(base, supervision.getMaxBackoff().toMillis())
+                long base = supervision.initialBackoff().toMillis() << Math.min(crashes - 1, 20);
+                long delay = (long) (Math.min(base, supervision.maxBackoff().toMillis())
                         * ThreadLocalRandom.current().nextDouble(0.5, 1.5));
                 why = reason + "; restart " + crashes + " in " + delay + " ms";
                 instance.transition(PluginState.FAILED, why);
@@ -89,7 +89,7 @@ final class Supervisor {
             }
         }
         launch.release();
-        log.error(crashes >= supervision.getQuarantineAfter() ? "plugin {} {}" : "plugin {} failed: {}",
+        log.error(crashes >= supervision.quarantineAfter() ? "plugin {} {}" : "plugin {} failed: {}",
                 instance.id(), why);
     }
 
@@ -121,7 +121,7 @@ final class Supervisor {
             }
             CompletableFuture<?> check;
             try {
-                check = launch.connection.checkHealth(supervision.getHealthTimeout());
+                check = launch.connection.checkHealth(supervision.healthTimeout());
             } catch (PluginConnection.DrainingException e) {
                 continue; // being replaced: the new launch is checked next time
             }
@@ -132,8 +132,8 @@ final class Supervisor {
                         }
                         int failures = instance.healthCheckFailed();
                         log.warn("plugin {} failed health check {} of {}: {}", instance.id(), failures,
-                                supervision.getHealthFailures(), error.toString());
-                        if (failures >= supervision.getHealthFailures() && launch.process != null) {
+                                supervision.healthFailures(), error.toString());
+                        if (failures >= supervision.healthFailures() && launch.process != null) {
                             launch.process.kill(); // its exit is handled as a crash: restart or quarantine
                         }
                     });

@@ -68,15 +68,15 @@ public final class PluginLogSink {
     public PluginLogSink(String pluginId, PluginHostProperties.Logs limits, MeterRegistry registry) {
         this.pluginId = pluginId;
         this.log = LoggerFactory.getLogger("plugin." + pluginId);
-        this.capacity = Math.max(1, limits.getKept());
-        this.keptBytes = Math.max(1, bytes(limits.getKeptBytes()));
-        this.maxLineBytes = Math.max(1, bytes(limits.getMaxLineBytes()));
-        this.perNano = limits.getRate() / 1e9;
-        this.burst = Math.max(1, limits.getBurst());
+        this.capacity = Math.max(1, limits.kept());
+        this.keptBytes = Math.max(1, bytes(limits.keptBytes()));
+        this.maxLineBytes = Math.max(1, bytes(limits.maxLineBytes()));
+        this.perNano = limits.rate() / 1e9;
+        this.burst = Math.max(1, limits.burst());
         this.tokens = this.burst;
-        this.bytesPerNano = bytes(limits.getBytesPerSecond()) / 1e9;
+        this.bytesPerNano = bytes(limits.bytesPerSecond()) / 1e9;
         // a second's worth at once, and always room for one full line
-        this.byteBurst = Math.max(bytes(limits.getBytesPerSecond()), maxLineBytes);
+        this.byteBurst = Math.max(bytes(limits.bytesPerSecond()), maxLineBytes);
         this.byteTokens = this.byteBurst;
         this.dropped = Counter.builder("plugin.logs.dropped")
                 .description("Plugin log lines not written to the host's log because the plugin exceeded its rate")

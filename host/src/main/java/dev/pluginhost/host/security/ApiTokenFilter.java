@@ -49,14 +49,14 @@ final class ApiTokenFilter extends OncePerRequestFilter {
     /** Bad configuration stops the start, naming the property: a token that silently never matches helps no one. */
     private static Known known(String name, ApiProperties.Token token) {
         String property = "plugins.api.tokens." + name + ".sha256";
-        if (token.getSha256() == null || !token.getSha256().matches("[0-9a-fA-F]{64}")) {
+        if (token.sha256() == null || !token.sha256().matches("[0-9a-fA-F]{64}")) {
             throw new IllegalArgumentException(property + " must be the token's SHA-256 in hex (64 characters): "
                     + "printf %s \"$TOKEN\" | sha256sum");
         }
-        if (token.getRole() == null) {
+        if (token.role() == null) {
             throw new IllegalArgumentException("plugins.api.tokens." + name + ".role must be VIEWER or OPERATOR");
         }
-        return new Known(name, HexFormat.of().parseHex(token.getSha256()), token.getRole());
+        return new Known(name, HexFormat.of().parseHex(token.sha256()), token.role());
     }
 
     @Override

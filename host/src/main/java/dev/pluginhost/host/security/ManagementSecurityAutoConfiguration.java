@@ -91,7 +91,7 @@ public class ManagementSecurityAutoConfiguration {
                 // Each request was authorized on its first dispatch; the async dispatch (an invocation's answer)
                 // and the error page rendering its refusal must not be refused again.
                 requests.dispatcherTypeMatchers(DispatcherType.ASYNC, DispatcherType.ERROR).permitAll();
-                if (properties.isAnonymousProbes()) {
+                if (properties.anonymousProbes()) {
                     requests.requestMatchers(HttpMethod.GET, PROBES).permitAll();
                 }
                 authorizeApi(requests);
@@ -102,7 +102,7 @@ public class ManagementSecurityAutoConfiguration {
             // could make it send to the API (cross-site request forgery); curl -u and clients send them unasked.
             http.httpBasic(basic -> basic.authenticationEntryPoint(unauthenticated));
             http.exceptionHandling(e -> e.authenticationEntryPoint(unauthenticated).accessDeniedHandler(forbidden));
-            http.addFilterBefore(new ApiTokenFilter(properties.getTokens(), unauthenticated),
+            http.addFilterBefore(new ApiTokenFilter(properties.tokens(), unauthenticated),
                     BasicAuthenticationFilter.class);
             http.addFilterBefore(ApiAudit.recordCaller(), AuthorizationFilter.class);
             // Stateless: no session cookie, so nothing for a cross-site request to ride on.
@@ -140,7 +140,7 @@ public class ManagementSecurityAutoConfiguration {
         @Override
         public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
             Binder binder = Binder.get(context.getEnvironment());
-            boolean tokens = binder.bind("plugins.api", ApiProperties.class).map(p -> !p.getTokens().isEmpty())
+            boolean tokens = binder.bind("plugins.api", ApiProperties.class).map(p -> !p.tokens().isEmpty())
                     .orElse(false);
             boolean password = context.getEnvironment().containsProperty("spring.security.user.password");
             return tokens && !password ? ConditionOutcome.match("API tokens and no spring.security.user.password")

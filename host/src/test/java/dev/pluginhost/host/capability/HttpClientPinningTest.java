@@ -3,18 +3,15 @@ package dev.pluginhost.host.capability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.sun.net.httpserver.HttpServer;
+import dev.pluginhost.host.LocalHttpServer;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,43 +20,23 @@ import org.junit.jupiter.api.Test;
  */
 class HttpClientPinningTest {
 
-    private HttpServer server;
-    private CloseableHttpClient client;
-
-    @BeforeEach
-    void start() throws Exception {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/", exchange -> {
-            byte[] body = ("host=" + exchange.getRequestHeaders().getFirst("Host")).getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        server.createContext("/moved", exchange -> {
-            exchange.getResponseHeaders().add("Location", "http://169.254.169.254/latest/meta-data/");
-            exchange.sendResponseHeaders(302, -1);
-            exchange.close();
-        });
-        server.start();
-        client = CapabilityServices.httpClient();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        client.close();
-        server.stop(0);
-    }
+    @AutoClose
+    private final LocalHttpServer server = LocalHttpServer.start(0)
+            .answer("/", null, exchange -> "host=" + exchange.getRequestHeaders().getFirst("Host"))
+            .redirect("/moved", "http://169.254.169.254/latest/meta-data/");
+    @AutoClose
+    private final CloseableHttpClient client = CapabilityServices.httpClient();
 
     /** GET {@code path} from 127.0.0.1, the address handed over as checked, with {@code name} in the request. */
     private ClassicHttpResponse pinnedGet(String name, String path) throws Exception {
-        int port = server.getAddress().getPort();
+        int port = server.port();
         HttpHost pinned = new HttpHost("http", InetAddress.getByName("127.0.0.1"), name, port);
         return client.executeOpen(pinned, new HttpGet("http://" + name + ":" + port + path), null);
     }
 
     @Test
     void connectsToTheCheckedAddressAndSendsTheName() throws Exception {
-        int port = server.getAddress().getPort();
+        int port = server.port();
         // The name resolves nowhere: the request can only have reached the server through the address handed over.
         try (ClassicHttpResponse response = pinnedGet("rebound.vendor.invalid", "/")) {
             assertThat(response.getCode()).isEqualTo(200);
@@ -69,7 +46,7 @@ class HttpClientPinningTest {
 
     @Test
     void neverResolvesANameItself() {
-        int port = server.getAddress().getPort();
+        int port = server.port();
         assertThatThrownBy(() -> client.executeOpen(new HttpHost("http", "localhost", port),
                 new HttpGet("http://localhost:" + port + "/"), null).close())
                 .isInstanceOf(UnknownHostException.class)

@@ -2,13 +2,11 @@ package dev.pluginhost.host.capability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
+import dev.pluginhost.host.LocalHttpServer;
 import dev.pluginhost.contract.v1.HttpRequest;
 import dev.pluginhost.contract.v1.HttpResponse;
 import io.grpc.Status;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -18,8 +16,7 @@ import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.HttpHost;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,33 +25,18 @@ import org.junit.jupiter.api.Test;
  */
 class HttpHeadersTest {
 
-    private HttpServer server;
-    private CloseableHttpClient client;
     private final List<Map<String, List<String>>> received = new CopyOnWriteArrayList<>();
-
-    @BeforeEach
-    void start() throws Exception {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/", exchange -> {
-            received.add(Map.copyOf(exchange.getRequestHeaders()));
-            byte[] body = "ok".getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        server.start();
-        client = CapabilityServices.httpClient();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        client.close();
-        server.stop(0);
-    }
+    @AutoClose
+    private final LocalHttpServer server = LocalHttpServer.start(0).answer("/", null, exchange -> {
+        received.add(Map.copyOf(exchange.getRequestHeaders()));
+        return "ok";
+    });
+    @AutoClose
+    private final CloseableHttpClient client = CapabilityServices.httpClient();
 
     @Test
     void withoutTheCheckANameWithAColonForgesTheHostHeader() throws Exception {
-        int port = server.getAddress().getPort();
+        int port = server.port();
         HttpGet get = new HttpGet("http://127.0.0.1:" + port + "/");
         get.addHeader("Host:evil.example", "");
         try (ClassicHttpResponse response = client.executeOpen(new HttpHost("http", InetAddress.getByName(
@@ -90,7 +72,7 @@ class HttpHeadersTest {
     }
 
     private Answer<HttpResponse> fetch(String name, String value) {
-        int port = server.getAddress().getPort();
+        int port = server.port();
         Grant grant = new CapabilityCatalog(Map.of()).validate("http:127.0.0.1:" + port);
         HttpService service = new HttpService(TestConnections.of("p", new PluginGrants(Set.of(grant))), client,
                 new HttpService.HttpLimits(Duration.ofSeconds(5), Duration.ofSeconds(5), 1024));

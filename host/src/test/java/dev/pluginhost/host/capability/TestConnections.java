@@ -21,7 +21,7 @@ final class TestConnections {
         PluginDescriptor plugin = new PluginDescriptor(id, "1", "x." + id, new VersionRange(1, 1), grants.names(),
                 Path.of(id + ".jar"));
         return new PluginConnection(plugin, grants, new PluginMetrics(registry),
-                new PluginLogSink(id, new PluginHostProperties.Logs(), registry),
+                new PluginLogSink(id, PluginHostProperties.group(PluginHostProperties.Logs.class), registry),
                 new PluginConnection.Events() {
                     @Override
                     public void authenticated() {

@@ -17,8 +17,8 @@ import java.util.Map;
 import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Fuzz target: a jar dropped into the plugins folder, as the host reads it (manifest, entry names, every entry for
@@ -41,24 +41,14 @@ class PluginJarFuzzTest {
     private static final List<String> NAMES = List.of("META-INF/MANIFEST.MF", "a/B.class", "../evil", "/abs",
             "lib/inner.jar", "C:\\x", "a/../../b", "META-INF/X.SF", "META-INF/X.RSA", "dir/");
 
-    private static Path folder;
+    @TempDir
+    static Path folder;
     private static ManifestReader reader;
 
     @BeforeAll
     static void setUp() throws IOException {
-        folder = Files.createTempDirectory("jar-fuzz");
         reader = new ManifestReader(MAX_JAR, new CapabilityCatalog(Map.of()));
         Files.write(folder.resolve("good.jar"), jar(manifest("good", "1")));
-    }
-
-    @AfterAll
-    static void clean() throws IOException {
-        try (var files = Files.list(folder)) {
-            for (Path f : files.toList()) {
-                Files.deleteIfExists(f);
-            }
-        }
-        Files.deleteIfExists(folder);
     }
 
     @FuzzTest

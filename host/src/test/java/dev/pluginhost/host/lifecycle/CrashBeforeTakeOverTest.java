@@ -1,19 +1,17 @@
 package dev.pluginhost.host.lifecycle;
 
+import static dev.pluginhost.host.lifecycle.TakeOvers.instance;
+import static dev.pluginhost.host.lifecycle.TakeOvers.killed;
+import static dev.pluginhost.host.lifecycle.TakeOvers.readyCandidate;
+import static dev.pluginhost.host.lifecycle.TakeOvers.restartAfter;
+import static dev.pluginhost.host.lifecycle.TakeOvers.serving;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.pluginhost.host.PluginHostProperties;
-import dev.pluginhost.host.capability.PluginGrants;
-import dev.pluginhost.host.discovery.PluginDescriptor;
-import dev.pluginhost.host.discovery.VersionRange;
-import dev.pluginhost.host.logs.PluginLogSink;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -37,7 +35,7 @@ class CrashBeforeTakeOverTest {
 
     @Test
     void aLaunchThatDiedBeforeItsTakeOverNeverServesOverTheRestartItsCrashBegan() {
-        properties.getSupervision().setInitialBackoff(Duration.ofMillis(1));
+        restartAfter(properties, "1ms");
         PluginInstance instance = instance();
         Launch[] restart = new Launch[1];
         Supervisor supervisor = new Supervisor(properties, runtime, () -> List.of(instance), i -> {
@@ -48,7 +46,7 @@ class CrashBeforeTakeOverTest {
         instance.starting(first);
         first.ready.complete(List.of("op")); // the session said ready; the launch thread has not taken over yet
 
-        killed(first, instance, supervisor);
+        killed(first, instance, supervisor, "plugin JVM was killed by signal 9");
         await().atMost(Duration.ofSeconds(10)).until(() -> restart[0] != null && instance.active() == restart[0]);
 
         assertThatThrownBy(() -> instance.promote(first, List.of("op")))
@@ -59,14 +57,14 @@ class CrashBeforeTakeOverTest {
 
     @Test
     void aLaunchThatDiedBeforeItsTakeOverLeavesThePluginFailedWithItsRestartPending() {
-        properties.getSupervision().setInitialBackoff(Duration.ofMinutes(1));
+        restartAfter(properties, "1m");
         PluginInstance instance = instance();
         Supervisor supervisor = new Supervisor(properties, runtime, () -> List.of(instance), i -> { });
         Launch first = new Launch(instance.descriptor());
         instance.starting(first);
         first.ready.complete(List.of("op"));
 
-        killed(first, instance, supervisor);
+        killed(first, instance, supervisor, "plugin JVM was killed by signal 9");
 
         assertThatThrownBy(() -> instance.promote(first, List.of("op"))).isInstanceOf(IllegalStateException.class);
         assertThat(instance.state()).as("FAILED: its restart (scheduled) runs only from FAILED")
@@ -78,14 +76,10 @@ class CrashBeforeTakeOverTest {
     void aNewVersionThatDiedBeforeItsTakeOverLeavesTheServingLaunch() {
         PluginInstance instance = instance();
         Supervisor supervisor = new Supervisor(properties, runtime, () -> List.of(instance), i -> { });
-        Launch serving = new Launch(instance.descriptor());
-        instance.starting(serving);
-        instance.promote(serving, List.of("op"));
-        Launch candidate = new Launch(instance.descriptor());
-        instance.candidate(candidate);
-        candidate.ready.complete(List.of("op"));
+        Launch serving = serving(instance);
+        Launch candidate = readyCandidate(instance);
 
-        killed(candidate, instance, supervisor); // not the active launch: no crash of the plugin
+        killed(candidate, instance, supervisor, "plugin JVM was killed by signal 9"); // not the active launch: no crash of the plugin
 
         assertThatThrownBy(() -> instance.promote(candidate, List.of("op"))).isInstanceOf(IllegalStateException.class);
         assertThat(instance.active()).isSameAs(serving);
@@ -95,9 +89,7 @@ class CrashBeforeTakeOverTest {
     @Test
     void aNewVersionSupersededByANewerOneGivesWayToIt() {
         PluginInstance instance = instance();
-        Launch serving = new Launch(instance.descriptor());
-        instance.starting(serving);
-        instance.promote(serving, List.of("op"));
+        Launch serving = serving(instance);
         Launch second = new Launch(instance.descriptor());
         instance.candidate(second);
         Launch third = new Launch(instance.descriptor()); // its jar copied in again while the second started
@@ -121,19 +113,5 @@ class CrashBeforeTakeOverTest {
 
         assertThatThrownBy(() -> instance.promote(first, List.of("op"))).isInstanceOf(IllegalStateException.class);
         assertThat(instance.active()).isSameAs(next);
-    }
-
-    /** What ProcessEvents.onExit does for a SIGKILLed JVM the host did not stop. */
-    private static void killed(Launch launch, PluginInstance instance, Supervisor supervisor) {
-        launch.exited.complete(null);
-        launch.ready.completeExceptionally(new IllegalStateException("plugin JVM was killed by signal 9"));
-        supervisor.crashed(instance, launch, "plugin JVM was killed by signal 9");
-    }
-
-    private static PluginInstance instance() {
-        PluginDescriptor descriptor = new PluginDescriptor("p", "1", "P", new VersionRange(1, 1), Set.of(),
-                Path.of("p.jar"));
-        return new PluginInstance(descriptor, new PluginGrants(Set.of()),
-                new PluginLogSink("p", new PluginHostProperties.Logs(), new SimpleMeterRegistry()));
     }
 }

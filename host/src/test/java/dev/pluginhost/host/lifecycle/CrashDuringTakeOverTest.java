@@ -1,5 +1,10 @@
 package dev.pluginhost.host.lifecycle;
 
+import static dev.pluginhost.host.lifecycle.TakeOvers.instance;
+import static dev.pluginhost.host.lifecycle.TakeOvers.killed;
+import static dev.pluginhost.host.lifecycle.TakeOvers.readyCandidate;
+import static dev.pluginhost.host.lifecycle.TakeOvers.restartAfter;
+import static dev.pluginhost.host.lifecycle.TakeOvers.serving;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -7,15 +12,8 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
 import dev.pluginhost.host.PluginHostProperties;
-import dev.pluginhost.host.capability.PluginGrants;
-import dev.pluginhost.host.discovery.PluginDescriptor;
-import dev.pluginhost.host.discovery.VersionRange;
-import dev.pluginhost.host.logs.PluginLogSink;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -51,20 +49,18 @@ class CrashDuringTakeOverTest {
 
     @Test
     void aNewVersionThatTakesOverWhileTheOldLaunchsCrashIsHandledKeepsServingAndIsNotRestartedOver() throws Exception {
-        properties.getSupervision().setInitialBackoff(Duration.ofMillis(1));
+        restartAfter(properties, "1ms");
         PluginInstance instance = instance();
         Restarts restarts = new Restarts();
         Supervisor supervisor = new Supervisor(properties, runtime, () -> List.of(instance), restarts::begin);
         Launch old = serving(instance);
-        Launch next = new Launch(instance.descriptor());
-        instance.candidate(next);
-        next.ready.complete(List.of("op"));
+        Launch next = readyCandidate(instance);
         // The take-over lands while the crash is being handled: when the supervisor logs it, which (without the fix)
         // came after its check that the crashed launch was the plugin's and before its move to FAILED.
         Launch[] replaced = new Launch[1];
         hookOnce("failed:", () -> replaced[0] = instance.promote(next, List.of("op")));
 
-        killed(old, instance, supervisor);
+        killed(old, instance, supervisor, "plugin JVM exited with status 137");
         await().atMost(Duration.ofSeconds(10)).until(() -> replaced[0] != null);
         Thread.sleep(300); // a restart (1 ms backoff) would have begun by now: what must not happen takes a bound
 
@@ -76,16 +72,14 @@ class CrashDuringTakeOverTest {
 
     @Test
     void aRestartDecidedBeforeANewVersionTookOverGivesWayToIt() {
-        properties.getSupervision().setInitialBackoff(Duration.ofMinutes(1)); // the restart is run by hand below
+        restartAfter(properties, "1m"); // the restart is run by hand below
         PluginInstance instance = instance();
         Restarts restarts = new Restarts();
         Supervisor supervisor = new Supervisor(properties, runtime, () -> List.of(instance), restarts::begin);
         Launch old = serving(instance);
-        Launch next = new Launch(instance.descriptor());
-        instance.candidate(next);
-        next.ready.complete(List.of("op"));
+        Launch next = readyCandidate(instance);
 
-        killed(old, instance, supervisor);
+        killed(old, instance, supervisor, "plugin JVM exited with status 137");
         assertThat(instance.state()).isEqualTo(PluginState.FAILED);
         // The restart's timer fired while FAILED: it waits for a boot turn, which the new version holds until it took
         // over. Then the restart begins.
@@ -100,13 +94,13 @@ class CrashDuringTakeOverTest {
 
     @Test
     void aRestartOfAPluginThatIsNotServingStillBegins() {
-        properties.getSupervision().setInitialBackoff(Duration.ofMillis(1));
+        restartAfter(properties, "1ms");
         PluginInstance instance = instance();
         Restarts restarts = new Restarts();
         Supervisor supervisor = new Supervisor(properties, runtime, () -> List.of(instance), restarts::begin);
         Launch old = serving(instance);
 
-        killed(old, instance, supervisor);
+        killed(old, instance, supervisor, "plugin JVM exited with status 137");
 
         await().atMost(Duration.ofSeconds(10)).until(() -> restarts.begun.get() == 1);
         assertThat(instance.state()).isEqualTo(PluginState.STARTING);
@@ -160,26 +154,5 @@ class CrashDuringTakeOverTest {
         };
         hook.start();
         MANAGER_LOG.addAppender(hook);
-    }
-
-    private static Launch serving(PluginInstance instance) {
-        Launch launch = new Launch(instance.descriptor());
-        instance.starting(launch);
-        instance.promote(launch, List.of("op"));
-        return launch;
-    }
-
-    /** What ProcessEvents.onExit does when a launcher the host did not stop is SIGKILLed (its JVM goes with it). */
-    private static void killed(Launch launch, PluginInstance instance, Supervisor supervisor) {
-        launch.exited.complete(null);
-        launch.ready.completeExceptionally(new IllegalStateException("plugin JVM exited with status 137"));
-        supervisor.crashed(instance, launch, "plugin JVM exited with status 137");
-    }
-
-    private static PluginInstance instance() {
-        PluginDescriptor descriptor = new PluginDescriptor("p", "1", "P", new VersionRange(1, 1), Set.of(),
-                Path.of("p.jar"));
-        return new PluginInstance(descriptor, new PluginGrants(Set.of()),
-                new PluginLogSink("p", new PluginHostProperties.Logs(), new SimpleMeterRegistry()));
     }
 }

@@ -4,16 +4,8 @@ import static dev.pluginhost.host.lifecycle.PluginState.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.pluginhost.host.PluginHostProperties;
-import dev.pluginhost.host.capability.PluginGrants;
-import dev.pluginhost.host.discovery.PluginDescriptor;
-import dev.pluginhost.host.discovery.VersionRange;
-import dev.pluginhost.host.logs.PluginLogSink;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -92,10 +84,7 @@ class PluginStateTest {
     }
 
     private static PluginInstance in(PluginState state) {
-        PluginDescriptor descriptor = new PluginDescriptor("p", "1", "P", new VersionRange(1, 1), Set.of(),
-                Path.of("p.jar"));
-        PluginInstance instance = new PluginInstance(descriptor, new PluginGrants(Set.of()),
-                new PluginLogSink("p", new PluginHostProperties.Logs(), new SimpleMeterRegistry()));
+        PluginInstance instance = TakeOvers.instance();
         PATHS.get(state).forEach(s -> instance.transition(s, null));
         assertThat(instance.state()).isEqualTo(state);
         return instance;

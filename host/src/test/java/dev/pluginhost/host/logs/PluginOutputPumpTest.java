@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.slf4j.event.Level;
-import org.springframework.util.unit.DataSize;
 
 /** The reader of a plugin's stdout/stderr and its sink, on in-memory streams. */
 class PluginOutputPumpTest {
@@ -18,10 +17,8 @@ class PluginOutputPumpTest {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
     private PluginLogSink sink(int maxLineBytes, int bytesPerSecond, int keptBytes) {
-        PluginHostProperties.Logs limits = new PluginHostProperties.Logs();
-        limits.setMaxLineBytes(DataSize.ofBytes(maxLineBytes));
-        limits.setBytesPerSecond(DataSize.ofBytes(bytesPerSecond));
-        limits.setKeptBytes(DataSize.ofBytes(keptBytes));
+        PluginHostProperties.Logs limits = PluginHostProperties.group(PluginHostProperties.Logs.class,
+                "max-line-bytes=" + maxLineBytes, "bytes-per-second=" + bytesPerSecond, "kept-bytes=" + keptBytes);
         return new PluginLogSink("p", limits, registry);
     }
 

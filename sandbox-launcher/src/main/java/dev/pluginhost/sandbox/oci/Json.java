@@ -184,14 +184,9 @@ public final class Json {
             g.writeString(s);
         } else if (value instanceof Boolean b) {
             g.writeBoolean(b);
-        } else if (value instanceof Integer i) {
-            g.writeNumber(i);
-        } else if (value instanceof Long l) {
-            g.writeNumber(l);
-        } else if (value instanceof BigInteger b) {
-            g.writeNumber(b);
-        } else if (value instanceof BigDecimal d) {
-            g.writeNumber(d);
+        } else if (value instanceof Integer || value instanceof Long || value instanceof BigInteger
+                || value instanceof BigDecimal) {
+            g.writeNumber(value.toString()); // the numbers read() makes, each as its toString() prints it
         } else if (value instanceof Map<?, ?> map) {
             g.writeStartObject();
             for (Map.Entry<?, ?> e : map.entrySet()) {

@@ -14,8 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Fuzz target: the {@code plugin-sandbox} command line with an operator's policy file ({@code explain --policy F},
@@ -24,22 +23,8 @@ import org.junit.jupiter.api.BeforeAll;
  */
 class CliPolicyFuzzTest {
 
-    private static Path dir;
-
-    @BeforeAll
-    static void folder() throws IOException {
-        dir = Files.createTempDirectory("cli-fuzz");
-    }
-
-    @AfterAll
-    static void clean() throws IOException {
-        try (var files = Files.list(dir)) {
-            for (Path f : files.toList()) {
-                Files.deleteIfExists(f);
-            }
-        }
-        Files.deleteIfExists(dir);
-    }
+    @TempDir
+    static Path dir;
 
     @FuzzTest
     void answersWithAStatusAndAReason(FuzzedDataProvider data) {

@@ -47,4 +47,12 @@ class JsonTest {
         assertThat(Json.parse("[0, -1, 1.5, 2e3]")).isEqualTo(List.of(BigInteger.ZERO, BigInteger.ONE.negate(),
                 new java.math.BigDecimal("1.5"), new java.math.BigDecimal("2e3")));
     }
+
+    @Test
+    void writesTheNumbersItReadsAndTheIntegersOfItsCallersAsTheyPrint() {
+        assertThat(Json.write(List.of(7, -8L, new BigInteger("18446744073709551615"), new java.math.BigDecimal("1.5"),
+                new java.math.BigDecimal("2e3")))).isEqualToIgnoringWhitespace("[7,-8,18446744073709551615,1.5,2E+3]");
+        assertThatIllegalArgumentException().isThrownBy(() -> Json.write(List.of(1.5d)))
+                .withMessage("cannot write java.lang.Double as JSON");
+    }
 }
