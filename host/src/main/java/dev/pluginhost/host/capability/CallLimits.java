@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Limits on one plugin's unary capability calls: a rate (token bucket), a number in flight, and a deadline no call
- * may exceed whatever the plugin asks. A call over a limit is refused with RESOURCE_EXHAUSTED and counted, so a
+ * that may block may exceed whatever the plugin asks (a call the host answers from memory on the event loop,
+ * {@link PluginServer#NON_BLOCKING}, has nothing to wait for). A call over a limit is refused with RESOURCE_EXHAUSTED and counted, so a
  * flooding plugin slows only itself. Opening a stream (the session, logs, a subscription) takes from the rate too; an
  * open stream is long-lived, so it is neither in flight nor under a deadline, and its service bounds what flows on it.
  */
@@ -80,6 +81,12 @@ final class CallLimits implements ServerInterceptor {
                     + limits.maxConcurrent() + " calls in flight already (plugins.limits.concurrency)"),
                     new Metadata());
             return (ServerCall.Listener<Q>) REFUSED;
+        }
+        if (PluginServer.NON_BLOCKING.contains(call.getMethodDescriptor().getFullMethodName())) {
+            // Answered from memory on the event loop as soon as its request arrives: a deadline has nothing to bound
+            // (a plugin that holds such a call open holds one of its own places, under plugins.limits.concurrency).
+            Limited<Q, R> limited = new Limited<>(call, inFlight, null);
+            return limited.listen(next.startCall(limited, headers));
         }
         Context context = Context.current();
         Deadline asked = context.getDeadline();

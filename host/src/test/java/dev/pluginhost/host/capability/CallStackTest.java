@@ -78,7 +78,7 @@ class CallStackTest {
             assertThat(config.withDeadlineAfter(5, TimeUnit.SECONDS).get(ConfigRequest.getDefaultInstance())
                     .getValuesMap()).isEqualTo(Map.of("greeting", "hello"));
         }
-        config.get(ConfigRequest.getDefaultInstance()); // no deadline: the host's default applies
+        config.get(ConfigRequest.getDefaultInstance()); // as the runtime calls it: no deadline
         assertThat(timed(registry, "config", "Get", "OK")).isEqualTo(4);
         assertThat(registry.find(PluginMetrics.CAPABILITY_CALLS).timers()).hasSize(1);
     }
