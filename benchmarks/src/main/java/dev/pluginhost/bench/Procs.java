@@ -43,6 +43,17 @@ final class Procs {
     }
 
     /** Every descendant of {@code pid} (children first found through /proc/<pid>/task/<tid>/children). */
+    /** @return the nice value of a process (field 19 of /proc/pid/stat), 0 when it cannot be read */
+    static int nice(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] after = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Integer.parseInt(after[16]);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
     static List<Long> descendants(long pid) {
         List<Long> out = new ArrayList<>();
         ProcessHandle.of(pid).ifPresent(h -> h.descendants().forEach(d -> out.add(d.pid())));
