@@ -73,12 +73,21 @@ final class CallBench {
         return m;
     }
 
+    /**
+     * The bench plugin's JVM runs in a session of its own (the launcher's setsid), so the kernel schedules it as a
+     * group of its own (autogroup), at the launcher's nice value. The echo client is started the same way, or it would
+     * share the benchmark's session and CPU share with the bare server and the host, and the figures would compare
+     * scheduling, not the call path.
+     */
+    private int pluginNice;
+
     private Map<String, Double> bareUds(Path socket, int threads) throws Exception {
-        List<String> c = new ArrayList<>();
+        List<String> c = new ArrayList<>(List.of("setsid", "nice", "-n", Integer.toString(pluginNice)));
         c.add(ctx.java.toString());
         c.addAll(PluginLaunch.HOST_JVM_OPTIONS);
         c.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.pluginhost.bench.work.EchoClient",
                 socket.toString(), Integer.toString(threads), Integer.toString(warmupMs), Integer.toString(millis)));
+        long server = Procs.cpuTicks(ProcessHandle.current().pid());
         Process p = new ProcessBuilder(c).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         String last = null;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
@@ -93,19 +102,31 @@ final class CallBench {
         if (last == null) {
             throw new IllegalStateException("echo client printed nothing");
         }
-        return parseKv(last);
+        Map<String, Double> m = parseKv(last);
+        serverCpu(m, Procs.cpuTicks(ProcessHandle.current().pid()) - server);
+        return m;
+    }
+
+    /**
+     * The serving process's CPU per call: its CPU time over the warm-up and the timed calls, divided by both (ticks of
+     * 10 ms; the serving JVM does nothing else meanwhile).
+     */
+    private static void serverCpu(Map<String, Double> m, long ticks) {
+        m.put("serverCpuUs", ticks * 10_000.0 / (m.get("calls") + m.get("warmupCalls")));
     }
 
     private Map<String, Double> hostBench(HostProc host, String cap, int threads) throws Exception {
+        long server = Procs.cpuTicks(host.pid());
         JsonObject o = host.postJson("/api/plugins/bench/invoke/bench", "{\"cap\":\"" + cap + "\",\"threads\":"
                 + threads + ",\"warmupMs\":" + warmupMs + ",\"millis\":" + millis + "}");
         if (o.get("failures").getAsLong() > 0) {
             throw new IllegalStateException("bench calls failed: " + o);
         }
         Map<String, Double> m = new HashMap<>();
-        for (String k : List.of("calls", "callsPerSec", "p50us", "p99us")) {
+        for (String k : List.of("calls", "callsPerSec", "p50us", "p99us", "cpuUsPerCall", "warmupCalls")) {
             m.put(k, o.get(k).getAsDouble());
         }
+        serverCpu(m, Procs.cpuTicks(host.pid()) - server);
         return m;
     }
 
@@ -132,6 +153,7 @@ final class CallBench {
                 "--plugins.limits.rate=100000000", "--plugins.limits.burst=100000000",
                 "--plugins.limits.concurrency=64")) {
             host.awaitRunning(2, Duration.ofSeconds(120));
+            pluginNice = Procs.nice(host.plugins().get("bench").get("pid").getAsLong());
             int reps = ctx.quick ? 1 : Math.max(3, ctx.reps / 2);
             for (int i = 0; i < reps; i++) {
                 for (int threads : new int[] {1, 8}) {
@@ -156,6 +178,12 @@ final class CallBench {
         p50.computeIfAbsent(what + threads, k -> new Stats()).add(m.get("p50us"));
         rate.computeIfAbsent(what + threads, k -> new Stats()).add(m.get("callsPerSec"));
         p50.computeIfAbsent(what + threads + "p99", k -> new Stats()).add(m.get("p99us"));
+        if (m.containsKey("serverCpuUs")) {
+            rate.computeIfAbsent(what + threads + "cpu", k -> new Stats()).add(m.get("cpuUsPerCall")
+                    + m.get("serverCpuUs"));
+            rate.computeIfAbsent(what + threads + "clientCpu", k -> new Stats()).add(m.get("cpuUsPerCall"));
+            rate.computeIfAbsent(what + threads + "serverCpu", k -> new Stats()).add(m.get("serverCpuUs"));
+        }
     }
 
     private void report(Map<String, Stats> p50, Map<String, Stats> rate) {
@@ -187,11 +215,28 @@ final class CallBench {
                     Stats.paired(b, in).ratio() + " of in process", "—", "—");
             r.row(f, "  in process, " + threads + " caller(s)", in.show("calls/s", 0), "", "—", "—");
         }
+        for (int threads : new int[] {1, 8}) {
+            Stats h = rate.get("host-config" + threads + "cpu");
+            Stats b = rate.get("bare-uds" + threads + "cpu");
+            double plugin = rate.get("host-config" + threads + "clientCpu").median();
+            double served = rate.get("host-config" + threads + "serverCpu").median();
+            r.row(f, "CPU per config get call, " + threads + " caller(s): host path, plugin JVM + host JVM",
+                    h.show("µs", 1) + " (plugin " + Stats.fmt(plugin, 1) + " + host " + Stats.fmt(served, 1) + ")",
+                    Stats.paired(h, b).ratio() + " of bare UDS", "—", "—");
+            r.row(f, "  bare UDS, echo client JVM + server", b.show("µs", 1) + " (client "
+                    + Stats.fmt(rate.get("bare-uds" + threads + "clientCpu").median(), 1) + " + server "
+                    + Stats.fmt(rate.get("bare-uds" + threads + "serverCpu").median(), 1) + ")", "", "—", "—");
+        }
         r.note(f, "Each figure: " + warmupMs + " ms warm-up, then " + millis + " ms of back-to-back blocking calls "
                 + "per caller; p50/p99 per call measured by the caller. Plugin and echo client JVMs use the host's "
-                + "plugin JVM options (C1 only, Serial GC); the in-process row runs in the benchmark JVM (C2). The host "
+                + "plugin JVM options (C1 only, Serial GC), and the echo client runs like the plugin JVM in a session "
+                + "of its own (setsid: a scheduling group of its own) at the plugin's nice value (" + pluginNice
+                + " here); the in-process row runs in the benchmark JVM (C2). The host "
                 + "runs with plugins.limits.rate/burst raised to 10^8: with the default rate limit (500 calls/s per "
-                + "plugin, burst 1000) sustained throughput is capped at 500 calls/s by design.");
+                + "plugin, burst 1000) sustained throughput is capped at 500 calls/s by design. CPU per call: the "
+                + "calling JVM's process CPU time over the timed calls (measured inside it), plus the serving JVM's "
+                + "(/proc, over warm-up and timed calls) divided by those calls; on 2 busy cores CPU per call is what "
+                + "caps throughput, and it depends less than calls/s on what else runs on the machine.");
     }
 
     /** Figure 6: hello's probe → plugin_syscall_denied_total visible in /actuator/prometheus. */

@@ -43,6 +43,28 @@ final class Procs {
     }
 
     /** Every descendant of {@code pid} (children first found through /proc/<pid>/task/<tid>/children). */
+    /** @return user + system CPU time of a process so far, in clock ticks (1/100 s), -1 when it cannot be read */
+    static long cpuTicks(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] after = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(after[11]) + Long.parseLong(after[12]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** @return the nice value of a process (field 19 of /proc/pid/stat), 0 when it cannot be read */
+    static int nice(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] after = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Integer.parseInt(after[16]);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
     static List<Long> descendants(long pid) {
         List<Long> out = new ArrayList<>();
         ProcessHandle.of(pid).ifPresent(h -> h.descendants().forEach(d -> out.add(d.pid())));

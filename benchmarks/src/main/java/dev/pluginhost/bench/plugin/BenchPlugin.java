@@ -28,8 +28,10 @@ public final class BenchPlugin implements Plugin {
             if ("kv".equals(cap)) {
                 context.kv().put("bench", "value".getBytes());
             }
-            run(cap, threads, b.warmupMs() == null ? 1000 : b.warmupMs());
-            return run(cap, threads, b.millis() == null ? 3000 : b.millis());
+            Map<String, Object> warm = run(cap, threads, b.warmupMs() == null ? 1000 : b.warmupMs());
+            Map<String, Object> out = run(cap, threads, b.millis() == null ? 3000 : b.millis());
+            out.put("warmupCalls", warm.get("calls"));
+            return out;
         });
         // Event latency (FleetBench): a bench.* event carries the publisher's System.nanoTime() (one clock for every
         // process on the machine); the handler keeps how long ago that was.
@@ -73,6 +75,7 @@ public final class BenchPlugin implements Plugin {
         out.put("p50us", r.p50us());
         out.put("p99us", r.p99us());
         out.put("meanus", r.meanus());
+        out.put("cpuUsPerCall", r.cpuUsPerCall());
         return out;
     }
 

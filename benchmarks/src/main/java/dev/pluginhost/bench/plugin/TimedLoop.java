@@ -18,8 +18,11 @@ public final class TimedLoop {
         void run() throws Exception;
     }
 
-    /** @param sorted every call's nanoseconds, sorted */
-    public record Result(long[] sorted, long failures, double seconds) {
+    /**
+     * @param sorted every call's nanoseconds, sorted
+     * @param cpuNanos CPU time of the whole calling process (all its threads) over the timed window
+     */
+    public record Result(long[] sorted, long failures, double seconds, long cpuNanos) {
         public int calls() {
             return sorted.length;
         }
@@ -34,6 +37,11 @@ public final class TimedLoop {
 
         public double p99us() {
             return calls() == 0 ? 0 : sorted[(int) Math.min(calls() - 1, (long) (calls() * 0.99))] / 1e3;
+        }
+
+        /** @return the calling process's CPU time per call, microseconds: what a call costs its caller's side */
+        public double cpuUsPerCall() {
+            return calls() == 0 ? 0 : cpuNanos / 1e3 / calls();
         }
 
         public double meanus() {
@@ -80,12 +88,14 @@ public final class TimedLoop {
             workers.add(worker);
             worker.start();
         }
+        long cpu = processCpuNanos();
         window[0] = System.nanoTime();
         go.countDown();
         for (Thread worker : workers) {
             worker.join();
         }
         long elapsed = System.nanoTime() - window[0];
+        long cpuNanos = processCpuNanos() - cpu;
         long[] all = new long[Arrays.stream(counts).sum()];
         int at = 0;
         for (int t = 0; t < threads; t++) {
@@ -93,6 +103,11 @@ public final class TimedLoop {
             at += counts[t];
         }
         Arrays.sort(all);
-        return new Result(all, failures.get(), elapsed / 1e9);
+        return new Result(all, failures.get(), elapsed / 1e9, cpuNanos);
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 }

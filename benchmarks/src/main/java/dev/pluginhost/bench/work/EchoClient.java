@@ -26,8 +26,9 @@ public final class EchoClient {
                 .eventLoopGroup(loop).channelType(EpollDomainSocketChannel.class)
                 .usePlaintext().directExecutor().build();
         ConfigGrpc.ConfigBlockingStub stub = ConfigGrpc.newBlockingStub(channel);
-        run(stub, threads, Long.parseLong(args[2]));
-        System.out.println(run(stub, threads, Long.parseLong(args[3])));
+        String warm = run(stub, threads, Long.parseLong(args[2]));
+        System.out.println(run(stub, threads, Long.parseLong(args[3])) + " warmupCalls="
+                + warm.substring("calls=".length(), warm.indexOf(' ')));
         channel.shutdownNow();
         loop.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.MILLISECONDS);
         System.exit(0);
@@ -37,6 +38,6 @@ public final class EchoClient {
     public static String run(ConfigGrpc.ConfigBlockingStub stub, int threads, long millis) throws Exception {
         TimedLoop.Result r = TimedLoop.run(() -> stub.get(ConfigRequest.getDefaultInstance()), threads, millis);
         return "calls=" + r.calls() + " seconds=" + r.seconds() + " callsPerSec=" + r.callsPerSec()
-                + " p50us=" + r.p50us() + " p99us=" + r.p99us();
+                + " p50us=" + r.p50us() + " p99us=" + r.p99us() + " cpuUsPerCall=" + r.cpuUsPerCall();
     }
 }

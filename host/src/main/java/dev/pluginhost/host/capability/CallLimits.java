@@ -15,10 +15,12 @@ import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Limits on one plugin's unary capability calls: a rate (token bucket), a number in flight, and a deadline no call
- * may exceed whatever the plugin asks. A call over a limit is refused with RESOURCE_EXHAUSTED and counted, so a
+ * that may block may exceed whatever the plugin asks (a call the host answers from memory on the event loop,
+ * {@link PluginServer#NON_BLOCKING}, has nothing to wait for). A call over a limit is refused with RESOURCE_EXHAUSTED and counted, so a
  * flooding plugin slows only itself. Opening a stream (the session, logs, a subscription) takes from the rate too; an
  * open stream is long-lived, so it is neither in flight nor under a deadline, and its service bounds what flows on it.
  */
@@ -41,6 +43,8 @@ final class CallLimits implements ServerInterceptor {
     private final java.util.concurrent.ScheduledExecutorService scheduler;
     private final Semaphore inFlight;
     private final TokenBucket bucket;
+    private final long defaultDeadlineNanos;
+    private final long maxDeadlineNanos;
 
     CallLimits(PluginConnection connection, Limits limits,
                java.util.concurrent.ScheduledExecutorService scheduler) {
@@ -49,6 +53,8 @@ final class CallLimits implements ServerInterceptor {
         this.scheduler = scheduler;
         this.inFlight = new Semaphore(limits.maxConcurrent());
         this.bucket = new TokenBucket(limits.ratePerSecond(), limits.burst());
+        this.defaultDeadlineNanos = limits.defaultDeadline().toNanos();
+        this.maxDeadlineNanos = limits.maxDeadline().toNanos();
     }
 
     @Override
@@ -76,77 +82,110 @@ final class CallLimits implements ServerInterceptor {
                     new Metadata());
             return (ServerCall.Listener<Q>) REFUSED;
         }
-        AtomicBoolean released = new AtomicBoolean();
-        Runnable release = () -> {
+        if (PluginServer.NON_BLOCKING.contains(call.getMethodDescriptor().getFullMethodName())) {
+            // Answered from memory on the event loop as soon as its request arrives: a deadline has nothing to bound
+            // (a plugin that holds such a call open holds one of its own places, under plugins.limits.concurrency).
+            Limited<Q, R> limited = new Limited<>(call, inFlight, null);
+            return limited.listen(next.startCall(limited, headers));
+        }
+        Context context = Context.current();
+        Deadline asked = context.getDeadline();
+        if (asked != null && asked.timeRemaining(TimeUnit.NANOSECONDS) <= maxDeadlineNanos) {
+            // The call's own context already ends at the plugin's deadline (gRPC set it from the call's timeout):
+            // a second deadline timer per call would change nothing but cost a scheduled task.
+            Limited<Q, R> limited = new Limited<>(call, inFlight, null);
+            return limited.listen(next.startCall(limited, headers));
+        }
+        Deadline deadline = asked == null
+                ? Deadline.after(defaultDeadlineNanos, TimeUnit.NANOSECONDS)
+                : Deadline.after(maxDeadlineNanos, TimeUnit.NANOSECONDS);
+        Context.CancellableContext bounded = context.withDeadline(deadline, scheduler);
+        Limited<Q, R> limited = new Limited<>(call, inFlight, bounded);
+        return limited.listen(Contexts.interceptCall(bounded, limited, headers, next));
+    }
+
+    /**
+     * One unary call in flight: its place is given back exactly once, when the call is closed, cancelled or
+     * completed, whichever comes first; its bounded context, if it has one, is cancelled then too. One object per
+     * call for both sides (the call and its listener).
+     */
+    private static final class Limited<Q, R> extends SimpleForwardingServerCall<Q, R> {
+        private final Semaphore inFlight;
+        private final Context.CancellableContext bounded;
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        Limited(ServerCall<Q, R> call, Semaphore inFlight, Context.CancellableContext bounded) {
+            super(call);
+            this.inFlight = inFlight;
+            this.bounded = bounded;
+        }
+
+        @Override
+        public void close(Status status, Metadata trailers) {
+            release();
+            super.close(status, trailers);
+        }
+
+        private void release() {
             if (released.compareAndSet(false, true)) {
                 inFlight.release();
             }
-        };
-        ServerCall<Q, R> releasing = new SimpleForwardingServerCall<>(call) {
-            @Override
-            public void close(Status status, Metadata trailers) {
-                release.run();
-                super.close(status, trailers);
-            }
-        };
-        Context context = Context.current();
-        Deadline max = Deadline.after(limits.maxDeadline().toNanos(), TimeUnit.NANOSECONDS);
-        Deadline asked = context.getDeadline();
-        ServerCall.Listener<Q> listener;
-        Runnable end;
-        if (asked != null && asked.compareTo(max) <= 0) {
-            // The call's own context already ends at the plugin's deadline (gRPC set it from the call's timeout):
-            // a second deadline timer per call would change nothing but cost a scheduled task.
-            listener = next.startCall(releasing, headers);
-            end = release;
-        } else {
-            Deadline deadline = asked == null
-                    ? Deadline.after(limits.defaultDeadline().toNanos(), TimeUnit.NANOSECONDS)
-                    : asked.minimum(max);
-            Context.CancellableContext bounded = context.withDeadline(deadline, scheduler);
-            listener = Contexts.interceptCall(bounded, releasing, headers, next);
-            end = () -> {
-                release.run();
+        }
+
+        private void end() {
+            release();
+            if (bounded != null) {
                 bounded.cancel(null);
+            }
+        }
+
+        ServerCall.Listener<Q> listen(ServerCall.Listener<Q> listener) {
+            return new SimpleForwardingServerCallListener<>(listener) {
+                @Override
+                public void onCancel() {
+                    end();
+                    super.onCancel();
+                }
+
+                @Override
+                public void onComplete() {
+                    end();
+                    super.onComplete();
+                }
             };
         }
-        return new SimpleForwardingServerCallListener<>(listener) {
-            @Override
-            public void onCancel() {
-                end.run();
-                super.onCancel();
-            }
-
-            @Override
-            public void onComplete() {
-                end.run();
-                super.onComplete();
-            }
-        };
     }
 
-    /** A token bucket refilled continuously; thread-safe. */
+    /**
+     * A token bucket of {@code burst} tokens refilled continuously at {@code ratePerSecond}, without a lock: its whole
+     * state is one number, the time at which the bucket is full again (the "virtual scheduling" form of a token
+     * bucket, GCRA). Taking a token moves that time one interval on, by compare-and-set; a take that would move it
+     * more than {@code burst} intervals past now is refused. Every caller of a plugin takes from the same bucket, so
+     * a lock here would be one they all queue on. The interval is whole nanoseconds (rates above 10^9/s act as 10^9/s).
+     */
     static final class TokenBucket {
-        private final double perNano;
-        private final double capacity;
-        private double tokens;
-        private long last = System.nanoTime();
+        private final long interval;
+        private final long capacity;
+        private final AtomicLong fullAt;
 
         TokenBucket(int ratePerSecond, int burst) {
-            this.perNano = ratePerSecond / 1e9;
-            this.capacity = Math.max(1, burst);
-            this.tokens = capacity;
+            this.interval = Math.max(1, Math.round(1e9 / ratePerSecond));
+            this.capacity = Math.max(1, burst) * interval;
+            this.fullAt = new AtomicLong(System.nanoTime());
         }
 
-        synchronized boolean tryTake() {
+        boolean tryTake() {
             long now = System.nanoTime();
-            tokens = Math.min(capacity, tokens + (now - last) * perNano);
-            last = now;
-            if (tokens >= 1) {
-                tokens -= 1;
-                return true;
+            while (true) {
+                long full = fullAt.get();
+                long next = (full - now < 0 ? now : full) + interval;
+                if (next - now > capacity) {
+                    return false;
+                }
+                if (fullAt.compareAndSet(full, next)) {
+                    return true;
+                }
             }
-            return false;
         }
     }
 }

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The capabilities this host knows: the standard ones of the contract and those the embedding application adds.
@@ -29,6 +30,8 @@ public final class CapabilityCatalog {
 
     /** Service name → capability; "service/method" keys override per method. */
     private final Map<String, String> byService = new TreeMap<>();
+    /** Full method name → its capability, as {@link #capabilityOf} answered it. */
+    private final Map<String, Optional<String>> resolved = new ConcurrentHashMap<>();
 
     public CapabilityCatalog(Map<String, String> applicationCapabilities) {
         byService.put(LogGrpc.SERVICE_NAME, LOG);
@@ -46,13 +49,21 @@ public final class CapabilityCatalog {
         });
     }
 
-    /** @return the capability a call uses, or empty when no capability is behind that method */
     /** @return whether a grant of this capability names a scope (a topic or host pattern) */
     public static boolean scoped(String capability) {
         return SCOPED.contains(capability);
     }
 
+    /**
+     * @return the capability a call uses, or empty when no capability is behind that method. Asked on every call (by
+     *     the guard and the metrics): the answer is kept per method, one lookup instead of two tree walks and a
+     *     substring; the methods are those of the services the host serves, a fixed set.
+     */
     public Optional<String> capabilityOf(String fullMethodName) {
+        return resolved.computeIfAbsent(fullMethodName, this::lookUp);
+    }
+
+    private Optional<String> lookUp(String fullMethodName) {
         String direct = byService.get(fullMethodName);
         if (direct != null) {
             return Optional.of(direct);

@@ -9,15 +9,16 @@ import java.util.Map;
 /** Capability {@code config}: the plugin's own keys from {@code plugins.config.<id>.*}, nobody else's. */
 final class ConfigService extends ConfigGrpc.ConfigImplBase {
 
-    private final Map<String, String> values;
+    /** The plugin's keys do not change while it runs: the answer is built once, not on every call. */
+    private final ConfigResponse answer;
 
     ConfigService(Map<String, String> values) {
-        this.values = Map.copyOf(values);
+        this.answer = ConfigResponse.newBuilder().putAllValues(values).build();
     }
 
     @Override
     public void get(ConfigRequest request, StreamObserver<ConfigResponse> response) {
-        response.onNext(ConfigResponse.newBuilder().putAllValues(values).build());
+        response.onNext(answer);
         response.onCompleted();
     }
 }
