@@ -72,7 +72,7 @@ class CallStackTest {
 
     @Test
     void grantedCallsAnswerAndAreTimedUnderTheirLabels() throws Exception {
-        MeterRegistry registry = serve(new PluginHostProperties.Limits());
+        MeterRegistry registry = serve(PluginHostProperties.group(PluginHostProperties.Limits.class));
         ConfigGrpc.ConfigBlockingStub config = ConfigGrpc.newBlockingStub(channel);
         for (int i = 0; i < 3; i++) {
             assertThat(config.withDeadlineAfter(5, TimeUnit.SECONDS).get(ConfigRequest.getDefaultInstance())
@@ -85,7 +85,7 @@ class CallStackTest {
 
     @Test
     void aCallOutsideTheGrantsIsRefusedCountedAndTimed() throws Exception {
-        MeterRegistry registry = serve(new PluginHostProperties.Limits());
+        MeterRegistry registry = serve(PluginHostProperties.group(PluginHostProperties.Limits.class));
         for (int i = 0; i < 2; i++) {
             assertThatThrownBy(() -> KeyValueGrpc.newBlockingStub(channel).get(GetRequest.newBuilder().setKey("k")
                     .build())).isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(
@@ -98,10 +98,8 @@ class CallStackTest {
 
     @Test
     void theRateAndConcurrencyLimitsStillApply() throws Exception {
-        PluginHostProperties.Limits limits = new PluginHostProperties.Limits();
-        limits.setRate(1);
-        limits.setBurst(3);
-        limits.setConcurrency(1);
+        PluginHostProperties.Limits limits = PluginHostProperties.group(PluginHostProperties.Limits.class, "rate=1",
+                "burst=3", "concurrency=1");
         MeterRegistry registry = serve(limits);
         ConfigGrpc.ConfigBlockingStub config = ConfigGrpc.newBlockingStub(channel);
         for (int i = 0; i < 3; i++) {
