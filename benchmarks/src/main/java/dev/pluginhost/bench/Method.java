@@ -88,7 +88,8 @@ final class Method {
               copy) 5; the copy's check (manifest, digest) 13; `PluginServer` bound 24; launch spec 2; the launcher
               forked from the host JVM (`ProcessBuilder.start`, filter file, FIFO) 44; launcher layers → program
               exec'd 38; **plugin JVM exec → handshake received 1760 (87 %)**; boot phase ended 0.5; the plugin
-              loaded and started → `Ready` 90; → `running` 2. Inside the JVM (one start before the change, with `-Xlog`): JVM created
+              loaded and started → `Ready` 90; → `running` 2. Inside the JVM (one start before the change, with
+              `-Xlog`): JVM created
               at 0.50 s of its uptime (`Genesis` 0.27 s of it: mapping and relocating the 34 MB AOT cache), the host
               connection's channel made at 1.05 s (Netty's native transport and its interface probes, 13 boot-phase
               notifications, logging, the DRBG warm-up), handshake at the host at 1.64 s (gRPC channel, HTTP/2
