@@ -79,12 +79,13 @@ public final class PluginMain {
      * <p>Netty prefers SLF4J when it is on the class path, and the runtime's SLF4J provider sends records over the
      * very connection Netty logs about (its DEBUG frame logger would feed itself). Keep the transport on
      * java.util.logging, as gRPC itself is. Done before anything touches Netty: when it ran after the launch secret
-     * was read, Netty's interface probe logged its refused socket as a stack trace through the SLF4J provider, some
-     * 30 lines of every start's output into the host's log.
+     * was read, Netty's interface probe logged its refused socket as a stack trace through the SLF4J provider, 16
+     * lines of every start's output into the host's log.
      *
-     * <p>Netty's JFR events off, unless the operator set the property: with them on, Netty's allocator loads JFR's
-     * event classes and their annotations (15 dynamic proxies) at the first buffer, about 150 ms of CPU of every plugin
-     * start on JDK 25 (docs/benchmarks.md, "Reading the misses"), for events no one records in a plugin JVM.
+     * <p>Netty's JFR events off, unless the operator set the property (plugins.jvm-options): with them on, Netty's
+     * allocator loads JFR's event classes and 15 annotation proxies at the first buffer, for events no one records
+     * in a plugin JVM (measured on JDK 25: the runtime's training program 0.93 → 0.78 s of CPU; docs/benchmarks.md,
+     * "Reading the misses").
      */
     static void quietTransport() {
         if (System.getProperty(NETTY_JFR) == null) {
