@@ -103,6 +103,9 @@ final class Method {
               read before Netty's logging was set up); the training run now takes the plugin JVM's own path
               (inherited connection, secret descriptor), so those classes are in the cache too. Same machine,
               interleaved hosts: POST → running 2140 ms vs 2489 ms before (×0.86), plugin JVM CPU 0.88 s vs 0.93 s.
+              The benchmark (`--only start --reps 3`), before then after, one run each on a shared machine (load
+              average 5–6, then 2–4): through the host 1281 ms (×7.04 of bare 182 ms) → 591 ms (×3.14 of bare
+              188 ms); not a quiet run, so not the table's figure.
               Tried and not kept: `-XX:ArchiveRelocationMode=0` (`Genesis` 0.27 → 0.04 s of wall time, but the same
               CPU per JVM: the page faults move to system time); `--illegal-native-access=allow` instead of
               `--enable-native-access=ALL-UNNAMED` (Netty then skips its FFM cleaner's downcall stubs, ~90 lambda
