@@ -85,6 +85,37 @@ final class Method {
               cgroup setup, filter compilation in the host through libseccomp) plus the boot-phase notifications of the
               JDK's start-up probes, each a round trip to the supervisor. With AppCDS the JVM part shrinks while this
               fixed part stays, so the *ratio* grows even though the sandboxed start gets faster.
+            - **JDK 25 start through the host ≤ 3× bare** (issue 14, without a standby): where the time goes, from
+              the host's own timestamps and the plugin JVM's `-Xlog:startuptime,class+load` (medians of 6 starts of
+              hello on a machine at load average 10–11 on 2 cores, so every wall time is 3–5× a quiet machine's; the
+              shares are the result). POST → `Launches.launch` 5 ms; boot turn 0.5; `PluginFiles` (launch folder, jar
+              copy) 5; the copy's check (manifest, digest) 13; `PluginServer` bound 24; launch spec 2; the launcher
+              forked from the host JVM (`ProcessBuilder.start`, filter file, FIFO) 44; launcher layers → program
+              exec'd 38; **plugin JVM exec → handshake received 1760 (87 %)**; boot phase ended 0.5; the plugin
+              loaded and started → `Ready` 90; → `running` 2. Inside the JVM (one start before the change, with
+              `-Xlog`): JVM created
+              at 0.50 s of its uptime (`Genesis` 0.27 s of it: mapping and relocating the 34 MB AOT cache), the host
+              connection's channel made at 1.05 s (Netty's native transport and its interface probes, 13 boot-phase
+              notifications, logging, the DRBG warm-up), handshake at the host at 1.64 s (gRPC channel, HTTP/2
+              preface, the first call, interpreted), plugin class loaded 1.68 s, `Ready` 1.72 s. CPU per start (from
+              /proc): plugin JVM 0.88 s (main thread 0.44 s, C1 compiler 0.18 s, all of it system time, as much
+              outside the sandbox), host 0.2 s, launcher 0.01 s: the host's own share is small; the miss is the
+              runtime's boot. Removed: Netty's JFR events (`io.netty.jfr.enabled`, off in `PluginMain`: its
+              allocator loaded JFR's event classes and 15 annotation proxies at the first buffer; −150 ms of CPU per
+              run of the runtime's training program) and a stack trace of 16 lines per start into the host's log
+              (Netty's interface probe, logged through the runtime's SLF4J provider because the launch secret was
+              read before Netty's logging was set up); the training run now takes the plugin JVM's own path
+              (inherited connection, secret descriptor), so those classes are in the cache too. Same machine,
+              interleaved hosts: POST → running 2140 ms vs 2489 ms before (×0.86), plugin JVM CPU 0.88 s vs 0.93 s.
+              The benchmark (`--only start --reps 3`), before then after, one run each on a shared machine (load
+              average 5–6, then 2–4): through the host 1281 ms (×7.04 of bare 182 ms) → 591 ms (×3.14 of bare
+              188 ms); not a quiet run, so not the table's figure.
+              Tried and not kept: `-XX:ArchiveRelocationMode=0` (`Genesis` 0.27 → 0.04 s of wall time, but the same
+              CPU per JVM: the page faults move to system time); `--illegal-native-access=allow` instead of
+              `--enable-native-access=ALL-UNNAMED` (Netty then skips its FFM cleaner's downcall stubs, ~90 lambda
+              forms, but the cache's linked lambdas are lost: 0.94 s vs 0.85 s of CPU). What is left is the
+              runtime's gRPC/Netty boot in the interpreter and C1: a lighter transport, JDK 26's ahead-of-time code,
+              or the standby.
             - **Filter overhead** on this workload is within the run-to-run noise of a shared 2-core machine: the
               kernel's constant-action cache (5.11+) answers the hot, argument-free allowed calls without running the
               filter. Where a run shows the default policy above 1.03×, compare the min–max ranges before reading it

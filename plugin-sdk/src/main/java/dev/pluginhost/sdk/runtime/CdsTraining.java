@@ -21,6 +21,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.grpc.netty.shaded.io.netty.channel.unix.FileDescriptor;
+import io.grpc.netty.shaded.io.netty.channel.unix.Socket;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +34,8 @@ import java.util.concurrent.TimeUnit;
  * A trusted training run for class-data sharing: the host runs this once, with {@code -XX:ArchiveClassesAtExit}, so
  * that every plugin JVM can map the runtime's classes from the archive instead of loading them (start time ×0.6,
  * docs/benchmarks.md). It plays both sides in one JVM: a minimal host on a Unix socket, and the real runtime path
- * (handshake, session, log stream, one invocation, shutdown) with a no-op plugin. No plugin code ever runs here, so
+ * (the inherited host connection and launch-secret descriptor, handshake, session, log stream, one invocation,
+ * shutdown) with a no-op plugin. No plugin code ever runs here, so
  * the archive holds only the JDK's and the runtime's classes.
  */
 public final class CdsTraining {
@@ -49,6 +52,7 @@ public final class CdsTraining {
         Path scratch = Files.createDirectories(Path.of(args[1]));
         Path socket = scratch.resolve("training.sock");
         Files.deleteIfExists(socket);
+        PluginMain.quietTransport(); // as a plugin JVM's first step, before this run's own Netty classes
         EpollEventLoopGroup loop = new EpollEventLoopGroup(1);
         Server server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
@@ -58,10 +62,21 @@ public final class CdsTraining {
                 .build().start();
         int code;
         try {
+            // The plugin JVM's own path: a host connection already made (the launcher's --connect) and the launch
+            // secret behind a descriptor, so that the classes of that path are in the archive too.
+            Socket connection = Socket.newSocketDomain();
+            connection.connect(new DomainSocketAddress(socket.toString()));
+            FileDescriptor[] pipe = FileDescriptor.pipe(); // read end, write end, as the launcher's secrets.c
+            java.nio.ByteBuffer secret = java.nio.ByteBuffer.allocateDirect(8).put("training".getBytes(
+                    java.nio.charset.StandardCharsets.US_ASCII)).flip();
+            pipe[1].write(secret, 0, secret.limit());
+            pipe[1].close();
+            FileDescriptor secretFd = pipe[0];
             code = PluginMain.run(RuntimeEnvironment.from(Map.of(
                     RuntimeEnvironment.ID, "training", RuntimeEnvironment.VERSION, "0",
                     RuntimeEnvironment.CLASS, NoOp.class.getName(), RuntimeEnvironment.JAR, runtimeJar.toString(),
-                    RuntimeEnvironment.SOCKET, socket.toString(), RuntimeEnvironment.SECRET, "training",
+                    RuntimeEnvironment.HOST_FD, Integer.toString(connection.intValue()),
+                    RuntimeEnvironment.SECRET_FD, Integer.toString(secretFd.intValue()),
                     RuntimeEnvironment.DATA_DIR, scratch.toString())));
         } finally {
             server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

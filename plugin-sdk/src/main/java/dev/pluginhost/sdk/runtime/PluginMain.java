@@ -36,6 +36,8 @@ public final class PluginMain {
      * @param args ignored
      */
     public static void main(String[] args) {
+        // First: reading the launch secret already initialises Netty's native transport (RuntimeEnvironment).
+        quietTransport();
         System.exit(run(RuntimeEnvironment.from(System.getenv()),
                 "1".equals(System.getenv(RuntimeEnvironment.STANDBY))));
     }
@@ -46,13 +48,7 @@ public final class PluginMain {
 
     /** @param standby a standby launch: the handshake is answered when the host starts the plugin */
     static int run(RuntimeEnvironment env, boolean standby) {
-        // Netty prefers SLF4J when it is on the class path, and the runtime's SLF4J provider sends records over the
-        // very connection Netty logs about (its DEBUG frame logger would feed itself). Keep the transport on
-        // java.util.logging, as gRPC itself is.
-        InternalLoggerFactory.setDefaultFactory(JdkLoggerFactory.INSTANCE);
-        NETTY_INTERFACES.setLevel(java.util.logging.Level.SEVERE);
-        NETTY_MAC_ADDRESS.setLevel(java.util.logging.Level.SEVERE);
-        NETTY_CHANNEL_OPTIONS.setLevel(java.util.logging.Level.SEVERE);
+        quietTransport();
         warmUpProbes();
         PluginRuntime runtime;
         try {
@@ -72,6 +68,33 @@ public final class PluginMain {
         boolean requested = runtime.ended().join();
         runtime.close();
         return requested ? 0 : 1;
+    }
+
+    /** Netty's own system property that turns its JFR events off (the shaded name: gRPC shades Netty). */
+    static final String NETTY_JFR = "io.grpc.netty.shaded.io.netty.jfr.enabled";
+
+    /**
+     * Sets up the transport before any Netty class initialises; idempotent.
+     *
+     * <p>Netty prefers SLF4J when it is on the class path, and the runtime's SLF4J provider sends records over the
+     * very connection Netty logs about (its DEBUG frame logger would feed itself). Keep the transport on
+     * java.util.logging, as gRPC itself is. Done before anything touches Netty: when it ran after the launch secret
+     * was read, Netty's interface probe logged its refused socket as a stack trace through the SLF4J provider, 16
+     * lines of every start's output into the host's log.
+     *
+     * <p>Netty's JFR events off, unless the operator set the property (plugins.jvm-options): with them on, Netty's
+     * allocator loads JFR's event classes and 15 annotation proxies at the first buffer, for events no one records
+     * in a plugin JVM (measured on JDK 25: the runtime's training program 0.93 → 0.78 s of CPU; docs/benchmarks.md,
+     * "Reading the misses").
+     */
+    static void quietTransport() {
+        if (System.getProperty(NETTY_JFR) == null) {
+            System.setProperty(NETTY_JFR, "false");
+        }
+        InternalLoggerFactory.setDefaultFactory(JdkLoggerFactory.INSTANCE);
+        NETTY_INTERFACES.setLevel(java.util.logging.Level.SEVERE);
+        NETTY_MAC_ADDRESS.setLevel(java.util.logging.Level.SEVERE);
+        NETTY_CHANNEL_OPTIONS.setLevel(java.util.logging.Level.SEVERE);
     }
 
     /**
