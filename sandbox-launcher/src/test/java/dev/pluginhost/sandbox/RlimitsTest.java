@@ -45,8 +45,23 @@ class RlimitsTest {
                 .anyMatch(l -> l.matches("limit Max address space +unlimited +unlimited +bytes *"));
         // No cgroup v2 cpu.weight here: the program yields the CPU to the host instead (nice 10, inherited by threads).
         assertThat(out.lines).contains("nice 10");
-        assertThat(process.layers()).contains(new Layer("rlimits", true,
-                "core=0 nofile=4096 fsize=1048576 nice=10 (no cpu.weight)"));
+        // With autogroup (on here) the setsid() made it a scheduling group of its own, an equal of the host's
+        // whatever its threads' nice, unless the group's nice is set too. Control: the plain run's group is nice 0.
+        if (autogroupEnabled()) {
+            assertThat(plain.output()).containsPattern("autogroup /autogroup-\\d+ nice 0");
+            assertThat(out.lines).anyMatch(l -> l.matches("autogroup /autogroup-\\d+ nice 10"));
+            assertThat(process.layers()).contains(new Layer("rlimits", true,
+                    "core=0 nofile=4096 fsize=1048576 nice=10 (no cpu.weight; autogroup nice too)"));
+        } else {
+            System.out.println("autogroup not available here: /proc/sys/kernel/sched_autogroup_enabled is absent or 0");
+            assertThat(process.layers()).contains(new Layer("rlimits", true,
+                    "core=0 nofile=4096 fsize=1048576 nice=10 (no cpu.weight)"));
+        }
+    }
+
+    private static boolean autogroupEnabled() throws java.io.IOException {
+        Path enabled = Path.of("/proc/sys/kernel/sched_autogroup_enabled");
+        return Files.exists(enabled) && Files.readString(enabled).trim().equals("1");
     }
 
     @Test

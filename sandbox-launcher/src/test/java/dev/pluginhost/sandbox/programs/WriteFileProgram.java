@@ -6,7 +6,8 @@ import java.nio.file.Path;
 
 /**
  * Writes BYTES bytes to FILE in 64 KiB chunks: prints "wrote N" and exits 0, or "failed after N: ..." and exits 3.
- * Then prints its own limits ("limit <line of /proc/self/limits>") and scheduling priority ("nice N"). Usage:
+ * Then prints its own limits ("limit <line of /proc/self/limits>"), scheduling priority ("nice N") and, where the
+ * kernel has autogroup, its session's group ("autogroup /autogroup-N nice N"). Usage:
  * WriteFileProgram FILE BYTES
  */
 public final class WriteFileProgram {
@@ -28,6 +29,10 @@ public final class WriteFileProgram {
         }
         String stat = Files.readString(Path.of("/proc/self/stat"));
         System.out.println("nice " + stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]); // field 19
+        Path autogroup = Path.of("/proc/self/autogroup");
+        if (Files.isReadable(autogroup)) {
+            System.out.println("autogroup " + Files.readString(autogroup).trim());
+        }
         for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
             System.out.println("limit " + line);
         }
