@@ -75,14 +75,18 @@ final class CallBench {
 
     /**
      * The bench plugin's JVM runs in a session of its own (the launcher's setsid), so the kernel schedules it as a
-     * group of its own (autogroup), at the launcher's nice value. The echo client is started the same way, or it would
-     * share the benchmark's session and CPU share with the bare server and the host, and the figures would compare
-     * scheduling, not the call path.
+     * group of its own (autogroup), at the launcher's nice value, for its threads and for that group. The echo client
+     * is started the same way, or it would share the benchmark's session and CPU share with the bare server and the
+     * host, or weigh more than the plugin against them, and the figures would compare scheduling, not the call path.
      */
     private int pluginNice;
+    private int pluginGroupNice;
 
     private Map<String, Double> bareUds(Path socket, int threads) throws Exception {
-        List<String> c = new ArrayList<>(List.of("setsid", "nice", "-n", Integer.toString(pluginNice)));
+        // sh sets the new session's group nice (where the kernel has autogroup), then becomes the niced java.
+        List<String> c = new ArrayList<>(List.of("setsid", "sh", "-c",
+                "[ -w /proc/self/autogroup ] && echo \"$0\" > /proc/self/autogroup; exec \"$@\"",
+                Integer.toString(pluginGroupNice), "nice", "-n", Integer.toString(pluginNice)));
         c.add(ctx.java.toString());
         c.addAll(PluginLaunch.HOST_JVM_OPTIONS);
         c.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.pluginhost.bench.work.EchoClient",
@@ -153,7 +157,9 @@ final class CallBench {
                 "--plugins.limits.rate=100000000", "--plugins.limits.burst=100000000",
                 "--plugins.limits.concurrency=64")) {
             host.awaitRunning(2, Duration.ofSeconds(120));
-            pluginNice = Procs.nice(host.plugins().get("bench").get("pid").getAsLong());
+            long benchPid = host.plugins().get("bench").get("pid").getAsLong();
+            pluginNice = Procs.nice(benchPid);
+            pluginGroupNice = Procs.groupNice(benchPid);
             int reps = ctx.quick ? 1 : Math.max(3, ctx.reps / 2);
             for (int i = 0; i < reps; i++) {
                 for (int threads : new int[] {1, 8}) {
@@ -231,7 +237,8 @@ final class CallBench {
                 + "per caller; p50/p99 per call measured by the caller. Plugin and echo client JVMs use the host's "
                 + "plugin JVM options (C1 only, Serial GC), and the echo client runs like the plugin JVM in a session "
                 + "of its own (setsid: a scheduling group of its own) at the plugin's nice value (" + pluginNice
-                + " here); the in-process row runs in the benchmark JVM (C2). The host "
+                + " here) and its group's (" + pluginGroupNice + " here); the in-process row runs in the benchmark "
+                + "JVM (C2). The host "
                 + "runs with plugins.limits.rate/burst raised to 10^8: with the default rate limit (500 calls/s per "
                 + "plugin, burst 1000) sustained throughput is capped at 500 calls/s by design. CPU per call: the "
                 + "calling JVM's process CPU time over the timed calls (measured inside it), plus the serving JVM's "

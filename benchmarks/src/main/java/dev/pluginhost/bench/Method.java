@@ -30,9 +30,9 @@ final class Method {
                service, with nothing around it, served by the benchmark JVM over a Unix socket (grpc-netty-shaded
                epoll, directExecutor) to `work.EchoClient` in its own JVM with the plugin JVM options and the same
                loop, started like the plugin JVM in a session of its own (`setsid`: its own scheduling group, as the
-               launcher's child has) at the plugin JVM's nice value. *In process* is the same stub and service over
-               gRPC's in-process transport, directExecutor. *CPU per call* is the calling JVM's process CPU time over
-               its timed calls (read inside it) plus the serving JVM's (from /proc, over warm-up and timed calls),
+               launcher's child has) at the plugin JVM's nice value and its group's. *In process* is the same stub and
+               service over gRPC's in-process transport, directExecutor. *CPU per call* is the calling JVM's process
+               CPU time over its timed calls (read inside it) plus the serving JVM's (from /proc, over warm-up and timed calls),
                per call: on 2 busy cores it is what caps calls/s, and it moves less with the machine's other load.
             3. **Filter overhead** (`FilterBench`). `work.SyscallWork` (small file write/open/pread/fstat/close/unlink
                on 2 threads, park/unpark hand-offs on 4 thread pairs) times its own measured part, after a warm-up

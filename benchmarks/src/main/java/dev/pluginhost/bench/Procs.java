@@ -65,6 +65,16 @@ final class Procs {
         }
     }
 
+    /** @return the nice of a process's autogroup ("/autogroup-N nice K" in /proc/pid/autogroup), 0 without one */
+    static int groupNice(long pid) {
+        try {
+            String line = Files.readString(Path.of("/proc/" + pid + "/autogroup")).trim();
+            return Integer.parseInt(line.substring(line.lastIndexOf(' ') + 1));
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
     static List<Long> descendants(long pid) {
         List<Long> out = new ArrayList<>();
         ProcessHandle.of(pid).ifPresent(h -> h.descendants().forEach(d -> out.add(d.pid())));

@@ -21,7 +21,7 @@ public record ProcessStats(double rssBytes, double cpuSeconds, double threads) {
      * The kernel's page size, the unit of {@code stat}'s rss: 4 KiB on most machines, 16 or 64 KiB on some arm64
      * kernels, so asked, not assumed.
      */
-    private static final long PAGE_SIZE = Function.getFunction("c", "getpagesize").invokeInt(new Object[0]);
+    private static final long PAGE_SIZE = pageSize();
 
     /** {@code /proc/<pid>/stat} is one line of a few hundred bytes; the command name in it is at most 64. */
     private static final int STAT_MAX = 1024;
@@ -68,6 +68,15 @@ public record ProcessStats(double rssBytes, double cpuSeconds, double threads) {
             return NONE; // cut short: the process was ending
         }
         return new ProcessStats(fields[21] * (double) PAGE_SIZE, (fields[11] + fields[12]) / TICKS, fields[17]);
+    }
+
+    /** From libc; 4 KiB, the common case, where libc cannot be reached (then only the listed RSS would be off). */
+    private static long pageSize() {
+        try {
+            return Function.getFunction("c", "getpagesize").invokeInt(new Object[0]);
+        } catch (RuntimeException | LinkageError e) {
+            return 4096;
+        }
     }
 
     private static int lastIndexOf(byte[] bytes, int length, byte wanted) {
