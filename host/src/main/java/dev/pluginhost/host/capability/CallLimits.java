@@ -82,17 +82,14 @@ final class CallLimits implements ServerInterceptor {
                     new Metadata());
             return (ServerCall.Listener<Q>) REFUSED;
         }
-        if (PluginServer.NON_BLOCKING.contains(call.getMethodDescriptor().getFullMethodName())) {
-            // Answered from memory on the event loop as soon as its request arrives: a deadline has nothing to bound
-            // (a plugin that holds such a call open holds one of its own places, under plugins.limits.concurrency).
-            Limited<Q, R> limited = new Limited<>(call, inFlight, null);
-            return limited.listen(next.startCall(limited, headers));
-        }
         Context context = Context.current();
         Deadline asked = context.getDeadline();
-        if (asked != null && asked.timeRemaining(TimeUnit.NANOSECONDS) <= maxDeadlineNanos) {
-            // The call's own context already ends at the plugin's deadline (gRPC set it from the call's timeout):
-            // a second deadline timer per call would change nothing but cost a scheduled task.
+        // No deadline timer of the host's: for a call answered from memory on the event loop as soon as its request
+        // arrives there is nothing to bound (a plugin that holds such a call open holds one of its own places, under
+        // plugins.limits.concurrency); for a call whose own context already ends at the plugin's deadline within the
+        // maximum (gRPC set it from the call's timeout), a second timer would change nothing but cost a task.
+        if (PluginServer.NON_BLOCKING.contains(call.getMethodDescriptor().getFullMethodName())
+                || asked != null && asked.timeRemaining(TimeUnit.NANOSECONDS) <= maxDeadlineNanos) {
             Limited<Q, R> limited = new Limited<>(call, inFlight, null);
             return limited.listen(next.startCall(limited, headers));
         }

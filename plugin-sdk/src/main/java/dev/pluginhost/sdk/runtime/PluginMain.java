@@ -48,8 +48,7 @@ public final class PluginMain {
 
     /** @param standby a standby launch: the handshake is answered when the host starts the plugin */
     static int run(RuntimeEnvironment env, boolean standby) {
-        quietTransport();
-        warmUpProbes();
+        warmUpProbes(); // the transport was set up by the caller (quietTransport), before it read the environment
         PluginRuntime runtime;
         try {
             runtime = PluginRuntime.connect(env, standby);
@@ -74,7 +73,8 @@ public final class PluginMain {
     static final String NETTY_JFR = "io.grpc.netty.shaded.io.netty.jfr.enabled";
 
     /**
-     * Sets up the transport before any Netty class initialises; idempotent.
+     * Sets up the transport before any Netty class initialises: the first step of {@link #main} and of the archive's
+     * training run, before either reads the environment (the launch secret is read through Netty).
      *
      * <p>Netty prefers SLF4J when it is on the class path, and the runtime's SLF4J provider sends records over the
      * very connection Netty logs about (its DEBUG frame logger would feed itself). Keep the transport on
