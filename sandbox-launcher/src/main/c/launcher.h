@@ -164,6 +164,11 @@ void rlimits_defaults(struct config *cfg);
 int rlimits_parse(struct config *cfg, const char *name, size_t name_len, const char *value); /* -1: bad */
 void rlimits_apply(const struct config *cfg);
 
+/* autogroup.c: the plugin's session group at the plugin's nice (rlimits layer), set by the supervisor. */
+void autogroup_on_rlimits(pid_t child, const char *reason); /* forwards the child's rlimits report, outcome added */
+int autogroup_timeout_ms(void);                    /* poll()'s timeout until the next retry, -1: none pending */
+void autogroup_retry(void);                        /* poll loop, while the child is not reaped */
+
 /* namespaces.c: the namespace layer and the uid drop. */
 int namespaces_parse(struct config *cfg, const char *list, bool required); /* -1: unknown name */
 void namespaces_auto(struct config *cfg);

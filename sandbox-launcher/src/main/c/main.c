@@ -12,8 +12,9 @@
  *           -> landlock -> die with parent (again: the uid drop cleared it) -> reset signals
  *           -> own pid into the filter (kill/tgkill) -> no_new_privs + seccomp with listener -> send listener
  *           -> execve
- *   parent: receive listener (forwarding the child's layer reports as events) -> "seccomp" layer -> "started"
- *           -> supervise until the child exits -> exit with its status
+ *   parent: receive listener (forwarding the child's layer reports as events; with its rlimits, the session
+ *           group's nice, autogroup.c) -> "seccomp" layer -> "started"
+ *           -> supervise (retrying that nice, if the kernel said EAGAIN) until the child exits -> exit with its status
  *
  * Every setup step fails closed: the program never runs, the launcher exits 125 (EXIT_SETUP) and stderr and the
  * events name the step. A new isolation layer comes as one more file and one more call in run_child(), before the
@@ -74,7 +75,7 @@ static _Noreturn void run_child(const struct config *cfg, struct sock_fprog *pro
 }
 
 /* A layer report from the child: "layer\t<name>\t<0|1>\t<reason>". */
-static bool forward_layer(const char *text)
+static bool forward_layer(pid_t child, const char *text)
 {
     size_t prefix = strlen(LAYER_PREFIX);
     if (strncmp(text, LAYER_PREFIX, prefix) != 0)
@@ -92,6 +93,8 @@ static bool forward_layer(const char *text)
     *reason++ = '\0';
     if (active[0] == '2')
         event_layer_replaced(name, reason);
+    else if (strcmp(name, "rlimits") == 0)
+        autogroup_on_rlimits(child, reason);
     else
         event_layer(name, active[0] == '1', reason);
     return true;
@@ -103,7 +106,7 @@ static int receive_listener(pid_t child, int sock)
     int listener;
     do {
         listener = fd_receive(sock, SETUP_TIMEOUT_MS, reason, sizeof(reason));
-    } while (listener < 0 && forward_layer(reason));
+    } while (listener < 0 && forward_layer(child, reason));
     if (listener >= 0)
         return listener;
     log_error("child setup", reason);

@@ -37,16 +37,15 @@
  *            Where the kernel groups tasks by session (autogroup, CONFIG_SCHED_AUTOGROUP, on by default in Debian's
  *            and others' kernels), the launcher's setsid() made the plugin a scheduling group of its own, weighed
  *            against the host's group as an equal whatever its threads' nice: two booting plugins then had two
- *            thirds of the CPU. The group's own nice (/proc/self/autogroup) is set to the same value.
+ *            thirds of the CPU. The group's own nice is set to the same value by the supervisor (autogroup.c), which
+ *            appends it to this layer's report.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "launcher.h"
@@ -99,42 +98,6 @@ static void set_both(int resource, unsigned long long value, const char *step)
         child_fail(step);
 }
 
-/*
- * Puts this session's autogroup at `nice` (header comment); returns what the layer report says of it. Only lowers
- * priority, so no privilege is needed, but the kernel lets an unprivileged process do it once per 100 ms across the
- * machine (EAGAIN otherwise): retried for up to 300 ms. Not done is reported, not fatal: it is a share of the CPU,
- * the same as the nice this falls back from, not an isolation boundary.
- */
-static const char *autogroup_nice(int nice)
-{
-    char enabled = '0';
-    int fd = open("/proc/sys/kernel/sched_autogroup_enabled", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return ""; /* a kernel without autogroup: the nice above is all there is */
-    ssize_t n = read(fd, &enabled, 1);
-    close(fd);
-    if (n != 1 || enabled == '0')
-        return "";
-    fd = open("/proc/self/autogroup", O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
-        return "; autogroup nice not set: cannot open /proc/self/autogroup";
-    char text[8];
-    int len = snprintf(text, sizeof(text), "%d", nice);
-    const struct timespec pause = { .tv_nsec = 10 * 1000 * 1000 };
-    ssize_t written = -1;
-    for (int tries = 0; tries < 30; tries++) {
-        written = write(fd, text, (size_t)len);
-        if (written >= 0 || errno != EAGAIN)
-            break;
-        nanosleep(&pause, NULL);
-    }
-    int saved = errno;
-    close(fd);
-    if (written < 0)
-        return saved == EAGAIN ? "; autogroup nice not set: EAGAIN for 300 ms" : "; autogroup nice not set: write";
-    return "; autogroup nice too";
-}
-
 /* The fallback in the header comment; appends what it set to the summary. */
 static size_t apply_fallback(const struct config *cfg, char *summary, size_t size, size_t used)
 {
@@ -162,8 +125,7 @@ static size_t apply_fallback(const struct config *cfg, char *summary, size_t siz
         int nice = errno == 0 && now > PLUGIN_NICE ? now : PLUGIN_NICE;
         if (nice != now && setpriority(PRIO_PROCESS, 0, nice) < 0)
             child_fail("setpriority");
-        used += (size_t)snprintf(summary + used, size - used, "%snice=%d (no cpu.weight%s)", used ? " " : "", nice,
-                                 autogroup_nice(nice));
+        used += (size_t)snprintf(summary + used, size - used, "%snice=%d (no cpu.weight)", used ? " " : "", nice);
     }
     return used < size ? used : size - 1;
 }

@@ -145,14 +145,16 @@ static void release_held(struct supervisor *s, bool all)
     s->held_count = kept;
 }
 
-/* poll()'s timeout: until the first held call's deadline, or forever when none waits. */
+/* poll()'s timeout: until the first held call's deadline or the next autogroup retry, forever when neither. */
 static int poll_timeout(const struct supervisor *s)
 {
+    int retry = autogroup_timeout_ms();
     if (s->held_count == 0)
-        return -1;
+        return retry;
     long long first = s->held[0].deadline_ms; /* held in arrival order with one hold time: the first is earliest */
     long long left = first - monotonic_ms();
-    return left < 0 ? 0 : (int)left;
+    int held = left < 0 ? 0 : (int)left;
+    return retry >= 0 && retry < held ? retry : held;
 }
 
 static bool is_exec(const struct seccomp_data *data)
@@ -339,6 +341,7 @@ int supervise(const struct config *cfg, pid_t child, int listener, int setup_soc
         }
         if (s.held_count > 0)
             release_held(&s, false);
+        autogroup_retry();
         if (fds[HOST].revents)
             handle_host(&s, &fds[HOST].fd, fds[HOST].revents);
         if (!s.reaped && (fds[LISTENER].revents & POLLIN))

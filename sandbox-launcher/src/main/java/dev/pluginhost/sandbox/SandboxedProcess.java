@@ -84,7 +84,9 @@ public final class SandboxedProcess {
 
     /**
      * The isolation layers the launcher reported, in order. Complete once the program has started ({@link #pid()}
-     * returned); a launch whose setup failed may have reported only some.
+     * returned); a launch whose setup failed may have reported only some. One report may be updated later: the
+     * rlimits layer's, when its session group's nice was set after the program started (a non-root launcher may
+     * change it once per 100 ms machine-wide; autogroup.c).
      */
     public List<Layer> layers() {
         return List.copyOf(layers);
@@ -204,12 +206,23 @@ public final class SandboxedProcess {
             case "layer" -> {
                 Layer layer = new Layer(String.valueOf(event.get("name")), Boolean.TRUE.equals(event.get("active")),
                         String.valueOf(event.getOrDefault("reason", "")), Boolean.TRUE.equals(event.get("replaced")));
-                layers.add(layer);
+                replaceOrAdd(layer);
                 safely(() -> listener.onLayer(layer.name(), layer.active(), layer.reason()));
             }
             case "error" -> safely(() -> listener.onError(String.valueOf(event.get("message"))));
             default -> safely(() -> listener.onError("unknown event: " + line));
         }
+    }
+
+    /** A layer reported again (the rlimits layer, once its group's nice is set: autogroup.c) replaces its report. */
+    private synchronized void replaceOrAdd(Layer layer) {
+        for (int i = 0; i < layers.size(); i++) {
+            if (layers.get(i).name().equals(layer.name())) {
+                layers.set(i, layer);
+                return;
+            }
+        }
+        layers.add(layer);
     }
 
     private static Violation violation(Map<String, Object> event) {

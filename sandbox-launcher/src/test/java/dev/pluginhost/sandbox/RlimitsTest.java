@@ -53,7 +53,7 @@ class RlimitsTest {
             assertThat(plain.output()).containsPattern("(?m)^autogroup (/autogroup-\\d+ nice 0)?$");
             assertThat(out.lines).anyMatch(l -> l.matches("autogroup /autogroup-\\d+ nice 10"));
             assertThat(process.layers()).contains(new Layer("rlimits", true,
-                    "core=0 nofile=4096 fsize=1048576 nice=10 (no cpu.weight; autogroup nice too)"));
+                    "core=0 nofile=4096 fsize=1048576 nice=10 (no cpu.weight) autogroup=10"));
         } else {
             System.out.println("autogroup not available here: /proc/sys/kernel/sched_autogroup_enabled is absent or 0");
             assertThat(process.layers()).contains(new Layer("rlimits", true,

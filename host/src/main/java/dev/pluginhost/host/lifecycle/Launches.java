@@ -109,7 +109,7 @@ final class Launches {
             if (standby == null) {
                 open(instance, launch, launcher, grants);
             }
-            instance.layers(launch.process.layers());
+            instance.layers(launch.process::layers);
             metrics.isolation(instance);
             isolation.report(id, launch.process.layers());
             // Still in the boot phase: no plugin code has run. No retry can add a layer the machine lacks.

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
+import java.util.function.Supplier;
 
 /**
  * One installed plugin across its launches: state, history and the current launch. Guarded by itself.
@@ -38,7 +39,7 @@ public final class PluginInstance {
     private Launch candidate;
     private ScheduledFuture<?> pendingRestart;
     private int failedHealthChecks;
-    private List<Layer> layers = List.of();
+    private Supplier<List<Layer>> layers = List::of;
     private List<String> sandboxAllowances = List.of();
 
     PluginInstance(PluginDescriptor descriptor, PluginGrants grants, PluginLogSink logs) {
@@ -142,13 +143,20 @@ public final class PluginInstance {
         return logs;
     }
 
-    /** @return the isolation layers of the current launch, active or not, as the launcher reported them */
-    public synchronized List<Layer> layers() {
-        return layers;
+    /**
+     * @return the isolation layers of the current launch, active or not, as the launcher reported them (read live: the
+     *     launcher may report the rlimits layer again once the plugin's scheduling group has its nice)
+     */
+    public List<Layer> layers() {
+        Supplier<List<Layer>> current;
+        synchronized (this) {
+            current = layers;
+        }
+        return current.get();
     }
 
-    synchronized void layers(List<Layer> reported) {
-        layers = List.copyOf(reported);
+    synchronized void layers(Supplier<List<Layer>> reported) {
+        layers = reported;
     }
 
     /** @return the system calls the operator allowed this plugin beyond the default policy (plugins.sandbox.allow) */

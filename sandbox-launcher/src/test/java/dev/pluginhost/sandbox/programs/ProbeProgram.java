@@ -21,6 +21,7 @@ import java.util.Optional;
  *   <li>{@code unix PATH}: connects to a pathname Unix socket and reads a line: "unix ok LINE" or "unix failed
  *   EXCEPTION"</li>
  *   <li>{@code wait FILE}: prints "waiting", then waits until FILE exists</li>
+ *   <li>{@code autogroup}: "autogroup LINE", its session's scheduling group as /proc/self/autogroup says</li>
  * </ul>
  */
 public final class ProbeProgram {
@@ -90,6 +91,8 @@ public final class ProbeProgram {
                         Thread.sleep(10);
                     }
                 }
+                case "autogroup" -> System.out.println("autogroup "
+                        + Files.readString(Path.of("/proc/self/autogroup")).strip());
                 default -> throw new IllegalArgumentException(args[i]);
             }
             System.out.flush();
