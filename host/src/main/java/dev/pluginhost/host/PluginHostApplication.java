@@ -38,6 +38,9 @@ public class PluginHostApplication {
                 Map.entry("spring.security.user.name", "operator"),
                 Map.entry("spring.security.user.roles", "OPERATOR"),
                 Map.entry("spring.mvc.problemdetails.enabled", "true"),
+                // Boot's FormContentFilter reads a PUT/PATCH/DELETE form body whole into memory, before Spring
+                // Security: anyone could fill the heap without credentials. The API takes no form bodies.
+                Map.entry("spring.mvc.formcontent.filter.enabled", "false"),
                 Map.entry("management.info.env.enabled", "true"),
                 // A failed plugin degrades the host; it does not take it down.
                 Map.entry("management.endpoint.health.status.order", "down,out-of-service,degraded,up,unknown"),

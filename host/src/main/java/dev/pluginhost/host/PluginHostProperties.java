@@ -130,6 +130,9 @@ public class PluginHostProperties implements Validator {
     /** A booted JVM held ready for each plugin's next start (docs/threat-model.md, "Standby launches"). */
     private Standby standby = new Standby();
 
+    /** Who plugin JVMs run as when the host runs as root. */
+    private PluginUser pluginUser = group(PluginUser.class);
+
     public Path getDir() {
         return dir;
     }
@@ -341,6 +344,14 @@ public class PluginHostProperties implements Validator {
 
     public void setStandby(Standby standby) {
         this.standby = standby;
+    }
+
+    public PluginUser getPluginUser() {
+        return pluginUser;
+    }
+
+    public void setPluginUser(PluginUser pluginUser) {
+        this.pluginUser = pluginUser;
     }
 
     @Override
@@ -830,6 +841,35 @@ public class PluginHostProperties implements Validator {
 
         public void setEnabled(boolean enabled) {
             this.enabled = enabled;
+        }
+    }
+    /**
+     * The uid and gid plugin JVMs run as when the host runs as root (a non-root host's plugins keep its uid, in a user
+     * namespace where there is one). Any process of that uid outside the sandbox can read a plugin's environment,
+     * files and root ({@code /proc/<pid>/root}) and attach to its JVM (ptrace), and so use its host connection and
+     * grants: the default, 65534 ({@code nobody}), is shared with whatever else runs as nobody on the machine. Give
+     * plugins a uid and gid nothing else uses.
+     *
+     * @param uid The plugin JVMs' uid, above 0; unset: 65534.
+     * @param gid The plugin JVMs' gid, above 0; unset: 65534. Set both or neither.
+     */
+    public record PluginUser(Integer uid, Integer gid) {
+
+        public PluginUser {
+            if ((uid == null) != (gid == null) || uid != null && (uid <= 0 || gid <= 0)) {
+                throw new IllegalArgumentException("plugins.plugin-user.uid and .gid go together and must be above 0 "
+                        + "(were " + uid + ", " + gid + "): plugins never run as root");
+            }
+        }
+
+        /** @return the configured uid, or the launcher's default (65534) */
+        public int uidOr(int launcherDefault) {
+            return uid == null ? launcherDefault : uid;
+        }
+
+        /** @return the configured gid, or the launcher's default (65534) */
+        public int gidOr(int launcherDefault) {
+            return gid == null ? launcherDefault : gid;
         }
     }
 }

@@ -64,6 +64,19 @@ class PluginHostPropertiesTest {
     }
 
     @Test
+    void thePluginUserIsBothIdsAboveZeroOrNeither() {
+        assertThat(new PluginHostProperties().getPluginUser().uidOr(65534)).isEqualTo(65534);
+        assertThat(bind(Map.of("plugins.plugin-user.uid", "47011", "plugins.plugin-user.gid", "47012"))
+                .getPluginUser()).isEqualTo(new PluginHostProperties.PluginUser(47011, 47012));
+        for (Map<String, String> bad : java.util.List.of(Map.of("plugins.plugin-user.uid", "0",
+                "plugins.plugin-user.gid", "0"), Map.of("plugins.plugin-user.uid", "47011"))) {
+            assertThatThrownBy(() -> bind(bad)).as("%s", bad).isInstanceOf(BindException.class)
+                    .rootCause().hasMessageContaining("plugins.plugin-user.uid and .gid go together and must be "
+                            + "above 0");
+        }
+    }
+
+    @Test
     void aMistypedModeFailsTheBindingNamingTheProperty() {
         assertThatThrownBy(() -> bind(Map.of("plugins.sandbox.mode", "dney")))
                 .isInstanceOf(BindException.class).hasMessageContaining("plugins.sandbox.mode");

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Enumeration;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -60,7 +61,16 @@ public final class ManifestReader {
      */
     public PluginDescriptor read(Path jar) throws InvalidPluginException {
         try {
-            long size = Files.size(jar);
+            // Followed if it is a link (a link to a jar is a jar). Anything but a regular file is refused before it is
+            // opened: opening a FIFO waits for a writer (at start, on the main thread: no plugin would ever start),
+            // and a device such as /dev/zero never ends. A swap between this check and the reads below needs a writer
+            // of the folder, who can remove the jars anyway.
+            BasicFileAttributes attributes = Files.readAttributes(jar, BasicFileAttributes.class);
+            if (!attributes.isRegularFile()) {
+                throw new InvalidPluginException(jar, "not a regular file (a FIFO, a device, a socket or a folder): "
+                        + "a plugin is a jar file");
+            }
+            long size = attributes.size();
             if (size > maxJarSize) {
                 throw new InvalidPluginException(jar, "jar is " + size + " bytes, larger than plugins.max-jar-size ("
                         + maxJarSize + ")");

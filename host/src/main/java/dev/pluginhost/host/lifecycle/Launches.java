@@ -142,8 +142,11 @@ final class Launches {
             throws IOException {
         PluginDescriptor descriptor = launch.descriptor;
         String id = instance.id();
+        // A root launcher drops the plugin to plugins.plugin-user; a non-root one cannot drop (-1: the host's uid).
+        boolean drops = launcher.childUid() >= 0;
         PluginFiles files = PluginFiles.prepare(properties.getDataDir(), runtime.runDir(), descriptor,
-                launcher.childUid(), launcher.childGid());
+                drops ? properties.getPluginUser().uidOr(launcher.childUid()) : -1,
+                drops ? properties.getPluginUser().gidOr(launcher.childGid()) : -1);
         launch.files = files;
         checkCopy(descriptor, files.jar());
         PluginConnection connection = new PluginConnection(descriptor, grants, metrics, instance.logs(),

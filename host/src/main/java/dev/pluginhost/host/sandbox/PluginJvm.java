@@ -128,6 +128,9 @@ public final class PluginJvm {
                 // Its host connection, made by the launcher before the sandbox closes: the plugin's policy refuses
                 // socket and connect, and no socket file of the host (its own included) is in its root.
                 .connect(RuntimeEnvironment.HOST_FD, files.socket());
+        if (files.uid() >= 0 && properties.getPluginUser().uid() != null) {
+            spec.user(files.uid(), files.gid()); // plugins.plugin-user: the uid the files were handed to
+        }
         env.forEach(spec::env); // added to the isolation's own (LANG), never replacing it
         // Not an environment variable: the plugin JVM gets PLUGIN_LAUNCH_SECRET_FD and reads the secret from that
         // descriptor; the value is on no command line and in no /proc/<pid>/environ a plugin's uid could read.

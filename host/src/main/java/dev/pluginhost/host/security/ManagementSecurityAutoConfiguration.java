@@ -55,6 +55,13 @@ public class ManagementSecurityAutoConfiguration {
     /** Probe and scrape paths that {@code plugins.api.anonymous-probes} opens. */
     static final String[] PROBES = {"/actuator/health", "/actuator/health/**", "/actuator/prometheus"};
 
+    /**
+     * What a VIEWER reads in Actuator: the endpoints the runnable host exposes (health, info, metrics, prometheus) and
+     * their index. An endpoint an operator exposes beyond them is OPERATOR's, so a read-only token never gains it.
+     */
+    static final String[] VIEWER_ACTUATOR = {"/actuator", "/actuator/health", "/actuator/health/**", "/actuator/info",
+            "/actuator/metrics", "/actuator/metrics/**", "/actuator/prometheus"};
+
     /** Before Spring Security's filter (order -100), so that its refusals are audited too. */
     @Bean
     public FilterRegistrationBean<ApiAudit> pluginApiAudit(ObjectProvider<MeterRegistry> meters) {
@@ -95,7 +102,10 @@ public class ManagementSecurityAutoConfiguration {
                     requests.requestMatchers(HttpMethod.GET, PROBES).permitAll();
                 }
                 authorizeApi(requests);
-                requests.requestMatchers("/actuator/**").hasAnyRole("VIEWER", "OPERATOR");
+                // VIEWER reads the endpoints the host exposes, nothing an operator exposes later (loggers, env,
+                // threaddump, heapdump, shutdown): those, and every write, need OPERATOR.
+                requests.requestMatchers(HttpMethod.GET, VIEWER_ACTUATOR).hasAnyRole("VIEWER", "OPERATOR");
+                requests.requestMatchers("/actuator/**").hasRole("OPERATOR");
                 requests.anyRequest().authenticated();
             });
             // No Basic challenge: a browser never prompts, so it never holds credentials that another site's page

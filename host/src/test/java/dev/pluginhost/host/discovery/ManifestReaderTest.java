@@ -2,12 +2,14 @@ package dev.pluginhost.host.discovery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.pluginhost.host.capability.CapabilityCatalog;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.jar.Attributes;
@@ -142,6 +144,32 @@ class ManifestReaderTest {
         PluginDescriptor d = reader.read(jar("ok.jar", valid(), "com/example/Hello.class"));
         assertThat(d.identity().signer()).isNull();
         assertThat(d.identity().unsigned()).isEqualTo("entry com/example/Hello.class is not signed");
+    }
+
+    /**
+     * A FIFO named like a jar (an operator's mistake, or anyone who may write the folder) blocked the host's start
+     * for good: the scan opened it to digest it and waited for a writer, on the main thread, so no plugin started
+     * and health stayed DOWN (seen by hand with the packaged host). A link to {@code /dev/zero} read forever. Both
+     * are refused without being opened, and the jars beside them start.
+     */
+    @Test
+    void aFifoOrADeviceNamedLikeAJarIsRefusedAndDoesNotStopTheOtherPlugins() throws Exception {
+        Path fifo = dir.resolve("a.jar");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+        assertThat(mkfifo.waitFor()).as("mkfifo").isZero();
+        Files.createSymbolicLink(dir.resolve("b.jar"), Path.of("/dev/zero"));
+        Path good = jar("c.jar", valid());
+        try {
+            PluginScanner.Result result = assertTimeoutPreemptively(Duration.ofSeconds(10),
+                    () -> new PluginScanner(reader).scan(dir), "the scan blocked on a FIFO or read a device forever");
+            assertThat(result.plugins()).extracting(PluginDescriptor::jar).containsExactly(good);
+            assertThat(result.rejections()).extracting(Rejection::reason).containsExactlyInAnyOrder(
+                    "a.jar: not a regular file (a FIFO, a device, a socket or a folder): a plugin is a jar file",
+                    "b.jar: not a regular file (a FIFO, a device, a socket or a folder): a plugin is a jar file");
+        } finally {
+            // Before the fix the scan's thread waits in open(): a writer that closes at once releases it.
+            new ProcessBuilder("timeout", "1", "sh", "-c", ": > " + fifo).start().waitFor();
+        }
     }
 
     private Path jar(String name, Map<String, String> attributes, String... entries) throws IOException {
