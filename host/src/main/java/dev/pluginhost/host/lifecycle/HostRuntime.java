@@ -85,6 +85,12 @@ final class HostRuntime implements AutoCloseable {
                 log.info("removed {} cgroup(s) of launchers killed before they could clean up: {}",
                         launcher.staleCgroupsRemoved().size(), launcher.staleCgroupsRemoved());
             }
+            if (launcher.childUid() >= 0 && properties.getPluginUser().uid() == null) {
+                // Said once at start: the default works, but who else is that uid on this machine decides the risk.
+                log.warn("plugins run as uid {} (nobody), which other processes on this machine may share: one of "
+                        + "them can read a plugin's environment and trace its JVM, and so use its host connection; set "
+                        + "plugins.plugin-user.uid and .gid to ids nothing else uses", launcher.childUid());
+            }
         } catch (SandboxUnavailableException e) {
             // The host still serves its API; every plugin is marked failed with this reason instead of running
             // unconfined.
