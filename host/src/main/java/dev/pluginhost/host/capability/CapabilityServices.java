@@ -137,7 +137,7 @@ public final class CapabilityServices implements AutoCloseable {
         PluginCaller caller = new PluginCaller(connection);
         List<ServerServiceDefinition> all = new ArrayList<>();
         List<BindableService> services = new ArrayList<>(List.of(
-                new ChannelService(connection),
+                new ChannelService(connection, catalog),
                 new LogService(connection.logs()),
                 new KeyValueService(connection.pluginId(), kv, kvQuota),
                 new ConfigService(config.getOrDefault(connection.pluginId(), Map.of())),
