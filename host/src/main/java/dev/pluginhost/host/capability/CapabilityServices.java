@@ -121,6 +121,23 @@ public final class CapabilityServices implements AutoCloseable {
         return scheduler;
     }
 
+    /**
+     * Streams a plugin's socket keeps open at once beyond its calls in flight and its subscriptions: the handshake,
+     * the session, the log stream, and room for an application capability's streams.
+     */
+    static final int OTHER_STREAMS = 16;
+
+    /**
+     * @return the most streams one plugin's socket keeps open at once (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS; a
+     *     stream over it is refused by the transport): its calls in flight ({@code plugins.limits.concurrency}), its
+     *     subscriptions ({@code plugins.events.max-subscriptions}) and {@link #OTHER_STREAMS}. Without it, a plugin
+     *     could open streams without end (each costs one call of the rate) and hold a half-sent message of up to
+     *     4 MiB on each: the host's direct memory, shared by every plugin's socket, would run out.
+     */
+    public int maxStreams() {
+        return limits.maxConcurrent() + events.limits().getMaxSubscriptions() + OTHER_STREAMS;
+    }
+
     public CapabilityCatalog catalog() {
         return catalog;
     }
