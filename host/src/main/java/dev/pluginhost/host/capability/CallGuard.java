@@ -67,8 +67,16 @@ final class CallGuard implements ServerInterceptor {
      */
     static Status denied(PluginConnection connection, String capability, String method, String scope,
                          String service) {
+        return denied(connection, capability, method, scope, service, capability);
+    }
+
+    /**
+     * @param label the capability as counted: a name of the catalog (bounded), never a name only the plugin chose
+     */
+    static Status denied(PluginConnection connection, String capability, String method, String scope,
+                         String service, String label) {
         String plugin = connection.pluginId();
-        connection.metrics().capabilityDenied(plugin, capability, method);
+        connection.metrics().capabilityDenied(plugin, label, method);
         String wanted = scope.isEmpty() ? capability : capability + ":" + scope;
         boolean requested = connection.plugin().capabilities().stream()
                 .map(Grant::parse).anyMatch(g -> g.capability().equals(capability)

@@ -16,7 +16,9 @@ import org.apache.hc.client5.http.DnsResolver;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.ManagedHttpClientConnectionFactory;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.core5.http.config.Http1Config;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.util.Timeout;
 
@@ -88,9 +90,25 @@ public final class CapabilityServices implements AutoCloseable {
         }
     };
 
+    /**
+     * The most header lines of a response (or of a chunked body's trailers) the http capability reads; more fail the
+     * call. The server is often the plugin author's own: unbounded (the client's default), it could send header
+     * lines until the call's deadline, all kept in the host's heap (measured: 64 MiB in 2.4 s on loopback).
+     */
+    static final int MAX_RESPONSE_HEADERS = 128;
+
+    /** The longest line of a response's head (status line or header), in characters; longer fails the call. */
+    static final int MAX_RESPONSE_LINE = 8192;
+
     static CloseableHttpClient httpClient() {
         return HttpClients.custom()
                 .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
+                        .setConnectionFactory(ManagedHttpClientConnectionFactory.builder()
+                                .http1Config(Http1Config.custom()
+                                        .setMaxHeaderCount(MAX_RESPONSE_HEADERS)
+                                        .setMaxLineLength(MAX_RESPONSE_LINE)
+                                        .build())
+                                .build())
                         .setDnsResolver(NO_RESOLUTION)
                         .setDefaultConnectionConfig(ConnectionConfig.custom()
                                 .setConnectTimeout(Timeout.ofSeconds(5)).build())
@@ -121,6 +139,23 @@ public final class CapabilityServices implements AutoCloseable {
         return scheduler;
     }
 
+    /**
+     * Streams a plugin's socket keeps open at once beyond its calls in flight and its subscriptions: the handshake,
+     * the session, the log stream, and room for an application capability's streams.
+     */
+    static final int OTHER_STREAMS = 16;
+
+    /**
+     * @return the most streams one plugin's socket keeps open at once (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS; a
+     *     stream over it is refused by the transport): its calls in flight ({@code plugins.limits.concurrency}), its
+     *     subscriptions ({@code plugins.events.max-subscriptions}) and {@link #OTHER_STREAMS}. Without it, a plugin
+     *     could open streams without end (each costs one call of the rate) and hold a half-sent message of up to
+     *     4 MiB on each: the host's direct memory, shared by every plugin's socket, would run out.
+     */
+    public int maxStreams() {
+        return limits.maxConcurrent() + events.limits().getMaxSubscriptions() + OTHER_STREAMS;
+    }
+
     public CapabilityCatalog catalog() {
         return catalog;
     }
@@ -137,7 +172,7 @@ public final class CapabilityServices implements AutoCloseable {
         PluginCaller caller = new PluginCaller(connection);
         List<ServerServiceDefinition> all = new ArrayList<>();
         List<BindableService> services = new ArrayList<>(List.of(
-                new ChannelService(connection),
+                new ChannelService(connection, catalog),
                 new LogService(connection.logs()),
                 new KeyValueService(connection.pluginId(), kv, kvQuota),
                 new ConfigService(config.getOrDefault(connection.pluginId(), Map.of())),

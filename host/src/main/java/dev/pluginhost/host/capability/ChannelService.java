@@ -15,10 +15,19 @@ import java.util.concurrent.CompletionStage;
 /** The handshake and the session stream, for one plugin. */
 final class ChannelService extends PluginChannelGrpc.PluginChannelImplBase {
 
-    private final PluginConnection connection;
+    /**
+     * The counter label of a checked name that is no capability of this host. The name is the plugin's own text:
+     * counted under it, every made-up name would be a new series kept for the host's lifetime (up to a message's
+     * 4 MiB each, at the call rate). Not a capability name ({@link Grant}'s rule has no parentheses).
+     */
+    static final String UNKNOWN = "(unknown)";
 
-    ChannelService(PluginConnection connection) {
+    private final PluginConnection connection;
+    private final CapabilityCatalog catalog;
+
+    ChannelService(PluginConnection connection, CapabilityCatalog catalog) {
         this.connection = connection;
+        this.catalog = catalog;
     }
 
     @Override
@@ -57,7 +66,8 @@ final class ChannelService extends PluginChannelGrpc.PluginChannelImplBase {
             verdict.setGranted(true);
         } else {
             verdict.setMessage(CallGuard.denied(connection, capability, "CheckCapability", "",
-                    PluginChannelGrpc.SERVICE_NAME).getDescription());
+                    PluginChannelGrpc.SERVICE_NAME, catalog.names().contains(capability) ? capability : UNKNOWN)
+                    .getDescription());
         }
         response.onNext(verdict.build());
         response.onCompleted();

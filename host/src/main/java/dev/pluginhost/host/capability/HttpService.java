@@ -27,6 +27,7 @@ import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.http.MessageConstraintException;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
 import org.apache.hc.core5.util.Timeout;
 
@@ -152,6 +153,11 @@ final class HttpService extends HttpGrpc.HttpImplBase {
         try {
             response.onNext(send(outbound, scheme, host, port, addresses, timeout));
             response.onCompleted();
+        } catch (MessageConstraintException e) {
+            response.onError(Status.UNAVAILABLE.withDescription(method + " " + target + " failed: the response's "
+                    + "head is over the host's limit (at most " + CapabilityServices.MAX_RESPONSE_HEADERS
+                    + " header lines of at most " + CapabilityServices.MAX_RESPONSE_LINE + " characters): "
+                    + e.getMessage()).asException());
         } catch (InterruptedIOException e) {
             response.onError(Status.DEADLINE_EXCEEDED.withDescription(method + " " + target + " took longer than "
                     + timeout).asException());
@@ -223,11 +229,18 @@ final class HttpService extends HttpGrpc.HttpImplBase {
             HttpHost pinned = new HttpHost(scheme, addresses[i], host, port);
             try (ClassicHttpResponse answer = client.executeOpen(pinned, outbound, null)) {
                 HttpResponse.Builder result = HttpResponse.newBuilder().setStatus(answer.getCode());
-                Map<String, String> headers = new LinkedHashMap<>();
+                // Lines of one name joined as "a, b" in one builder per name: joining by concatenation copied every
+                // earlier line again for each line (quadratic in the lines of one name).
+                Map<String, StringBuilder> headers = new LinkedHashMap<>();
                 for (Header header : answer.getHeaders()) {
-                    headers.merge(header.getName().toLowerCase(Locale.ROOT), header.getValue(), (a, b) -> a + ", " + b);
+                    StringBuilder joined = headers.get(header.getName().toLowerCase(Locale.ROOT));
+                    if (joined == null) {
+                        headers.put(header.getName().toLowerCase(Locale.ROOT), new StringBuilder(header.getValue()));
+                    } else {
+                        joined.append(", ").append(header.getValue());
+                    }
                 }
-                result.putAllHeaders(headers);
+                headers.forEach((name, value) -> result.putHeaders(name, value.toString()));
                 HttpEntity entity = answer.getEntity();
                 if (entity != null) {
                     try (InputStream body = entity.getContent()) {

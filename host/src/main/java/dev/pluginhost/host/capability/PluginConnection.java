@@ -12,6 +12,7 @@ import dev.pluginhost.contract.v1.Shutdown;
 import dev.pluginhost.host.discovery.PluginDescriptor;
 import dev.pluginhost.host.discovery.VersionRange;
 import dev.pluginhost.host.logs.PluginLogSink;
+import dev.pluginhost.host.logs.PluginText;
 import dev.pluginhost.host.metrics.PluginMetrics;
 import dev.pluginhost.sdk.contract.Handshakes;
 import dev.pluginhost.sdk.contract.SessionStreams;
@@ -51,6 +52,16 @@ public final class PluginConnection {
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    /** The most operations one plugin announces. */
+    public static final int MAX_OPERATIONS = 1024;
+
+    /**
+     * An operation's name, the SDK's rule (RuntimeContext). Checked here again: the SDK's check runs in the plugin's
+     * JVM, and the host writes the names into its own log and API.
+     */
+    private static final java.util.regex.Pattern OPERATION_NAME =
+            java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+
     /** What the lifecycle learns from the channel. */
     public interface Events {
         /**
@@ -65,6 +76,14 @@ public final class PluginConnection {
         }
 
         void ready(List<String> operations);
+
+        /**
+         * The session announced what the host does not take (an operation name outside the rule, too many): the
+         * session is closed; the launch fails with this reason, which holds no control character.
+         */
+        default void refused(String reason) {
+            sessionEnded(reason);
+        }
 
         void sessionEnded(String reason);
     }
@@ -183,7 +202,16 @@ public final class PluginConnection {
         return SessionStreams.receive(new SessionStreams.Host() {
             @Override
             public void ready(List<String> operations) {
-                events.ready(operations);
+                String refusal = refusal(operations);
+                if (refusal == null) {
+                    events.ready(operations);
+                    return;
+                }
+                toPlugin.onError(Status.INVALID_ARGUMENT.withDescription(refusal).asException());
+                synchronized (PluginConnection.this) {
+                    session = null;
+                }
+                events.refused(refusal);
             }
 
             @Override
@@ -207,6 +235,21 @@ public final class PluginConnection {
                         : "session broke: " + Status.fromThrowable(error));
             }
         });
+    }
+
+    /** @return why the host does not take these operations (the name shown escaped and cut), or null */
+    private String refusal(List<String> operations) {
+        if (operations.size() > MAX_OPERATIONS) {
+            return "plugin '" + plugin.id() + "' announced " + operations.size() + " operations; the host takes at most "
+                    + MAX_OPERATIONS;
+        }
+        for (String operation : operations) {
+            if (!OPERATION_NAME.matcher(operation).matches()) {
+                return "plugin '" + plugin.id() + "' announced an invalid operation name '"
+                        + PluginText.escape(operation, 64, 0) + "' (letters, digits, '_', '.', '-', at most 64)";
+            }
+        }
+        return null;
     }
 
     private static <T> void answer(Map<String, CompletableFuture<T>> waiting, String id, T value) {

@@ -69,7 +69,10 @@ public final class PluginServer implements AutoCloseable {
                                 ? null : executor;
                     }
                 })
-                .maxInboundMessageSize(MAX_MESSAGE_BYTES);
+                .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+                // gRPC keeps a half-sent message (up to MAX_MESSAGE_BYTES) per stream until it is whole: bound the
+                // streams, and so what one plugin's socket can hold (CapabilityServices#maxStreams).
+                .maxConcurrentCallsPerConnection(services.maxStreams());
         services.servicesFor(connection).forEach(builder::addService);
         Server server = builder.build();
         try {

@@ -338,6 +338,13 @@ final class Launches {
             launch.ready.complete(operations);
         }
 
+        /** The launch fails with the reason at once, rather than at the start timeout. */
+        @Override
+        public void refused(String reason) {
+            launch.ready.completeExceptionally(new IllegalStateException(reason));
+            sessionEnded(reason);
+        }
+
         @Override
         public void sessionEnded(String reason) {
             log.debug("plugin {}: {}", launch.descriptor.id(), reason);

@@ -21,7 +21,10 @@ public final class PluginMetrics {
      * launcher's boot phase): refused like any other, counted apart. Labels: plugin, syscall.
      */
     public static final String BOOT_PROBES = "plugin.syscall.boot.probes";
-    /** A capability call outside the plugin's grants. Labels: plugin, capability, method. */
+    /**
+     * A capability call outside the plugin's grants. Labels: plugin, capability (one the host knows, or
+     * {@code (unknown)} for a CheckCapability of a name it does not), method.
+     */
     public static final String CAPABILITY_DENIED = "plugin.capability.denied";
     /**
      * An {@code http} capability request refused by its grants (also counted in {@link #CAPABILITY_DENIED}). Labels:
