@@ -157,6 +157,10 @@ class FleetKvIT {
                 .ignoreExceptions().until(() -> version.equals(hostB.plugin("markdown").get("version").asString()));
         long installed = Duration.ofNanos(System.nanoTime() - t0).toMillis();
         assertThat(work.resolve("host-1/plugins/markdown.jar")).as("B's own folder").exists();
+        for (String folder : List.of("host-0/data/.fleet-uploads", "host-1/data/.fleet-plugins")) {
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                    work.resolve(folder)))).as("the host's alone: %s", folder).isEqualTo("rwx------");
+        }
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
                 .ignoreExceptions().until(() -> "running".equals(hostB.plugin("markdown").get("state").asString()));
         long running = Duration.ofNanos(System.nanoTime() - t0).toMillis();

@@ -6,6 +6,7 @@ import dev.pluginhost.host.discovery.InvalidPluginException;
 import dev.pluginhost.host.discovery.ManifestReader;
 import dev.pluginhost.host.discovery.PluginDescriptor;
 import dev.pluginhost.host.discovery.PluginPins;
+import dev.pluginhost.sandbox.SafeFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,9 +96,10 @@ public final class FleetPlugins implements AutoCloseable {
         this.pins = new PluginPins(properties.getIdentity().pins(), trustStore.path(), trustStore.type(),
                 trustStore.password());
         this.dir = Files.createDirectories(properties.getDir().toAbsolutePath());
-        Path data = properties.getDataDir().toAbsolutePath();
-        this.copied = Files.createDirectories(data.resolve(".fleet-plugins"));
-        this.uploads = Files.createDirectories(data.resolve(".fleet-uploads"));
+        Path data = Files.createDirectories(properties.getDataDir().toAbsolutePath());
+        // The host's alone (0700): uploaded jars wait there, readable by no other local user (were 0755).
+        this.copied = SafeFiles.directory(data.resolve(".fleet-plugins"), SafeFiles.OWNER_ONLY);
+        this.uploads = SafeFiles.directory(data.resolve(".fleet-uploads"), SafeFiles.OWNER_ONLY);
         this.pollMillis = Math.max(100, properties.getFleet().pluginPoll().toMillis());
         this.thread = new Thread(this::run, "fleet-plugins");
         thread.setDaemon(true);
