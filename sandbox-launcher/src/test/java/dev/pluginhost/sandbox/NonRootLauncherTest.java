@@ -153,32 +153,41 @@ class NonRootLauncherTest {
             launchers.add(new ProcessBuilder(asUid(s.launcher)).redirectErrorStream(true)
                     .redirectOutput(s.dir.resolve("out").toFile()).start());
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        for (Setup s : setups) { // every group set, by the first try or a later one
-            while (!(Files.exists(s.dir.resolve("events")) && events(s).contains("autogroup=10\""))
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-        }
-        for (Setup s : setups) {
-            Files.writeString(s.dir.resolve("go"), "");
-        }
         List<String> firstReports = new ArrayList<>();
-        for (int i = 0; i < setups.size(); i++) {
-            Setup s = setups.get(i);
-            assertThat(launchers.get(i).waitFor(30, TimeUnit.SECONDS)).isTrue();
-            String out = Files.readString(s.dir.resolve("out"));
-            String events = events(s);
-            assertThat(launchers.get(i).exitValue()).as(out + events).isZero();
-            // Its group at nice 10 by the time it looked again; the layer's last report says so.
-            assertThat(out).as(events).containsPattern("(?s)autogroup /autogroup-\\d+ nice \\d+\n.*"
-                    + "autogroup /autogroup-\\d+ nice 10\n");
-            List<String> rlimits = events.lines().filter(l -> l.contains(layer("rlimits", true))).toList();
-            assertThat(rlimits.get(rlimits.size() - 1)).contains("nice=10 (no cpu.weight) autogroup=10\"");
-            firstReports.add(rlimits.get(0));
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            for (Setup s : setups) { // every group set, by the first try or a later one
+                while (!(Files.exists(s.dir.resolve("events")) && events(s).contains("autogroup=10\""))
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+            }
+            release(setups);
+            for (int i = 0; i < setups.size(); i++) {
+                Setup s = setups.get(i);
+                assertThat(launchers.get(i).waitFor(30, TimeUnit.SECONDS)).isTrue();
+                String out = Files.readString(s.dir.resolve("out"));
+                String events = events(s);
+                assertThat(launchers.get(i).exitValue()).as(out + events).isZero();
+                // Its group at nice 10 by the time it looked again; the layer's last report says so.
+                assertThat(out).as(events).containsPattern("(?s)autogroup /autogroup-\\d+ nice \\d+\n.*"
+                        + "autogroup /autogroup-\\d+ nice 10\n");
+                List<String> rlimits = events.lines().filter(l -> l.contains(layer("rlimits", true))).toList();
+                assertThat(rlimits.get(rlimits.size() - 1)).contains("nice=10 (no cpu.weight) autogroup=10\"");
+                firstReports.add(rlimits.get(0));
+            }
+        } finally { // a failed assertion leaves no program waiting and no launcher running
+            release(setups);
+            launchers.forEach(Process::destroyForcibly);
         }
         // The burst met the kernel's limit (else this test showed nothing) and no start waited for its turn.
         assertThat(firstReports).anyMatch(r -> r.contains("autogroup=10 pending (EAGAIN: retried while the program "
                 + "runs)"));
+    }
+
+    private static void release(List<Setup> setups) throws java.io.IOException {
+        for (Setup s : setups) {
+            Files.writeString(s.dir.resolve("go"), "");
+        }
     }
 }
