@@ -35,13 +35,6 @@ static struct {
     char base[768];                /* the child's rlimits reason, reported again with the outcome */
 } pending;
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static bool autogroup_enabled(void)
 {
     char enabled = '0';
@@ -81,6 +74,22 @@ static void report(const char *outcome)
     event_layer("rlimits", true, reason);
 }
 
+/* Reports a write's outcome: set, retrying (EAGAIN while pending.next_ms is set), given up, or failed. */
+static void report_write(int err)
+{
+    char outcome[96];
+    if (err == EAGAIN && pending.next_ms != 0)
+        snprintf(outcome, sizeof(outcome), "autogroup=%d pending (EAGAIN: retried while the program runs)",
+                 pending.nice);
+    else if (err == EAGAIN)
+        snprintf(outcome, sizeof(outcome), "autogroup=not set (EAGAIN for %d s)", GIVE_UP_MS / 1000);
+    else if (err != 0)
+        snprintf(outcome, sizeof(outcome), "autogroup=not set (%s)", strerror(err));
+    else
+        snprintf(outcome, sizeof(outcome), "autogroup=%d", pending.nice);
+    report(outcome);
+}
+
 /* The child's rlimits report, forwarded with the group's nice (or why not) appended. */
 void autogroup_on_rlimits(pid_t child, const char *reason)
 {
@@ -97,20 +106,12 @@ void autogroup_on_rlimits(pid_t child, const char *reason)
         report("autogroup=not set (the child leads no session)");
         return;
     }
+    pending.child = child;
+    pending.nice = nice;
+    pending.give_up_ms = clock_ms(CLOCK_MONOTONIC) + GIVE_UP_MS;
     int err = write_nice(child, nice);
-    char outcome[96];
-    if (err == EAGAIN) {
-        pending.child = child;
-        pending.nice = nice;
-        pending.next_ms = now_ms() + RETRY_MS;
-        pending.give_up_ms = now_ms() + GIVE_UP_MS;
-        snprintf(outcome, sizeof(outcome), "autogroup=%d pending (EAGAIN: retried while the program runs)", nice);
-    } else if (err != 0) {
-        snprintf(outcome, sizeof(outcome), "autogroup=not set (%s)", strerror(err));
-    } else {
-        snprintf(outcome, sizeof(outcome), "autogroup=%d", nice);
-    }
-    report(outcome);
+    pending.next_ms = err == EAGAIN ? clock_ms(CLOCK_MONOTONIC) + RETRY_MS : 0;
+    report_write(err);
 }
 
 /* poll()'s timeout for the next retry: -1 when none is pending. */
@@ -118,18 +119,17 @@ int autogroup_timeout_ms(void)
 {
     if (pending.next_ms == 0)
         return -1;
-    long long left = pending.next_ms - now_ms();
+    long long left = pending.next_ms - clock_ms(CLOCK_MONOTONIC);
     return left < 0 ? 0 : (int)left;
 }
 
 /* From the poll loop, while the child is not reaped (so its pid is still its own): one retry when due. */
 void autogroup_retry(void)
 {
-    long long now = now_ms();
+    long long now = clock_ms(CLOCK_MONOTONIC);
     if (pending.next_ms == 0 || now < pending.next_ms)
         return;
     int err = write_nice(pending.child, pending.nice);
-    char outcome[96];
     if (err == EAGAIN && now < pending.give_up_ms) {
         pending.next_ms = now + RETRY_MS;
         return;
@@ -137,11 +137,5 @@ void autogroup_retry(void)
     pending.next_ms = 0;
     if (err != 0 && has_exited(pending.child))
         return; /* the program ended first (an exited task's /proc files are root's): nothing left to set */
-    if (err == EAGAIN)
-        snprintf(outcome, sizeof(outcome), "autogroup=not set (EAGAIN for %d s)", GIVE_UP_MS / 1000);
-    else if (err != 0)
-        snprintf(outcome, sizeof(outcome), "autogroup=not set (%s)", strerror(err));
-    else
-        snprintf(outcome, sizeof(outcome), "autogroup=%d", pending.nice);
-    report(outcome);
+    report_write(err);
 }

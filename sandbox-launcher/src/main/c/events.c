@@ -61,10 +61,10 @@ void events_open(const char *path, int host_fd)
     events_fd = fd;
 }
 
-static long long now_ms(void)
+long long clock_ms(clockid_t clock)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    clock_gettime(clock, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
@@ -109,7 +109,7 @@ static size_t json_escape(char *out, size_t cap, const char *text)
 void event_started(pid_t pid)
 {
     char line[128];
-    int n = snprintf(line, sizeof(line), "{\"event\":\"started\",\"pid\":%d,\"time_ms\":%lld}\n", (int)pid, now_ms());
+    int n = snprintf(line, sizeof(line), "{\"event\":\"started\",\"pid\":%d,\"time_ms\":%lld}\n", (int)pid, clock_ms(CLOCK_REALTIME));
     emit(line, n);
 }
 
@@ -139,7 +139,7 @@ void event_violation(const struct seccomp_notif *req, const struct task_report *
                      req->pid, task->ns_tid, comm, req->data.nr, req->data.arch,
                      (unsigned long long)a[0], (unsigned long long)a[1], (unsigned long long)a[2],
                      (unsigned long long)a[3], (unsigned long long)a[4], (unsigned long long)a[5], extra,
-                     mode_name(mode), err, boot ? "boot" : "run", now_ms());
+                     mode_name(mode), err, boot ? "boot" : "run", clock_ms(CLOCK_REALTIME));
     if (n >= (int)sizeof(line))
         n = (int)sizeof(line) - 1; /* cannot happen with the sizes above; never emit past the buffer */
     emit(line, n);
@@ -148,7 +148,7 @@ void event_violation(const struct seccomp_notif *req, const struct task_report *
 void event_booted(void)
 {
     char line[96];
-    int n = snprintf(line, sizeof(line), "{\"event\":\"booted\",\"time_ms\":%lld}\n", now_ms());
+    int n = snprintf(line, sizeof(line), "{\"event\":\"booted\",\"time_ms\":%lld}\n", clock_ms(CLOCK_REALTIME));
     emit(line, n);
 }
 
@@ -158,10 +158,10 @@ void event_exited(pid_t pid, int wait_status)
     int n;
     if (WIFSIGNALED(wait_status))
         n = snprintf(line, sizeof(line), "{\"event\":\"exited\",\"pid\":%d,\"signal\":%d,\"time_ms\":%lld}\n",
-                     (int)pid, WTERMSIG(wait_status), now_ms());
+                     (int)pid, WTERMSIG(wait_status), clock_ms(CLOCK_REALTIME));
     else
         n = snprintf(line, sizeof(line), "{\"event\":\"exited\",\"pid\":%d,\"status\":%d,\"time_ms\":%lld}\n",
-                     (int)pid, WEXITSTATUS(wait_status), now_ms());
+                     (int)pid, WEXITSTATUS(wait_status), clock_ms(CLOCK_REALTIME));
     emit(line, n);
 }
 
@@ -173,7 +173,7 @@ void event_layer(const char *name, bool active, const char *reason)
     char line[1300];
     int n = snprintf(line, sizeof(line),
                      "{\"event\":\"layer\",\"name\":\"%s\",\"active\":%s,\"reason\":\"%s\",\"time_ms\":%lld}\n",
-                     n_esc, active ? "true" : "false", r_esc, now_ms());
+                     n_esc, active ? "true" : "false", r_esc, clock_ms(CLOCK_REALTIME));
     emit(line, n);
 }
 
@@ -184,7 +184,7 @@ void event_layer_replaced(const char *name, const char *reason)
     json_escape(r_esc, sizeof(r_esc), reason);
     char line[1320];
     int n = snprintf(line, sizeof(line), "{\"event\":\"layer\",\"name\":\"%s\",\"active\":false,\"replaced\":true,"
-                     "\"reason\":\"%s\",\"time_ms\":%lld}\n", n_esc, r_esc, now_ms());
+                     "\"reason\":\"%s\",\"time_ms\":%lld}\n", n_esc, r_esc, clock_ms(CLOCK_REALTIME));
     emit(line, n);
 }
 
@@ -196,6 +196,6 @@ void event_error(const char *step, const char *reason)
     json_escape(escaped, sizeof(escaped), message);
     char line[2200];
     int n = snprintf(line, sizeof(line), "{\"event\":\"error\",\"message\":\"%s\",\"time_ms\":%lld}\n", escaped,
-                     now_ms());
+                     clock_ms(CLOCK_REALTIME));
     emit(line, n);
 }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
@@ -115,6 +116,7 @@ void inspect_task(const struct seccomp_notif *req, struct task_report *out);
 
 /* events.c: one JSON object per line on the events file. Numbers, and the text the supervisor read from the task
  * (inspect.c); names of syscalls and argument values are resolved by the host. */
+long long clock_ms(clockid_t clock);            /* milliseconds of a clock: events' time_ms, the supervisor's timers */
 void events_open(const char *path, int host_fd);
 void event_started(pid_t pid);
 void event_violation(const struct seccomp_notif *req, const struct task_report *task, enum violation_mode mode,

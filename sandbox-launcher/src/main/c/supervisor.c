@@ -102,13 +102,6 @@ static void terminate(struct supervisor *s, const char *step, const char *reason
     reap(s, true);
 }
 
-static long long monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void send_answer(struct supervisor *s, struct seccomp_notif_resp *resp)
 {
     if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno != ENOENT && errno != EINTR)
@@ -127,14 +120,14 @@ static bool hold(struct supervisor *s)
         return false;
     struct held *h = &s->held[s->held_count++];
     memcpy(&h->resp, s->resp, sizeof(h->resp));
-    h->deadline_ms = monotonic_ms() + s->cfg->hold_ms;
+    h->deadline_ms = clock_ms(CLOCK_MONOTONIC) + s->cfg->hold_ms;
     return true;
 }
 
 /* Answers the held calls: all of them (the host's byte), or those whose time is up (all = false). */
 static void release_held(struct supervisor *s, bool all)
 {
-    long long now = monotonic_ms();
+    long long now = clock_ms(CLOCK_MONOTONIC);
     size_t kept = 0;
     for (size_t i = 0; i < s->held_count; i++) {
         if (all || s->held[i].deadline_ms <= now)
@@ -152,7 +145,7 @@ static int poll_timeout(const struct supervisor *s)
     if (s->held_count == 0)
         return retry;
     long long first = s->held[0].deadline_ms; /* held in arrival order with one hold time: the first is earliest */
-    long long left = first - monotonic_ms();
+    long long left = first - clock_ms(CLOCK_MONOTONIC);
     int held = left < 0 ? 0 : (int)left;
     return retry >= 0 && retry < held ? retry : held;
 }
