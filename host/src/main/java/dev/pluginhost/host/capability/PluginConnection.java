@@ -15,6 +15,7 @@ import dev.pluginhost.host.logs.PluginLogSink;
 import dev.pluginhost.host.logs.PluginText;
 import dev.pluginhost.host.metrics.PluginMetrics;
 import dev.pluginhost.sdk.contract.Handshakes;
+import dev.pluginhost.sdk.contract.OperationNames;
 import dev.pluginhost.sdk.contract.SessionStreams;
 import dev.pluginhost.sdk.runtime.ContractVersion;
 import com.google.protobuf.ByteString;
@@ -54,13 +55,6 @@ public final class PluginConnection {
 
     /** The most operations one plugin announces. */
     public static final int MAX_OPERATIONS = 1024;
-
-    /**
-     * An operation's name, the SDK's rule (RuntimeContext). Checked here again: the SDK's check runs in the plugin's
-     * JVM, and the host writes the names into its own log and API.
-     */
-    private static final java.util.regex.Pattern OPERATION_NAME =
-            java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
     /** What the lifecycle learns from the channel. */
     public interface Events {
@@ -244,7 +238,7 @@ public final class PluginConnection {
                     + MAX_OPERATIONS;
         }
         for (String operation : operations) {
-            if (!OPERATION_NAME.matcher(operation).matches()) {
+            if (!OperationNames.valid(operation)) { // the SDK's rule, checked again: see OperationNames
                 return "plugin '" + plugin.id() + "' announced an invalid operation name '"
                         + PluginText.escape(operation, 64, 0) + "' (letters, digits, '_', '.', '-', at most 64)";
             }

@@ -8,6 +8,7 @@ import dev.pluginhost.sdk.PluginContext;
 import dev.pluginhost.sdk.PluginEvents;
 import dev.pluginhost.sdk.PluginHttp;
 import dev.pluginhost.sdk.PluginLog;
+import dev.pluginhost.sdk.contract.OperationNames;
 import dev.pluginhost.contract.v1.CapabilityCheck;
 import dev.pluginhost.contract.v1.CapabilityVerdict;
 import dev.pluginhost.contract.v1.PluginChannelGrpc;
@@ -17,12 +18,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.regex.Pattern;
 
 /** The {@link PluginContext} a plugin gets inside its sandboxed JVM: every capability is a call to the host. */
 final class RuntimeContext implements PluginContext {
-
-    private static final Pattern OPERATION_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
     private final RuntimeEnvironment env;
     /** The host channel for the plugin's own stubs: their callbacks run with the plugin's class loader. */
@@ -59,7 +57,7 @@ final class RuntimeContext implements PluginContext {
 
     @Override
     public void operation(String name, Operation operation) {
-        if (name == null || !OPERATION_NAME.matcher(name).matches()) {
+        if (!OperationNames.valid(name)) {
             throw new IllegalArgumentException("invalid operation name '" + name
                     + "': use 1-64 letters, digits, '-', '_' or '.', starting with a letter or digit");
         }
